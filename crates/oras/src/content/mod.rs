@@ -1,0 +1,115 @@
+//! Content stores: the traits every store implements, and the stores themselves.
+//!
+//! The traits mirror oras-go's small interfaces (`Fetcher`, `Pusher`, `Resolver`, …) as
+//! object-safe async traits, composed into [`ReadOnlyGraphTarget`] and [`GraphTarget`].
+
+pub mod file;
+pub mod graph;
+pub mod memory;
+pub mod oci;
+pub mod verify;
+
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use oras_spec::{Descriptor, SuccessorView};
+use tokio::io::AsyncRead;
+
+use crate::error::Result;
+
+/// A stream of blob bytes.
+pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
+
+/// What a push reads from.
+pub enum BlobSource {
+    /// Bytes in memory (manifests, small blobs): replayable at no cost.
+    Bytes(Bytes),
+    /// A one-shot stream.
+    Reader(BlobReader),
+}
+
+impl BlobSource {
+    /// The content as a reader.
+    pub fn into_reader(self) -> BlobReader {
+        match self {
+            BlobSource::Bytes(b) => Box::pin(std::io::Cursor::new(b)),
+            BlobSource::Reader(r) => r,
+        }
+    }
+}
+
+/// Read access to content by descriptor.
+#[async_trait]
+pub trait ReadOnlyStorage: Send + Sync {
+    /// Opens the content of `desc`. Callers verify what they read (see [`verify`]).
+    async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader>;
+    /// Whether the store holds `desc`.
+    async fn exists(&self, desc: &Descriptor) -> Result<bool>;
+}
+
+/// Content-addressed storage that can take new content.
+#[async_trait]
+pub trait Storage: ReadOnlyStorage {
+    /// Stores `content`, which must match `expected` (size and digest); nothing is committed
+    /// unless it does.
+    async fn push(&self, expected: &Descriptor, content: BlobSource) -> Result<()>;
+}
+
+/// Resolves a tag or digest to a descriptor.
+#[async_trait]
+pub trait Resolver: Send + Sync {
+    async fn resolve(&self, reference: &str) -> Result<Descriptor>;
+}
+
+/// Points a tag at existing content.
+#[async_trait]
+pub trait Tagger: Send + Sync {
+    async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()>;
+}
+
+/// Finds the nodes that point at a node (parents and referrers).
+#[async_trait]
+pub trait PredecessorFinder: Send + Sync {
+    async fn predecessors(&self, node: &Descriptor) -> Result<Vec<Descriptor>>;
+}
+
+/// Lists tags.
+#[async_trait]
+pub trait TagLister: Send + Sync {
+    /// All tags, sorted; only those after `last` when given.
+    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>>;
+}
+
+/// Removes content.
+#[async_trait]
+pub trait Deleter: Send + Sync {
+    async fn delete(&self, desc: &Descriptor) -> Result<()>;
+}
+
+/// A store that can be read, resolved, walked up (referrers) and listed.
+pub trait ReadOnlyGraphTarget: ReadOnlyStorage + Resolver + PredecessorFinder + TagLister {}
+impl<T: ReadOnlyStorage + Resolver + PredecessorFinder + TagLister + ?Sized> ReadOnlyGraphTarget for T {}
+
+/// A writable [`ReadOnlyGraphTarget`] that can also tag and delete.
+pub trait GraphTarget: ReadOnlyGraphTarget + Storage + Tagger + Deleter {}
+impl<T: ReadOnlyGraphTarget + Storage + Tagger + Deleter + ?Sized> GraphTarget for T {}
+
+/// The direct successors (children) of a node, in oras-go order; empty for blobs.
+pub async fn successors(store: &dyn ReadOnlyStorage, desc: &Descriptor, limit: u64) -> Result<Vec<Descriptor>> {
+    if !desc.is_manifest() {
+        return Ok(Vec::new());
+    }
+    let bytes = verify::fetch_all(store, desc, limit).await?;
+    successors_of(desc, &bytes)
+}
+
+/// The successors of a node whose (verified) bytes are in hand.
+pub fn successors_of(desc: &Descriptor, bytes: &[u8]) -> Result<Vec<Descriptor>> {
+    if !desc.is_manifest() {
+        return Ok(Vec::new());
+    }
+    let view = SuccessorView::parse(bytes)
+        .map_err(|e| crate::Error::invalid(format!("{}: invalid manifest: {e}", desc.digest)))?;
+    Ok(view.successors(&desc.media_type))
+}

@@ -1,0 +1,133 @@
+//! Streaming verification: every byte read is counted and hashed, and a reader reaching EOF
+//! reports success only when size and digest both match the descriptor.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use oras_spec::{Descriptor, Digester};
+use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
+
+use crate::content::{BlobReader, ReadOnlyStorage};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Wraps a reader; fails as soon as more than `size` bytes arrive, and at EOF unless the
+/// content has exactly the descriptor's size and digest.
+pub struct VerifyingReader<R> {
+    inner: R,
+    expected: Descriptor,
+    read: u64,
+    digester: Option<Digester>,
+}
+
+impl<R> VerifyingReader<R> {
+    pub fn new(inner: R, expected: &Descriptor) -> VerifyingReader<R> {
+        VerifyingReader {
+            inner,
+            expected: expected.plain(),
+            read: 0,
+            digester: Some(expected.digest.algorithm().digester()),
+        }
+    }
+}
+
+fn io_err(e: Error) -> std::io::Error {
+    e.into()
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for VerifyingReader<R> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Ready(Ok(())) => {
+                let new = &buf.filled()[before..];
+                if new.is_empty() {
+                    // EOF: check everything before reporting it.
+                    let Some(digester) = this.digester.take() else {
+                        return Poll::Ready(Ok(()));
+                    };
+                    if this.read != this.expected.size {
+                        return Poll::Ready(Err(io_err(Error::new(
+                            ErrorKind::SizeMismatch,
+                            format!(
+                                "{}: unexpected EOF: read {} of {} bytes",
+                                this.expected.digest, this.read, this.expected.size
+                            ),
+                        ))));
+                    }
+                    let got = digester.finish();
+                    if got != this.expected.digest {
+                        return Poll::Ready(Err(io_err(Error::new(
+                            ErrorKind::DigestMismatch,
+                            format!("mismatched digest: expected {} but got {got}", this.expected.digest),
+                        ))));
+                    }
+                    return Poll::Ready(Ok(()));
+                }
+                this.read += new.len() as u64;
+                if this.read > this.expected.size {
+                    this.digester = None;
+                    return Poll::Ready(Err(io_err(Error::new(
+                        ErrorKind::SizeMismatch,
+                        format!(
+                            "{}: trailing data: content is larger than the expected {} bytes",
+                            this.expected.digest, this.expected.size
+                        ),
+                    ))));
+                }
+                if let Some(d) = this.digester.as_mut() {
+                    d.update(new);
+                }
+                Poll::Ready(Ok(()))
+            }
+        }
+    }
+}
+
+/// Reads a whole (small) blob into memory, verified; refuses descriptors above `limit` bytes
+/// before reading anything.
+pub async fn read_all(reader: BlobReader, desc: &Descriptor, limit: u64) -> Result<Bytes> {
+    if desc.size > limit {
+        return Err(Error::new(
+            ErrorKind::SizeExceedsLimit,
+            format!("{}: content size {} exceeds the limit of {limit} bytes", desc.digest, desc.size),
+        ));
+    }
+    let mut buf = Vec::with_capacity(desc.size.min(32 << 20) as usize);
+    VerifyingReader::new(reader, desc).read_to_end(&mut buf).await?;
+    Ok(Bytes::from(buf))
+}
+
+/// Fetches and verifies a whole blob of at most `limit` bytes.
+pub async fn fetch_all(store: &dyn ReadOnlyStorage, desc: &Descriptor, limit: u64) -> Result<Bytes> {
+    if let Some(data) = &desc.data {
+        if desc.digest.same_alg_of(data) == desc.digest && data.len() as u64 == desc.size {
+            return Ok(Bytes::from(data.clone()));
+        }
+    }
+    let reader = store.fetch(desc).await?;
+    read_all(reader, desc, limit).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn rejects_bad_content() {
+        let d = Descriptor::from_bytes("x/y", b"hello");
+        let ok = read_all(Box::pin(&b"hello"[..]), &d, 100).await.unwrap();
+        assert_eq!(&ok[..], b"hello");
+        let e = read_all(Box::pin(&b"hellx"[..]), &d, 100).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::DigestMismatch);
+        let e = read_all(Box::pin(&b"hell"[..]), &d, 100).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::SizeMismatch);
+        let e = read_all(Box::pin(&b"hello!"[..]), &d, 100).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::SizeMismatch);
+        let e = read_all(Box::pin(&b"hello"[..]), &d, 3).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::SizeExceedsLimit);
+    }
+}

@@ -1,0 +1,183 @@
+//! The graph copy engine: every transfer (push, pull, attach, cp) is a copy between two stores.
+//!
+//! A node is copied after its successors; nodes shared by several parents move once; a node the
+//! destination already has is skipped with its whole sub-graph. One semaphore permit is held
+//! only around a node's own I/O, never while waiting for children, so the walk cannot deadlock.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared, try_join_all};
+use oras_spec::{DescKey, Descriptor, media_type};
+use tokio::sync::Semaphore;
+
+use crate::content::{BlobSource, ReadOnlyGraphTarget, ReadOnlyStorage, Storage, successors_of, verify};
+use crate::error::{Error, ErrorKind, Result};
+use crate::referrers::referrers;
+
+/// Default number of nodes transferred at once (oras-go's default).
+pub const DEFAULT_CONCURRENCY: usize = 3;
+/// Default limit for manifests held in memory.
+pub const DEFAULT_MAX_METADATA_BYTES: u64 = 4 << 20;
+
+/// Callbacks on copy progress (all default to no-ops).
+pub trait CopyHooks: Send + Sync {
+    /// A node is about to be transferred.
+    fn pre_copy(&self, _desc: &Descriptor) {}
+    /// A node was transferred.
+    fn post_copy(&self, _desc: &Descriptor) {}
+    /// The destination already had a node (and so its sub-graph).
+    fn on_skipped(&self, _desc: &Descriptor) {}
+}
+
+/// Hooks that do nothing.
+pub struct NoHooks;
+impl CopyHooks for NoHooks {}
+
+/// Picks the successors of a node from its (verified) bytes.
+pub type FindSuccessors = Arc<dyn Fn(&Descriptor, &[u8]) -> Result<Vec<Descriptor>> + Send + Sync>;
+
+/// Options of [`copy_graph`].
+#[derive(Clone)]
+pub struct CopyGraphOptions {
+    pub concurrency: usize,
+    pub max_metadata_bytes: u64,
+    pub hooks: Arc<dyn CopyHooks>,
+    /// Overrides how successors are found (default: all successors but foreign layers).
+    pub find_successors: Option<FindSuccessors>,
+}
+
+impl Default for CopyGraphOptions {
+    fn default() -> Self {
+        CopyGraphOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+            max_metadata_bytes: DEFAULT_MAX_METADATA_BYTES,
+            hooks: Arc::new(NoHooks),
+            find_successors: None,
+        }
+    }
+}
+
+type NodeFuture = Shared<BoxFuture<'static, Result<()>>>;
+
+struct Engine {
+    src: Arc<dyn ReadOnlyStorage>,
+    dst: Arc<dyn Storage>,
+    opts: CopyGraphOptions,
+    permits: Semaphore,
+    nodes: Mutex<HashMap<DescKey, NodeFuture>>,
+}
+
+impl Engine {
+    fn new(src: Arc<dyn ReadOnlyStorage>, dst: Arc<dyn Storage>, opts: &CopyGraphOptions) -> Arc<Engine> {
+        let n = if opts.concurrency == 0 { DEFAULT_CONCURRENCY } else { opts.concurrency };
+        Arc::new(Engine { src, dst, opts: opts.clone(), permits: Semaphore::new(n), nodes: Mutex::default() })
+    }
+
+    /// The (shared) future copying `desc`; started once per node.
+    fn visit(self: &Arc<Self>, desc: Descriptor) -> NodeFuture {
+        let mut nodes = self.nodes.lock().expect("copy engine nodes");
+        if let Some(f) = nodes.get(&desc.key()) {
+            return f.clone();
+        }
+        let this = self.clone();
+        let key = desc.key();
+        let handle = tokio::spawn(async move { this.copy_node(desc).await });
+        let fut = async move { handle.await.map_err(|e| Error::new(ErrorKind::Io, format!("copy task failed: {e}")))? }
+            .boxed()
+            .shared();
+        nodes.insert(key, fut.clone());
+        fut
+    }
+
+    async fn copy_node(self: Arc<Self>, desc: Descriptor) -> Result<()> {
+        let mut cached = None;
+        {
+            let _permit = self.permits.acquire().await.expect("semaphore open");
+            if self.dst.exists(&desc).await? {
+                self.opts.hooks.on_skipped(&desc);
+                return Ok(());
+            }
+            if desc.is_manifest() {
+                cached = Some(verify::fetch_all(&*self.src, &desc, self.opts.max_metadata_bytes).await?);
+            }
+        }
+        if let Some(bytes) = &cached {
+            let successors = match &self.opts.find_successors {
+                Some(f) => f(&desc, bytes)?,
+                None => successors_of(&desc, bytes)?,
+            };
+            let children = successors
+                .into_iter()
+                .filter(|s| !media_type::is_foreign_layer(&s.media_type))
+                .map(|s| self.visit(s));
+            try_join_all(children).await?;
+        }
+        let _permit = self.permits.acquire().await.expect("semaphore open");
+        self.opts.hooks.pre_copy(&desc);
+        let source = match cached {
+            Some(bytes) => BlobSource::Bytes(bytes),
+            None => match &desc.data {
+                Some(d) if desc.digest.same_alg_of(d) == desc.digest => BlobSource::Bytes(d.clone().into()),
+                _ => BlobSource::Reader(self.src.fetch(&desc).await?),
+            },
+        };
+        match self.dst.push(&desc, source).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        self.opts.hooks.post_copy(&desc);
+        Ok(())
+    }
+}
+
+/// Copies the graph rooted at `root` from `src` to `dst`.
+pub async fn copy_graph(
+    src: Arc<dyn ReadOnlyStorage>,
+    dst: Arc<dyn Storage>,
+    root: &Descriptor,
+    opts: &CopyGraphOptions,
+) -> Result<()> {
+    let engine = Engine::new(src, dst, opts);
+    engine.visit(root.clone()).await
+}
+
+/// Copies the graph of `root` and the graphs of everything that refers to it (referrers,
+/// recursively, up to `depth` levels; 0 = unlimited). Also follows referrers of each node in
+/// `extra_subjects` (for example the children of an index).
+pub async fn extended_copy_graph(
+    src: Arc<dyn ReadOnlyGraphTarget>,
+    dst: Arc<dyn Storage>,
+    root: &Descriptor,
+    extra_subjects: &[Descriptor],
+    depth: usize,
+    opts: &CopyGraphOptions,
+) -> Result<()> {
+    let mut roots = vec![root.clone()];
+    let mut seen: HashSet<oras_spec::Digest> = HashSet::new();
+    let mut queue: VecDeque<(Descriptor, usize)> = VecDeque::new();
+    seen.insert(root.digest.clone());
+    queue.push_back((root.clone(), 0));
+    for s in extra_subjects {
+        if seen.insert(s.digest.clone()) {
+            queue.push_back((s.clone(), 0));
+        }
+    }
+    while let Some((node, level)) = queue.pop_front() {
+        if depth != 0 && level >= depth {
+            continue;
+        }
+        for r in referrers(&*src, &node, "").await? {
+            if seen.insert(r.digest.clone()) {
+                roots.push(r.clone());
+                queue.push_back((r, level + 1));
+            }
+        }
+    }
+    let src_storage: Arc<dyn ReadOnlyStorage> = src;
+    let engine = Engine::new(src_storage, dst, opts);
+    try_join_all(roots.into_iter().map(|r| engine.visit(r))).await?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! The library's typed error: a kind to branch on plus a message that says what failed.
+
+use std::fmt;
+
+/// What went wrong, for callers that branch on errors (exit codes, retries, fallbacks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    AlreadyExists,
+    InvalidReference,
+    InvalidDigest,
+    /// Content did not hash to its descriptor's digest.
+    DigestMismatch,
+    /// Content was shorter or longer than its descriptor's size.
+    SizeMismatch,
+    InvalidMediaType,
+    /// Malformed input (JSON, layout, archive, arguments).
+    InvalidInput,
+    /// A limit (metadata size, pages, depth) was exceeded.
+    SizeExceedsLimit,
+    Unsupported,
+    /// A file would be written outside the output directory.
+    PathTraversal,
+    Io,
+}
+
+/// A library error: kind and a human-readable message (already including its context).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error { kind, message: message.into() }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// `"<what>: not found"`, the way oras-go reports missing content.
+    pub fn not_found(what: impl fmt::Display) -> Error {
+        Error::new(ErrorKind::NotFound, format!("{what}: not found"))
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    pub fn unsupported(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Unsupported, message)
+    }
+
+    /// The same error with `context: ` in front of its message.
+    pub fn context(self, context: impl fmt::Display) -> Error {
+        Error { kind: self.kind, message: format!("{context}: {}", self.message) }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        // Errors raised by our own readers travel through io::Error; unwrap them again.
+        if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            let inner = e.into_inner().expect("checked above");
+            return *inner.downcast::<Error>().expect("checked above");
+        }
+        let kind = match e.kind() {
+            std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+            std::io::ErrorKind::AlreadyExists => ErrorKind::AlreadyExists,
+            _ => ErrorKind::Io,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> std::io::Error {
+        std::io::Error::other(e)
+    }
+}
+
+/// Result with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Adds a path or other context to io errors.
+pub(crate) trait IoContext<T> {
+    fn ctx(self, context: impl fmt::Display) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn ctx(self, context: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| Error::from(e).context(context))
+    }
+}
