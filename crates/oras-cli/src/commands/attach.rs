@@ -1,0 +1,120 @@
+//! `oras attach`: push an artifact whose `subject` is an existing manifest.
+
+use std::sync::Arc;
+
+use clap::Args;
+use oras::content::file::{FileStore, FileStoreOptions};
+use oras::copy::{CopyGraphOptions, copy_graph};
+use oras::ops;
+use oras::pack::{PackOptions, PackVersion, pack_manifest};
+use oras_spec::{Digest, media_type, split_file_ref};
+
+use super::packer::{PackerOpts, load_files};
+use crate::error::{CliError, CliResult, check_args, fail};
+use crate::options::{CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts};
+use crate::output::{Format, PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
+
+const USAGE: &str = "[flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]";
+
+#[derive(Args, Debug)]
+pub struct AttachArgs {
+    args: Vec<String>,
+    #[command(flatten)]
+    common: CommonOpts,
+    #[command(flatten)]
+    target: TargetOpts,
+    #[command(flatten)]
+    dist: DistSpecOpts,
+    #[command(flatten)]
+    packer: PackerOpts,
+    #[command(flatten)]
+    platform: PlatformOpts,
+    #[command(flatten)]
+    format: FormatOpts,
+    #[command(flatten)]
+    tty: TtyOpts,
+    /// artifact type
+    #[arg(long, required = true)]
+    artifact_type: String,
+    /// `path[:mediaType]` of the manifest config
+    #[arg(long)]
+    config: Option<String>,
+    /// concurrency level
+    #[arg(long, default_value_t = 5)]
+    concurrency: usize,
+}
+
+pub async fn exec(a: AttachArgs) -> CliResult {
+    check_args(&a.args, "attach", USAGE, 1, false, "the destination artifact for attaching.")?;
+    a.dist.check()?;
+    let format = Format::parse(a.format.format.as_deref(), a.format.template.as_deref(), &["text", "json", "go-template"], Format::Text)?;
+    let verbose = a.common.verbose();
+    if a.config.is_some() && a.platform.platform.is_some() {
+        return fail("--config, --platform cannot be used at the same time");
+    }
+    let target = a.target.parse(&a.args[0])?;
+    let files = &a.args[1..];
+    if target.reference.is_empty() {
+        let mut rec = String::new();
+        if files.is_empty() {
+            rec.push_str("Are you missing an artifact reference to attach to? ");
+        }
+        rec.push_str("Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras attach -h\" for more options and examples");
+        return Err(CliError::new(format!("{:?}: no tag or digest specified", target.raw)).usage(format!("oras attach {USAGE}")).recommend(rec));
+    }
+    let annotations = a.packer.parse_annotations()?;
+    if files.is_empty() && annotations.manifest.is_empty() {
+        return Err(CliError::new("neither file nor annotation provided in the command")
+            .usage(format!("oras attach {USAGE}"))
+            .recommend("To attach to an existing artifact, please provide files via argument or annotations via flag \"--annotation\". Run \"oras attach -h\" for more options and examples"));
+    }
+    let platform = a.platform.parse()?;
+    let dst = target.open_write()?;
+    let subject = ops::resolve(&*dst, &target.reference, platform.as_ref()).await?;
+
+    let store = Arc::new(FileStore::new(".", FileStoreOptions::default())?);
+    let layers = load_files(&store, files, &annotations, a.packer.disable_path_validation, verbose && !format.is_structured()).await?;
+    let mut pack = PackOptions {
+        subject: Some(subject.clone()),
+        layers,
+        manifest_annotations: annotations.manifest.clone(),
+        config_annotations: annotations.config.clone(),
+        ..Default::default()
+    };
+    if let Some(cfg) = &a.config {
+        let (path, mt) = split_file_ref(cfg).map_err(CliError::new)?;
+        let mt = if mt.is_empty() { media_type::UNKNOWN_CONFIG.to_string() } else { mt };
+        let mut desc = store.add("$config", &mt, std::path::Path::new(&path)).await?;
+        desc.annotations = annotations.config.clone();
+        pack.config = Some(desc);
+    }
+    let (root, bytes) = pack_manifest(&*store, PackVersion::V1_1, &a.artifact_type, pack).await?;
+    a.packer.export(&bytes)?;
+    let printer = Arc::new(StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()));
+    // The subject is already in the target: do not walk (or report) it again.
+    let root_digest = root.digest.clone();
+    let find: oras::copy::FindSuccessors = Arc::new(move |node, bytes| {
+        let mut succ = oras::content::successors_of(node, bytes)?;
+        if node.digest == root_digest {
+            if let Some(view) = oras_spec::SuccessorView::parse(bytes).ok().and_then(|v| v.subject) {
+                succ.retain(|s| s.digest != view.digest);
+            }
+        }
+        Ok(succ)
+    });
+    let opts = CopyGraphOptions { concurrency: a.concurrency, hooks: printer, find_successors: Some(find), ..Default::default() };
+    copy_graph(store.clone(), dst.clone(), &root, &opts).await?;
+
+    let model = descriptor_model(&target.with_digest(&root.digest), &root);
+    if format.print_model(&serde_json::Value::Object(model))? {
+        return Ok(());
+    }
+    let subject_ref = if Digest::parse(&target.reference).is_ok_and(|d| d == subject.digest) {
+        target.display()
+    } else {
+        target.with_digest(&subject.digest)
+    };
+    line(format!("Attached to [{}] {subject_ref}", target.type_name()));
+    line(format!("Digest: {}", root.digest));
+    Ok(())
+}

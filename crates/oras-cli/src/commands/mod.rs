@@ -1,0 +1,141 @@
+//! The command tree: one module per command, each with its arguments and an `exec`.
+
+mod attach;
+mod blob;
+mod cp;
+mod discover;
+mod manifest;
+mod packer;
+mod pull;
+mod push;
+mod repo;
+mod resolve;
+mod tag;
+mod version;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::error::{CliError, CliResult};
+
+/// Build, push, pull and manage OCI artifacts in registries and OCI image layouts.
+#[derive(Parser, Debug)]
+#[command(name = "oras", disable_version_flag = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// [Preview] Attach files to an existing artifact
+    Attach(attach::AttachArgs),
+    /// Blob operations
+    #[command(subcommand)]
+    Blob(blob::BlobCommand),
+    /// Generate the autocompletion script for the specified shell
+    Completion {
+        /// bash, zsh, fish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Copy artifacts from one target to another
+    #[command(alias = "copy")]
+    Cp(cp::CpArgs),
+    /// [Preview] Discover referrers of a manifest
+    Discover(discover::DiscoverArgs),
+    /// Manifest operations
+    #[command(subcommand)]
+    Manifest(manifest::ManifestCommand),
+    /// Pull files from a registry or an OCI image layout
+    Pull(pull::PullArgs),
+    /// Push files to a registry or an OCI image layout
+    Push(push::PushArgs),
+    /// Repository operations
+    #[command(subcommand, alias = "repository")]
+    Repo(repo::RepoCommand),
+    /// [Preview] Resolves digest of the target artifact
+    #[command(alias = "digest")]
+    Resolve(resolve::ResolveArgs),
+    /// Tag a manifest in a registry or an OCI image layout
+    Tag(tag::TagArgs),
+    /// Show the oras version information
+    Version {
+        #[arg(hide = true)]
+        args: Vec<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Command::Attach(a) => attach::exec(a).await,
+        Command::Blob(c) => blob::exec(c).await,
+        Command::Completion { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "oras", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Cp(a) => cp::exec(a).await,
+        Command::Discover(a) => discover::exec(a).await,
+        Command::Manifest(c) => manifest::exec(c).await,
+        Command::Pull(a) => pull::exec(a).await,
+        Command::Push(a) => push::exec(a).await,
+        Command::Repo(c) => repo::exec(c).await,
+        Command::Resolve(a) => resolve::exec(a).await,
+        Command::Tag(a) => tag::exec(a).await,
+        Command::Version { args } => version::exec(&args),
+    }
+}
+
+/// Prints a clap parse error in cobra's words; returns the exit code.
+pub fn render_clap_error(e: clap::Error) -> i32 {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let ctx = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(" "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let message = match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return 0;
+        }
+        ErrorKind::UnknownArgument => {
+            let arg = ctx(ContextKind::InvalidArg);
+            let flag = arg.split('=').next().unwrap_or_default().to_string();
+            if flag.starts_with("--") {
+                format!("unknown flag: {flag}")
+            } else {
+                format!("unknown shorthand flag: '{}' in {flag}", flag.trim_start_matches('-').chars().next().unwrap_or('?'))
+            }
+        }
+        ErrorKind::InvalidSubcommand => {
+            let sub = ctx(ContextKind::InvalidSubcommand);
+            eprintln!("Error: unknown command {sub:?} for \"oras\"\nRun 'oras --help' for usage.");
+            return 1;
+        }
+        ErrorKind::MissingRequiredArgument => {
+            let names: Vec<String> = ctx(ContextKind::InvalidArg)
+                .split(' ')
+                .filter(|s| s.starts_with("--"))
+                .map(|s| format!("\"{}\"", s.trim_start_matches("--").split(' ').next().unwrap_or_default()))
+                .collect();
+            format!("required flag(s) {} not set", names.join(", "))
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let arg = ctx(ContextKind::InvalidArg);
+            let value = ctx(ContextKind::InvalidValue);
+            if value.is_empty() {
+                format!("flag needs an argument: {}", arg.split(' ').next().unwrap_or_default())
+            } else {
+                format!("invalid argument {value:?} for {:?} flag: {}", arg.split(' ').next().unwrap_or_default(), e.kind())
+            }
+        }
+        ErrorKind::NoEquals => format!("flag needs an argument: {}", ctx(ContextKind::InvalidArg)),
+        _ => {
+            let s = e.to_string();
+            s.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string()
+        }
+    };
+    eprint!("{}", CliError::new(message).render());
+    1
+}

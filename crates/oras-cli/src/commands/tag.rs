@@ -1,0 +1,41 @@
+//! `oras tag`: add tags to a manifest.
+
+use clap::Args;
+
+use crate::error::{CliError, CliResult, check_args};
+use crate::options::{CommonOpts, TargetOpts, require_reference};
+use crate::output::line;
+
+const USAGE: &str = "[flags] <name>{:<tag>|@<digest>} <new_tag> [...]";
+
+#[derive(Args, Debug)]
+pub struct TagArgs {
+    args: Vec<String>,
+    #[command(flatten)]
+    common: CommonOpts,
+    #[command(flatten)]
+    target: TargetOpts,
+    /// concurrency level
+    #[arg(long, default_value_t = 5)]
+    concurrency: usize,
+}
+
+pub async fn exec(a: TagArgs) -> CliResult {
+    if matches!(a.args.first().map(String::as_str), Some("list" | "ls")) {
+        let what = if a.target.oci_layout { "an OCI image layout" } else { "a repository" };
+        return Err(CliError::new("there is no \"list\" sub-command for \"oras tag\" command")
+            .usage(format!("oras tag {USAGE}"))
+            .recommend(format!("If you want to list available tags in {what}, use \"oras repo tags\"")));
+    }
+    check_args(&a.args, "tag", USAGE, 1, false, "the source artifact for tagging")?;
+    let target = a.target.parse(&a.args[0]).map_err(|e| CliError::new(format!("unable to add tag for '{}': {}", a.args[0], e.message)))?;
+    require_reference(&target, "tag", USAGE)?;
+    let dst = target.open_write()?;
+    let desc = dst.resolve(&target.reference).await?;
+    line(format!("Tagging [{}] {}", target.type_name(), target.with_digest(&desc.digest)));
+    for t in &a.args[1..] {
+        dst.tag(&desc, t).await?;
+        line(format!("Tagged {t}"));
+    }
+    Ok(())
+}

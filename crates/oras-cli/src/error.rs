@@ -1,0 +1,81 @@
+//! CLI errors rendered the way oras prints them: `Error: …`, optional `Usage: …`, optional
+//! recommendation line; the process exits 1.
+
+use std::fmt;
+
+/// An error with oras's optional usage and recommendation lines.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub usage: Option<String>,
+    pub recommendation: Option<String>,
+    /// Prefix of the first line (`Error:` unless the registry said it).
+    pub prefix: &'static str,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>) -> CliError {
+        CliError { message: message.into(), usage: None, recommendation: None, prefix: "Error:" }
+    }
+
+    pub fn usage(mut self, usage: impl Into<String>) -> CliError {
+        self.usage = Some(usage.into());
+        self
+    }
+
+    pub fn recommend(mut self, rec: impl Into<String>) -> CliError {
+        self.recommendation = Some(rec.into());
+        self
+    }
+
+    /// Renders the error for stderr.
+    pub fn render(&self) -> String {
+        let mut s = format!("{} {}\n", self.prefix, self.message);
+        if let Some(u) = &self.usage {
+            s.push_str(&format!("Usage: {u}\n"));
+        }
+        if let Some(r) = &self.recommendation {
+            s.push_str(r);
+            s.push('\n');
+        }
+        s
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<oras::Error> for CliError {
+    fn from(e: oras::Error) -> CliError {
+        CliError::new(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> CliError {
+        CliError::new(e.to_string())
+    }
+}
+
+/// Result of a command.
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// Shorthand for `Err(CliError::new(msg))`.
+pub fn fail<T>(msg: impl Into<String>) -> CliResult<T> {
+    Err(CliError::new(msg))
+}
+
+/// `"oras <cmd>" requires {exactly|at least} N argument but got M`, with Usage and the phrase.
+pub fn check_args(args: &[String], cmd: &str, usage: &str, n: usize, exact: bool, phrase: &str) -> CliResult {
+    let ok = if exact { args.len() == n } else { args.len() >= n };
+    if ok {
+        return Ok(());
+    }
+    let how = if exact { "exactly" } else { "at least" };
+    Err(CliError::new(format!("\"oras {cmd}\" requires {how} {n} argument but got {}", args.len()))
+        .usage(format!("oras {cmd} {usage}"))
+        .recommend(format!("Please specify {how} {n} argument as {phrase}. Run \"oras {cmd} -h\" for more options and examples")))
+}

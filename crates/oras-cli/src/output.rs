@@ -1,0 +1,197 @@
+//! Output: status lines (non-TTY), JSON models, `--format` handling and Go templates.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::sync::Mutex;
+
+use oras::copy::CopyHooks;
+use oras_spec::{Descriptor, gojson};
+use serde_json::{Map, Value, json};
+
+use crate::error::{CliError, CliResult};
+
+/// Writes to stdout, ignoring a closed pipe.
+pub fn out(s: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(s.as_bytes());
+    let _ = o.flush();
+}
+
+/// Writes bytes to stdout, ignoring a closed pipe.
+pub fn out_bytes(b: &[u8]) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(b);
+    let _ = o.flush();
+}
+
+/// Prints one line to stdout.
+pub fn line(s: impl AsRef<str>) {
+    out(&format!("{}\n", s.as_ref()));
+}
+
+/// Prints a warning line to stderr.
+pub fn warn(s: impl AsRef<str>) {
+    eprintln!("{}", s.as_ref());
+}
+
+/// The name a status line shows: the title, else the media type.
+pub fn display_name(d: &Descriptor) -> &str {
+    d.title().unwrap_or(&d.media_type)
+}
+
+/// Prompts of one command's status lines (each already padded as oras pads them).
+#[derive(Clone, Copy)]
+pub struct Prompts {
+    pub start: &'static str,
+    pub done: &'static str,
+    pub exists: &'static str,
+}
+
+pub const PUSH_PROMPTS: Prompts = Prompts { start: "Uploading", done: "Uploaded ", exists: "Exists   " };
+pub const PULL_PROMPTS: Prompts = Prompts { start: "Downloading", done: "Downloaded ", exists: "Exists     " };
+pub const COPY_PROMPTS: Prompts = Prompts { start: "Copying", done: "Copied ", exists: "Exists " };
+
+/// Prints oras's plain status lines for copy events.
+pub struct StatusPrinter {
+    prompts: Prompts,
+    /// Print lines for untitled descriptors too (oras's default "verbose").
+    pub verbose: bool,
+    /// Print nothing (JSON / template output).
+    pub quiet: bool,
+    printed: Mutex<HashSet<(String, String)>>,
+}
+
+impl StatusPrinter {
+    pub fn new(prompts: Prompts, verbose: bool, quiet: bool) -> StatusPrinter {
+        StatusPrinter { prompts, verbose, quiet, printed: Mutex::default() }
+    }
+
+    /// Prints `prompt short-digest name`, unless untitled and not verbose.
+    pub fn print(&self, prompt: &str, d: &Descriptor) {
+        if self.quiet || (d.title().is_none() && !self.verbose) {
+            return;
+        }
+        line(format!("{prompt} {} {}", d.digest.short(), display_name(d)));
+    }
+
+    /// Prints a line once per (prompt, digest+name).
+    pub fn print_once(&self, prompt: &str, d: &Descriptor) {
+        let key = (prompt.to_string(), format!("{}{}", d.digest, display_name(d)));
+        if self.printed.lock().expect("printer").insert(key) {
+            self.print(prompt, d);
+        }
+    }
+}
+
+impl CopyHooks for StatusPrinter {
+    fn pre_copy(&self, d: &Descriptor) {
+        self.print(self.prompts.start, d);
+    }
+    fn post_copy(&self, d: &Descriptor) {
+        self.print(self.prompts.done, d);
+    }
+    fn on_skipped(&self, d: &Descriptor) {
+        self.print(self.prompts.exists, d);
+    }
+}
+
+/// How a command prints its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Template(String),
+    Tree,
+    Table,
+}
+
+impl Format {
+    /// Parses `--format` / `--template` against the types a command allows.
+    pub fn parse(format: Option<&str>, template: Option<&str>, allowed: &[&str], default: Format) -> CliResult<Format> {
+        let Some(f) = format else {
+            if template.is_some() {
+                return Err(CliError::new("--template must be used with --format go-template"));
+            }
+            return Ok(default);
+        };
+        let (kind, inline) = match f.split_once('=') {
+            Some((k, t)) => (k, Some(t)),
+            None => (f, None),
+        };
+        if !allowed.contains(&kind) {
+            return Err(CliError::new(format!("invalid format type: {f:?}")).recommend(format!("supported types: {}", allowed.join(", "))));
+        }
+        if kind != "go-template" && template.is_some() {
+            return Err(CliError::new("--template must be used with --format go-template"));
+        }
+        Ok(match kind {
+            "json" => Format::Json,
+            "tree" => Format::Tree,
+            "table" => {
+                eprintln!("Format \"table\" is deprecated and will be removed in a future release.");
+                Format::Table
+            }
+            "text" => Format::Text,
+            _ => {
+                let t = inline.map(str::to_string).or(template.map(str::to_string)).filter(|t| !t.is_empty());
+                match t {
+                    Some(t) => Format::Template(t),
+                    None => {
+                        return Err(CliError::new("\"go-template\" format specified but no template given")
+                            .recommend("use `--format go-template=TEMPLATE` to specify the template"));
+                    }
+                }
+            }
+        })
+    }
+
+    /// Whether status lines are suppressed.
+    pub fn is_structured(&self) -> bool {
+        matches!(self, Format::Json | Format::Template(_))
+    }
+
+    /// Prints a JSON model as pretty JSON or through the template. Returns false for text.
+    pub fn print_model(&self, model: &Value) -> CliResult<bool> {
+        match self {
+            Format::Json => {
+                let mut b = gojson::to_vec_pretty(model);
+                b.push(b'\n');
+                out_bytes(&b);
+                Ok(true)
+            }
+            Format::Template(t) => {
+                out(&crate::template::render(t, model)?);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+/// The descriptor fields of oras's JSON models: reference, mediaType, digest, size,
+/// annotations (if any), artifactType (if any).
+pub fn descriptor_model(reference: &str, d: &Descriptor) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("reference".into(), json!(reference));
+    m.insert("mediaType".into(), json!(d.media_type));
+    m.insert("digest".into(), json!(d.digest.to_string()));
+    m.insert("size".into(), json!(d.size));
+    if !d.annotations.is_empty() {
+        m.insert("annotations".into(), json!(d.annotations));
+    }
+    if !d.artifact_type.is_empty() {
+        m.insert("artifactType".into(), json!(d.artifact_type));
+    }
+    m
+}
+
+/// Prints a descriptor as `--descriptor` does: compact without newline, or pretty with one.
+pub fn print_descriptor(d: &Descriptor, pretty: bool) {
+    if pretty {
+        let mut b = gojson::to_vec_pretty(d);
+        b.push(b'\n');
+        out_bytes(&b);
+    } else {
+        out_bytes(&gojson::to_vec(d));
+    }
+}
