@@ -13,88 +13,157 @@ use crate::output::{COPY_PROMPTS, StatusPrinter, line};
 
 const USAGE: &str = "[flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]";
 
-/// One side of a copy: `--from-*` or `--to-*` flags.
-macro_rules! side_opts {
-    ($name:ident, $p:literal, $what:literal) => {
-        #[derive(Args, Debug, Default)]
-        pub struct $name {
-            #[doc = concat!("set ", $what, " as an OCI image layout")]
-            #[arg(long = concat!($p, "oci-layout"))]
-            oci_layout: bool,
-            #[doc = concat!("[Experimental] set the path for the ", $what, " OCI image layout")]
-            #[arg(long = concat!($p, "oci-layout-path"))]
-            oci_layout_path: Option<String>,
-            #[doc = concat!($what, " registry username")]
-            #[arg(long = concat!($p, "username"))]
-            username: Option<String>,
-            #[doc = concat!($what, " registry password or identity token")]
-            #[arg(long = concat!($p, "password"))]
-            password: Option<String>,
-            #[doc = concat!($what, " registry identity token")]
-            #[arg(long = concat!($p, "identity-token"))]
-            identity_token: Option<String>,
-            #[doc = concat!("allow connections to ", $what, " SSL registry without certs")]
-            #[arg(long = concat!($p, "insecure"))]
-            insecure: bool,
-            #[doc = concat!("allow insecure connections to ", $what, " registry without SSL check")]
-            #[arg(long = concat!($p, "plain-http"), num_args = 0..=1, default_missing_value = "true", require_equals = true)]
-            plain_http: Option<bool>,
-            #[doc = concat!("server certificate authority file for the ", $what, " registry")]
-            #[arg(long = concat!($p, "ca-file"))]
-            ca_file: Option<String>,
-            #[doc = concat!("client certificate file for the ", $what, " registry")]
-            #[arg(long = concat!($p, "cert-file"))]
-            cert_file: Option<String>,
-            #[doc = concat!("client private key file for the ", $what, " registry")]
-            #[arg(long = concat!($p, "key-file"))]
-            key_file: Option<String>,
-            #[doc = concat!("customized DNS for ", $what, " registry")]
-            #[arg(long = concat!($p, "resolve"))]
-            resolve: Vec<String>,
-            #[doc = concat!("path of the authentication file for ", $what, " registry")]
-            #[arg(long = concat!($p, "registry-config"))]
-            registry_config: Vec<String>,
-            #[doc = concat!("add custom headers to ", $what, " requests")]
-            #[arg(long = concat!($p, "header"))]
-            header: Vec<String>,
-            #[doc = concat!("[Preview] set OCI distribution spec version and API option for ", $what)]
-            #[arg(long = concat!($p, "distribution-spec"))]
-            distribution_spec: Option<String>,
-        }
-
-        impl $name {
-            fn target(&self, base_resolve: &[String]) -> TargetOpts {
-                let mut resolve = base_resolve.to_vec();
-                resolve.extend(self.resolve.iter().cloned());
-                TargetOpts {
-                    remote: RemoteOpts {
-                        username: self.username.clone(),
-                        password: self.password.clone(),
-                        identity_token: self.identity_token.clone(),
-                        insecure: self.insecure,
-                        plain_http: self.plain_http,
-                        ca_file: self.ca_file.clone(),
-                        cert_file: self.cert_file.clone(),
-                        key_file: self.key_file.clone(),
-                        resolve,
-                        registry_config: self.registry_config.clone(),
-                        header: self.header.clone(),
-                        ..Default::default()
-                    },
-                    oci_layout: self.oci_layout,
-                    oci_layout_path: self.oci_layout_path.clone(),
-                }
-            }
-
-            fn dist(&self) -> DistSpecOpts {
-                DistSpecOpts { distribution_spec: self.distribution_spec.clone() }
-            }
-        }
-    };
+/// `--from-*` flags of the source side.
+#[derive(Args, Debug, Default)]
+pub struct FromOpts {
+    /// set source as an OCI image layout
+    #[arg(long)]
+    from_oci_layout: bool,
+    /// [Experimental] set the path for the source OCI image layout
+    #[arg(long)]
+    from_oci_layout_path: Option<String>,
+    /// source registry username
+    #[arg(long)]
+    from_username: Option<String>,
+    /// source registry password or identity token
+    #[arg(long)]
+    from_password: Option<String>,
+    /// source registry identity token
+    #[arg(long)]
+    from_identity_token: Option<String>,
+    /// allow connections to source SSL registry without certs
+    #[arg(long)]
+    from_insecure: bool,
+    /// allow insecure connections to source registry without SSL check
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    from_plain_http: Option<bool>,
+    /// server certificate authority file for the source registry
+    #[arg(long)]
+    from_ca_file: Option<String>,
+    /// client certificate file for the source registry
+    #[arg(long)]
+    from_cert_file: Option<String>,
+    /// client private key file for the source registry
+    #[arg(long)]
+    from_key_file: Option<String>,
+    /// customized DNS for source registry
+    #[arg(long)]
+    from_resolve: Vec<String>,
+    /// path of the authentication file for source registry
+    #[arg(long)]
+    from_registry_config: Vec<String>,
+    /// add custom headers to source requests
+    #[arg(long)]
+    from_header: Vec<String>,
+    /// [Preview] set OCI distribution spec version and API option for source
+    #[arg(long)]
+    from_distribution_spec: Option<String>,
 }
 
-side_opts!(FromOpts, "from-", "source");
-side_opts!(ToOpts, "to-", "destination");
+impl FromOpts {
+    fn target(&self, base_resolve: &[String]) -> TargetOpts {
+        let mut resolve = base_resolve.to_vec();
+        resolve.extend(self.from_resolve.iter().cloned());
+        TargetOpts {
+            remote: RemoteOpts {
+                username: self.from_username.clone(),
+                password: self.from_password.clone(),
+                identity_token: self.from_identity_token.clone(),
+                insecure: self.from_insecure,
+                plain_http: self.from_plain_http,
+                ca_file: self.from_ca_file.clone(),
+                cert_file: self.from_cert_file.clone(),
+                key_file: self.from_key_file.clone(),
+                resolve,
+                registry_config: self.from_registry_config.clone(),
+                header: self.from_header.clone(),
+                ..Default::default()
+            },
+            oci_layout: self.from_oci_layout,
+            oci_layout_path: self.from_oci_layout_path.clone(),
+        }
+    }
+
+    fn dist(&self) -> DistSpecOpts {
+        DistSpecOpts { distribution_spec: self.from_distribution_spec.clone() }
+    }
+}
+
+/// `--to-*` flags of the destination side.
+#[derive(Args, Debug, Default)]
+pub struct ToOpts {
+    /// set destination as an OCI image layout
+    #[arg(long)]
+    to_oci_layout: bool,
+    /// [Experimental] set the path for the destination OCI image layout
+    #[arg(long)]
+    to_oci_layout_path: Option<String>,
+    /// destination registry username
+    #[arg(long)]
+    to_username: Option<String>,
+    /// destination registry password or identity token
+    #[arg(long)]
+    to_password: Option<String>,
+    /// destination registry identity token
+    #[arg(long)]
+    to_identity_token: Option<String>,
+    /// allow connections to destination SSL registry without certs
+    #[arg(long)]
+    to_insecure: bool,
+    /// allow insecure connections to destination registry without SSL check
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    to_plain_http: Option<bool>,
+    /// server certificate authority file for the destination registry
+    #[arg(long)]
+    to_ca_file: Option<String>,
+    /// client certificate file for the destination registry
+    #[arg(long)]
+    to_cert_file: Option<String>,
+    /// client private key file for the destination registry
+    #[arg(long)]
+    to_key_file: Option<String>,
+    /// customized DNS for destination registry
+    #[arg(long)]
+    to_resolve: Vec<String>,
+    /// path of the authentication file for destination registry
+    #[arg(long)]
+    to_registry_config: Vec<String>,
+    /// add custom headers to destination requests
+    #[arg(long)]
+    to_header: Vec<String>,
+    /// [Preview] set OCI distribution spec version and API option for destination
+    #[arg(long)]
+    to_distribution_spec: Option<String>,
+}
+
+impl ToOpts {
+    fn target(&self, base_resolve: &[String]) -> TargetOpts {
+        let mut resolve = base_resolve.to_vec();
+        resolve.extend(self.to_resolve.iter().cloned());
+        TargetOpts {
+            remote: RemoteOpts {
+                username: self.to_username.clone(),
+                password: self.to_password.clone(),
+                identity_token: self.to_identity_token.clone(),
+                insecure: self.to_insecure,
+                plain_http: self.to_plain_http,
+                ca_file: self.to_ca_file.clone(),
+                cert_file: self.to_cert_file.clone(),
+                key_file: self.to_key_file.clone(),
+                resolve,
+                registry_config: self.to_registry_config.clone(),
+                header: self.to_header.clone(),
+                ..Default::default()
+            },
+            oci_layout: self.to_oci_layout,
+            oci_layout_path: self.to_oci_layout_path.clone(),
+        }
+    }
+
+    fn dist(&self) -> DistSpecOpts {
+        DistSpecOpts { distribution_spec: self.to_distribution_spec.clone() }
+    }
+}
 
 #[derive(Args, Debug)]
 pub struct CpArgs {

@@ -139,3 +139,25 @@ pub fn render_clap_error(e: clap::Error) -> i32 {
     eprint!("{}", CliError::new(message).render());
     1
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_tree_is_valid() {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, path: &mut Vec<String>) {
+            let mut args = vec!["oras".to_string()];
+            args.extend(path.iter().cloned());
+            args.push("--help".into());
+            let err = super::Cli::command().try_get_matches_from(&args).expect_err("--help exits");
+            assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{args:?}");
+            for sub in cmd.get_subcommands() {
+                path.push(sub.get_name().to_string());
+                walk(sub, path);
+                path.pop();
+            }
+        }
+        let cmd = super::Cli::command();
+        walk(&cmd, &mut Vec::new());
+    }
+}

@@ -44,6 +44,8 @@ pub struct FileStore {
     files: Mutex<HashMap<Digest, PathBuf>>,
     /// titles written (or added) in this session.
     names: Mutex<HashMap<String, Digest>>,
+    /// digest → file written by a push (pull side); the source for restoring duplicates.
+    written: Mutex<HashMap<Digest, PathBuf>>,
     temp: tempfile::TempDir,
 }
 
@@ -113,6 +115,7 @@ impl FileStore {
             fallback: MemoryStore::with_limit(FALLBACK_LIMIT),
             files: Mutex::default(),
             names: Mutex::default(),
+            written: Mutex::default(),
             temp: tempfile::Builder::new().prefix("oras-").tempdir()?,
         })
     }
@@ -201,7 +204,8 @@ impl FileStore {
             tokio::task::spawn_blocking(move || unpack_directory(&gz2, &target2, &name, tar_digest.as_ref(), allow))
                 .await
                 .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))??;
-            self.files.lock().expect("file store files").insert(expected.digest.clone(), gz);
+            self.files.lock().expect("file store files").insert(expected.digest.clone(), gz.clone());
+            self.written.lock().expect("file store written").insert(expected.digest.clone(), gz);
         } else {
             let tmp = parent.join(format!(".oras-{}.partial", expected.digest.hex()));
             if let Err(e) = write_verified(content, expected, &tmp).await {
@@ -215,7 +219,8 @@ impl FileStore {
                 }
             }
             tokio::fs::rename(&tmp, &target).await.ctx(format!("failed to write {}", target.display()))?;
-            self.files.lock().expect("file store files").insert(expected.digest.clone(), target);
+            self.files.lock().expect("file store files").insert(expected.digest.clone(), target.clone());
+            self.written.lock().expect("file store written").insert(expected.digest.clone(), target);
         }
         self.names.lock().expect("file store names").insert(name.to_string(), expected.digest.clone());
         Ok(())
@@ -229,7 +234,7 @@ impl FileStore {
             if self.names.lock().expect("file store names").contains_key(name) {
                 continue;
             }
-            let Some(path) = self.files.lock().expect("file store files").get(&s.digest).cloned() else { continue };
+            let Some(path) = self.written.lock().expect("file store written").get(&s.digest).cloned() else { continue };
             let file = tokio::fs::File::open(&path).await?;
             self.write_named(&s, name, BlobSource::Reader(Box::pin(file))).await?;
         }
