@@ -15,7 +15,12 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(message: impl Into<String>) -> CliError {
-        CliError { message: message.into(), usage: None, recommendation: None, prefix: "Error:" }
+        CliError {
+            message: message.into(),
+            usage: None,
+            recommendation: None,
+            prefix: "Error:",
+        }
     }
 
     pub fn usage(mut self, usage: impl Into<String>) -> CliError {
@@ -69,8 +74,19 @@ pub fn fail<T>(msg: impl Into<String>) -> CliResult<T> {
 }
 
 /// `"oras <cmd>" requires {exactly|at least} N argument but got M`, with Usage and the phrase.
-pub fn check_args(args: &[String], cmd: &str, usage: &str, n: usize, exact: bool, phrase: &str) -> CliResult {
-    let ok = if exact { args.len() == n } else { args.len() >= n };
+pub fn check_args(
+    args: &[String],
+    cmd: &str,
+    usage: &str,
+    n: usize,
+    exact: bool,
+    phrase: &str,
+) -> CliResult {
+    let ok = if exact {
+        args.len() == n
+    } else {
+        args.len() >= n
+    };
     if ok {
         return Ok(());
     }

@@ -11,7 +11,10 @@ use clap::Parser;
 fn main() {
     let code = match commands::Cli::try_parse() {
         Ok(cli) => {
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
             match rt.block_on(commands::run(cli)) {
                 Ok(()) => 0,
                 Err(e) => {

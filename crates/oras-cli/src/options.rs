@@ -99,7 +99,11 @@ pub struct PlatformOpts {
 
 impl PlatformOpts {
     pub fn parse(&self) -> CliResult<Option<Platform>> {
-        self.platform.as_deref().map(Platform::parse).transpose().map_err(CliError::new)
+        self.platform
+            .as_deref()
+            .map(Platform::parse)
+            .transpose()
+            .map_err(CliError::new)
     }
 }
 
@@ -242,7 +246,10 @@ impl TargetRef {
             Kind::Layout => {
                 let path = self.layout_path();
                 if path.is_file() {
-                    return fail(format!("{:?}: a tar archive of an OCI layout can only be read", self.path));
+                    return fail(format!(
+                        "{:?}: a tar archive of an OCI layout can only be read",
+                        self.path
+                    ));
                 }
                 Ok(Arc::new(OciLayout::open(&path)?))
             }
@@ -252,7 +259,8 @@ impl TargetRef {
 }
 
 fn registry_unsupported() -> CliError {
-    CliError::new("registry targets are not supported in this build yet").recommend("Use --oci-layout to work with an OCI image layout")
+    CliError::new("registry targets are not supported in this build yet")
+        .recommend("Use --oci-layout to work with an OCI image layout")
 }
 
 /// The reason part of an io error, as Go prints it (`no such file or directory`).
@@ -274,24 +282,41 @@ impl TargetOpts {
     /// Parses a reference argument against these flags.
     pub fn parse(&self, raw: &str) -> CliResult<TargetRef> {
         if self.oci_layout && self.oci_layout_path.is_some() {
-            return fail("if any flags in the group [oci-layout oci-layout-path] are set none of the others can be; [oci-layout oci-layout-path] were all set");
+            return fail(
+                "if any flags in the group [oci-layout oci-layout-path] are set none of the others can be; [oci-layout oci-layout-path] were all set",
+            );
         }
         let layout = self.oci_layout || self.oci_layout_path.is_some();
         if layout && !self.remote.header.is_empty() {
             return fail("custom header flags cannot be used on an OCI image layout target");
         }
         if let Some(dir) = &self.oci_layout_path {
-            return Ok(TargetRef { kind: Kind::Layout, raw: raw.into(), path: dir.clone(), reference: raw.into() });
+            return Ok(TargetRef {
+                kind: Kind::Layout,
+                raw: raw.into(),
+                path: dir.clone(),
+                reference: raw.into(),
+            });
         }
         if self.oci_layout {
             let r = LayoutReference::parse(raw).map_err(CliError::new)?;
-            return Ok(TargetRef { kind: Kind::Layout, raw: raw.into(), path: r.path, reference: r.reference });
+            return Ok(TargetRef {
+                kind: Kind::Layout,
+                raw: raw.into(),
+                path: r.path,
+                reference: r.reference,
+            });
         }
         let r = Reference::parse(raw).map_err(|e| {
             CliError::new(format!("{raw:?}: {e}"))
                 .recommend("Please make sure the provided reference is in the form of <registry>/<repo>[:tag|@digest]")
         })?;
-        Ok(TargetRef { kind: Kind::Registry(r.clone()), raw: raw.into(), path: r.repository_path(), reference: r.reference })
+        Ok(TargetRef {
+            kind: Kind::Registry(r.clone()),
+            raw: raw.into(),
+            path: r.repository_path(),
+            reference: r.reference,
+        })
     }
 }
 

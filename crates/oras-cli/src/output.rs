@@ -47,9 +47,21 @@ pub struct Prompts {
     pub exists: &'static str,
 }
 
-pub const PUSH_PROMPTS: Prompts = Prompts { start: "Uploading", done: "Uploaded ", exists: "Exists   " };
-pub const PULL_PROMPTS: Prompts = Prompts { start: "Downloading", done: "Downloaded ", exists: "Exists     " };
-pub const COPY_PROMPTS: Prompts = Prompts { start: "Copying", done: "Copied ", exists: "Exists " };
+pub const PUSH_PROMPTS: Prompts = Prompts {
+    start: "Uploading",
+    done: "Uploaded ",
+    exists: "Exists   ",
+};
+pub const PULL_PROMPTS: Prompts = Prompts {
+    start: "Downloading",
+    done: "Downloaded ",
+    exists: "Exists     ",
+};
+pub const COPY_PROMPTS: Prompts = Prompts {
+    start: "Copying",
+    done: "Copied ",
+    exists: "Exists ",
+};
 
 /// Prints oras's plain status lines for copy events.
 pub struct StatusPrinter {
@@ -63,7 +75,12 @@ pub struct StatusPrinter {
 
 impl StatusPrinter {
     pub fn new(prompts: Prompts, verbose: bool, quiet: bool) -> StatusPrinter {
-        StatusPrinter { prompts, verbose, quiet, printed: Mutex::default() }
+        StatusPrinter {
+            prompts,
+            verbose,
+            quiet,
+            printed: Mutex::default(),
+        }
     }
 
     /// Prints `prompt short-digest name`, unless untitled and not verbose.
@@ -76,7 +93,10 @@ impl StatusPrinter {
 
     /// Prints a line once per (prompt, digest+name).
     pub fn print_once(&self, prompt: &str, d: &Descriptor) {
-        let key = (prompt.to_string(), format!("{}{}", d.digest, display_name(d)));
+        let key = (
+            prompt.to_string(),
+            format!("{}{}", d.digest, display_name(d)),
+        );
         if self.printed.lock().expect("printer").insert(key) {
             self.print(prompt, d);
         }
@@ -107,10 +127,17 @@ pub enum Format {
 
 impl Format {
     /// Parses `--format` / `--template` against the types a command allows.
-    pub fn parse(format: Option<&str>, template: Option<&str>, allowed: &[&str], default: Format) -> CliResult<Format> {
+    pub fn parse(
+        format: Option<&str>,
+        template: Option<&str>,
+        allowed: &[&str],
+        default: Format,
+    ) -> CliResult<Format> {
         let Some(f) = format else {
             if template.is_some() {
-                return Err(CliError::new("--template must be used with --format go-template"));
+                return Err(CliError::new(
+                    "--template must be used with --format go-template",
+                ));
             }
             return Ok(default);
         };
@@ -119,26 +146,36 @@ impl Format {
             None => (f, None),
         };
         if !allowed.contains(&kind) {
-            return Err(CliError::new(format!("invalid format type: {f:?}")).recommend(format!("supported types: {}", allowed.join(", "))));
+            return Err(CliError::new(format!("invalid format type: {f:?}"))
+                .recommend(format!("supported types: {}", allowed.join(", "))));
         }
         if kind != "go-template" && template.is_some() {
-            return Err(CliError::new("--template must be used with --format go-template"));
+            return Err(CliError::new(
+                "--template must be used with --format go-template",
+            ));
         }
         Ok(match kind {
             "json" => Format::Json,
             "tree" => Format::Tree,
             "table" => {
-                eprintln!("Format \"table\" is deprecated and will be removed in a future release.");
+                eprintln!(
+                    "Format \"table\" is deprecated and will be removed in a future release."
+                );
                 Format::Table
             }
             "text" => Format::Text,
             _ => {
-                let t = inline.map(str::to_string).or(template.map(str::to_string)).filter(|t| !t.is_empty());
+                let t = inline
+                    .map(str::to_string)
+                    .or(template.map(str::to_string))
+                    .filter(|t| !t.is_empty());
                 match t {
                     Some(t) => Format::Template(t),
                     None => {
-                        return Err(CliError::new("\"go-template\" format specified but no template given")
-                            .recommend("use `--format go-template=TEMPLATE` to specify the template"));
+                        return Err(CliError::new(
+                            "\"go-template\" format specified but no template given",
+                        )
+                        .recommend("use `--format go-template=TEMPLATE` to specify the template"));
                     }
                 }
             }

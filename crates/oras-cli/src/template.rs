@@ -20,7 +20,11 @@ fn to_gtmpl(v: &serde_json::Value) -> Value {
         },
         serde_json::Value::String(s) => Value::String(s.clone()),
         serde_json::Value::Array(a) => Value::Array(a.iter().map(to_gtmpl).collect()),
-        serde_json::Value::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), to_gtmpl(v))).collect::<HashMap<_, _>>()),
+        serde_json::Value::Object(o) => Value::Map(
+            o.iter()
+                .map(|(k, v)| (k.clone(), to_gtmpl(v)))
+                .collect::<HashMap<_, _>>(),
+        ),
     }
 }
 
@@ -35,7 +39,9 @@ fn to_json(v: &Value) -> serde_json::Value {
             } else if let Some(i) = n.as_i64() {
                 i.into()
             } else {
-                n.as_f64().map(serde_json::Value::from).unwrap_or(serde_json::Value::Null)
+                n.as_f64()
+                    .map(serde_json::Value::from)
+                    .unwrap_or(serde_json::Value::Null)
             }
         }
         Value::Array(a) => serde_json::Value::Array(a.iter().map(to_json).collect()),
@@ -43,7 +49,11 @@ fn to_json(v: &Value) -> serde_json::Value {
             // Go marshals maps with sorted keys.
             let mut keys: Vec<&String> = o.keys().collect();
             keys.sort();
-            serde_json::Value::Object(keys.into_iter().map(|k| (k.clone(), to_json(&o[k]))).collect())
+            serde_json::Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), to_json(&o[k])))
+                    .collect(),
+            )
         }
     }
 }
@@ -57,17 +67,23 @@ fn one_arg<'a>(name: &str, args: &'a [Value]) -> Result<&'a Value, FuncError> {
 
 fn to_json_fn(args: &[Value]) -> Result<Value, FuncError> {
     let v = one_arg("toJson", args)?;
-    Ok(Value::String(String::from_utf8_lossy(&oras_spec::gojson::to_vec(&to_json(v))).into_owned()))
+    Ok(Value::String(
+        String::from_utf8_lossy(&oras_spec::gojson::to_vec(&to_json(v))).into_owned(),
+    ))
 }
 
 fn to_raw_json_fn(args: &[Value]) -> Result<Value, FuncError> {
     let v = one_arg("toRawJson", args)?;
-    Ok(Value::String(serde_json::to_string(&to_json(v)).unwrap_or_default()))
+    Ok(Value::String(
+        serde_json::to_string(&to_json(v)).unwrap_or_default(),
+    ))
 }
 
 fn to_pretty_json_fn(args: &[Value]) -> Result<Value, FuncError> {
     let v = one_arg("toPrettyJson", args)?;
-    Ok(Value::String(String::from_utf8_lossy(&oras_spec::gojson::to_vec_pretty(&to_json(v))).into_owned()))
+    Ok(Value::String(
+        String::from_utf8_lossy(&oras_spec::gojson::to_vec_pretty(&to_json(v))).into_owned(),
+    ))
 }
 
 fn first_fn(args: &[Value]) -> Result<Value, FuncError> {
@@ -92,6 +108,8 @@ pub fn render(text: &str, model: &serde_json::Value) -> CliResult<String> {
     t.add_func("toPrettyJson", to_pretty_json_fn);
     t.add_func("first", first_fn);
     t.add_func("last", last_fn);
-    t.parse(text).map_err(|e| CliError::new(format!("invalid template: {e}")))?;
-    t.render(&Context::from(to_gtmpl(model))).map_err(|e| CliError::new(format!("failed to execute template: {e}")))
+    t.parse(text)
+        .map_err(|e| CliError::new(format!("invalid template: {e}")))?;
+    t.render(&Context::from(to_gtmpl(model)))
+        .map_err(|e| CliError::new(format!("failed to execute template: {e}")))
 }

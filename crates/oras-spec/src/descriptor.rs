@@ -81,7 +81,9 @@ impl Descriptor {
 
     /// Same content: media type, digest and size equal.
     pub fn same_content(&self, other: &Descriptor) -> bool {
-        self.media_type == other.media_type && self.digest == other.digest && self.size == other.size
+        self.media_type == other.media_type
+            && self.digest == other.digest
+            && self.size == other.size
     }
 
     /// The `org.opencontainers.image.title` annotation, if any.
@@ -110,7 +112,11 @@ pub struct Platform {
     pub architecture: String,
     #[serde(default)]
     pub os: String,
-    #[serde(rename = "os.version", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "os.version",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub os_version: String,
     #[serde(rename = "os.features", default, skip_serializing_if = "Vec::is_empty")]
     pub os_features: Vec<String>,
@@ -129,7 +135,9 @@ impl Platform {
         };
         let parts: Vec<&str> = main.split('/').collect();
         if parts.len() > 3 {
-            return Err(format!("failed to parse platform {s:?}: expected format os[/arch[/variant]]"));
+            return Err(format!(
+                "failed to parse platform {s:?}: expected format os[/arch[/variant]]"
+            ));
         }
         let os = parts[0].to_string();
         if os.is_empty() {
@@ -159,7 +167,10 @@ impl Platform {
             && self.architecture == want.architecture
             && (want.variant.is_empty() || self.variant == want.variant)
             && (want.os_version.is_empty() || self.os_version == want.os_version)
-            && want.os_features.iter().all(|f| self.os_features.contains(f))
+            && want
+                .os_features
+                .iter()
+                .all(|f| self.os_features.contains(f))
     }
 }
 
@@ -208,4 +219,3 @@ mod base64_opt {
         }
     }
 }
-

@@ -66,9 +66,11 @@ impl Digest {
         if alg.is_empty() || hex.is_empty() {
             return Err(DigestError::Format);
         }
-        let alg_ok = alg
-            .split(['+', '.', '_', '-'])
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        let alg_ok = alg.split(['+', '.', '_', '-']).all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
         let hex_ok = hex
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'=' || b == b'_' || b == b'-');
@@ -84,10 +86,16 @@ impl Digest {
         if hex.len() != alg.hex_len() {
             return Err(DigestError::Length);
         }
-        if !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(DigestError::Format);
         }
-        Ok(Digest { alg, hex: hex.into() })
+        Ok(Digest {
+            alg,
+            hex: hex.into(),
+        })
     }
 
     /// The sha256 digest of `data`.
@@ -150,7 +158,8 @@ impl serde::Serialize for Digest {
 impl<'de> serde::Deserialize<'de> for Digest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Digest::parse(&s).map_err(|e| serde::de::Error::custom(format!("invalid digest {s:?}: {e}")))
+        Digest::parse(&s)
+            .map_err(|e| serde::de::Error::custom(format!("invalid digest {s:?}: {e}")))
     }
 }
 
@@ -177,7 +186,10 @@ impl Digester {
             Digester::Sha384(h) => (Algorithm::Sha384, hex::encode(h.finalize())),
             Digester::Sha512(h) => (Algorithm::Sha512, hex::encode(h.finalize())),
         };
-        Digest { alg, hex: hex.into() }
+        Digest {
+            alg,
+            hex: hex.into(),
+        }
     }
 }
 
@@ -187,7 +199,10 @@ mod tests {
 
     #[test]
     fn parses_and_rejects() {
-        let d = Digest::parse("sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a").unwrap();
+        let d = Digest::parse(
+            "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+        )
+        .unwrap();
         assert_eq!(d.short(), "44136fa355b3");
         assert_eq!(Digest::sha256_of(b"{}"), d);
         assert_eq!(Digest::parse("sha256:ABC"), Err(DigestError::Length));

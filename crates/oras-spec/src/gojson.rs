@@ -39,7 +39,11 @@ macro_rules! delegate {
 }
 
 impl<F: Formatter> Formatter for GoEscaping<F> {
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         write_go_fragment(w, fragment)
     }
     delegate! {
@@ -60,16 +64,22 @@ impl<F: Formatter> Formatter for GoEscaping<F> {
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut out, GoEscaping(CompactFormatter));
-    value.serialize(&mut ser).expect("serializing to memory cannot fail");
+    value
+        .serialize(&mut ser)
+        .expect("serializing to memory cannot fail");
     out
 }
 
 /// Indented Go-style JSON (what `json.MarshalIndent(v, "", "  ")` writes), no trailing newline.
 pub fn to_vec_pretty<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut ser =
-        serde_json::Serializer::with_formatter(&mut out, GoEscaping(PrettyFormatter::with_indent(b"  ")));
-    value.serialize(&mut ser).expect("serializing to memory cannot fail");
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut out,
+        GoEscaping(PrettyFormatter::with_indent(b"  ")),
+    );
+    value
+        .serialize(&mut ser)
+        .expect("serializing to memory cannot fail");
     out
 }
 
@@ -109,7 +119,10 @@ pub fn indent(raw: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
             b'{' | b'[' => {
                 out.push(b);
                 let close = if b == b'{' { b'}' } else { b']' };
-                let next = raw[i..].iter().position(|c| !c.is_ascii_whitespace()).map(|p| i + p);
+                let next = raw[i..]
+                    .iter()
+                    .position(|c| !c.is_ascii_whitespace())
+                    .map(|p| i + p);
                 if let Some(n) = next.filter(|&n| raw[n] == close) {
                     out.push(close);
                     i = n + 1;
@@ -149,6 +162,9 @@ mod tests {
     fn indent_keeps_order() {
         let raw = br#"{"z":1,"a":[],"m":{"k":"v\"}"},"l":[1,{}]}"#;
         let want = "{\n  \"z\": 1,\n  \"a\": [],\n  \"m\": {\n    \"k\": \"v\\\"}\"\n  },\n  \"l\": [\n    1,\n    {}\n  ]\n}";
-        assert_eq!(String::from_utf8(super::indent(raw).unwrap()).unwrap(), want);
+        assert_eq!(
+            String::from_utf8(super::indent(raw).unwrap()).unwrap(),
+            want
+        );
     }
 }

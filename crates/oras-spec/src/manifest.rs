@@ -136,6 +136,9 @@ impl SuccessorView {
         if !self.artifact_type.is_empty() {
             return self.artifact_type.clone();
         }
-        self.config.as_ref().map(|c| c.media_type.clone()).unwrap_or_default()
+        self.config
+            .as_ref()
+            .map(|c| c.media_type.clone())
+            .unwrap_or_default()
     }
 }

@@ -50,7 +50,8 @@ pub fn is_valid(media_type: &str) -> bool {
         !b.is_empty()
             && b.len() <= 127
             && b[0].is_ascii_alphanumeric()
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(c))
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(c))
     }
     match media_type.split_once('/') {
         Some((t, s)) => part(t) && part(s),
@@ -62,7 +63,9 @@ pub fn is_valid(media_type: &str) -> bool {
 mod tests {
     #[test]
     fn validates() {
-        assert!(super::is_valid("application/vnd.oci.image.manifest.v1+json"));
+        assert!(super::is_valid(
+            "application/vnd.oci.image.manifest.v1+json"
+        ));
         assert!(super::is_valid("text/plain"));
         assert!(!super::is_valid("txt"));
         assert!(!super::is_valid("a/b/c"));

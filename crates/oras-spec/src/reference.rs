@@ -55,7 +55,10 @@ pub fn is_valid_repository(repo: &str) -> bool {
 pub fn is_valid_tag(tag: &str) -> bool {
     let b = tag.as_bytes();
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    !b.is_empty() && b.len() <= 128 && word(b[0]) && b[1..].iter().all(|&c| word(c) || c == b'.' || c == b'-')
+    !b.is_empty()
+        && b.len() <= 128
+        && word(b[0])
+        && b[1..].iter().all(|&c| word(c) || c == b'.' || c == b'-')
 }
 
 fn is_valid_registry(reg: &str) -> bool {
@@ -73,7 +76,8 @@ fn is_valid_registry(reg: &str) -> bool {
             None => (reg, ""),
         }
     };
-    let port_ok = port.is_empty() || (port.len() > 1 && port[1..].bytes().all(|c| c.is_ascii_digit()));
+    let port_ok =
+        port.is_empty() || (port.len() > 1 && port[1..].bytes().all(|c| c.is_ascii_digit()));
     let host_ok = !host.is_empty()
         && host
             .bytes()
@@ -130,7 +134,11 @@ impl Reference {
 
     /// The host actually contacted (`docker.io` is served by `registry-1.docker.io`).
     pub fn host(&self) -> &str {
-        if self.registry == "docker.io" { "registry-1.docker.io" } else { &self.registry }
+        if self.registry == "docker.io" {
+            "registry-1.docker.io"
+        } else {
+            &self.registry
+        }
     }
 }
 
@@ -168,7 +176,10 @@ impl LayoutReference {
         if path.is_empty() {
             return Err(format!("found empty file path in {raw:?}"));
         }
-        Ok(LayoutReference { path: path.to_string(), reference: reference.to_string() })
+        Ok(LayoutReference {
+            path: path.to_string(),
+            reference: reference.to_string(),
+        })
     }
 }
 
@@ -191,14 +202,30 @@ mod tests {
     #[test]
     fn registry_references() {
         let r = Reference::parse("localhost:5000/hello:v1").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.reference.as_str()), ("localhost:5000", "hello", "v1"));
+        assert_eq!(
+            (
+                r.registry.as_str(),
+                r.repository.as_str(),
+                r.reference.as_str()
+            ),
+            ("localhost:5000", "hello", "v1")
+        );
         let d = format!("sha256:{}", "a".repeat(64));
         let r = Reference::parse(&format!("r.io/a/b:tag@{d}")).unwrap();
         assert_eq!(r.reference, d);
         assert_eq!(r.to_string(), format!("r.io/a/b@{d}"));
-        assert_eq!(Reference::parse("oras").unwrap_err().to_string(), "invalid reference: missing registry or repository");
-        assert_eq!(Reference::parse("/oras").unwrap_err().to_string(), "invalid reference: invalid registry \"\"");
-        assert_eq!(Reference::parse("r.io/INVALID").unwrap_err().to_string(), "invalid reference: invalid repository \"INVALID\"");
+        assert_eq!(
+            Reference::parse("oras").unwrap_err().to_string(),
+            "invalid reference: missing registry or repository"
+        );
+        assert_eq!(
+            Reference::parse("/oras").unwrap_err().to_string(),
+            "invalid reference: invalid registry \"\""
+        );
+        assert_eq!(
+            Reference::parse("r.io/INVALID").unwrap_err().to_string(),
+            "invalid reference: invalid repository \"INVALID\""
+        );
         assert!(Reference::parse("r.io/a:b:c").is_err());
         assert!(Reference::parse("r.io/a__b-c.d/e---f").is_ok());
         assert!(Reference::parse("r.io/a___b").is_err());
@@ -206,10 +233,25 @@ mod tests {
 
     #[test]
     fn layout_and_file_refs() {
-        assert_eq!(LayoutReference::parse("a:b:c").unwrap(), LayoutReference { path: "a:b".into(), reference: "c".into() });
-        assert_eq!(LayoutReference::parse("dir@sha256:x").unwrap().reference, "sha256:x");
+        assert_eq!(
+            LayoutReference::parse("a:b:c").unwrap(),
+            LayoutReference {
+                path: "a:b".into(),
+                reference: "c".into()
+            }
+        );
+        assert_eq!(
+            LayoutReference::parse("dir@sha256:x").unwrap().reference,
+            "sha256:x"
+        );
         assert!(LayoutReference::parse(":v1").is_err());
-        assert_eq!(split_file_ref("hi:txt:").unwrap(), ("hi:txt".into(), "".into()));
-        assert_eq!(split_file_ref("hi:text/plain").unwrap(), ("hi".into(), "text/plain".into()));
+        assert_eq!(
+            split_file_ref("hi:txt:").unwrap(),
+            ("hi:txt".into(), "".into())
+        );
+        assert_eq!(
+            split_file_ref("hi:text/plain").unwrap(),
+            ("hi".into(), "text/plain".into())
+        );
     }
 }

@@ -12,7 +12,9 @@ use futures::future::{BoxFuture, Shared, try_join_all};
 use oras_spec::{DescKey, Descriptor, media_type};
 use tokio::sync::Semaphore;
 
-use crate::content::{BlobSource, ReadOnlyGraphTarget, ReadOnlyStorage, Storage, successors_of, verify};
+use crate::content::{
+    BlobSource, ReadOnlyGraphTarget, ReadOnlyStorage, Storage, successors_of, verify,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::referrers::referrers;
 
@@ -70,9 +72,23 @@ struct Engine {
 }
 
 impl Engine {
-    fn new(src: Arc<dyn ReadOnlyStorage>, dst: Arc<dyn Storage>, opts: &CopyGraphOptions) -> Arc<Engine> {
-        let n = if opts.concurrency == 0 { DEFAULT_CONCURRENCY } else { opts.concurrency };
-        Arc::new(Engine { src, dst, opts: opts.clone(), permits: Semaphore::new(n), nodes: Mutex::default() })
+    fn new(
+        src: Arc<dyn ReadOnlyStorage>,
+        dst: Arc<dyn Storage>,
+        opts: &CopyGraphOptions,
+    ) -> Arc<Engine> {
+        let n = if opts.concurrency == 0 {
+            DEFAULT_CONCURRENCY
+        } else {
+            opts.concurrency
+        };
+        Arc::new(Engine {
+            src,
+            dst,
+            opts: opts.clone(),
+            permits: Semaphore::new(n),
+            nodes: Mutex::default(),
+        })
     }
 
     /// The (shared) future copying `desc`; started once per node.
@@ -84,9 +100,13 @@ impl Engine {
         let this = self.clone();
         let key = desc.key();
         let handle = tokio::spawn(async move { this.copy_node(desc).await });
-        let fut = async move { handle.await.map_err(|e| Error::new(ErrorKind::Io, format!("copy task failed: {e}")))? }
-            .boxed()
-            .shared();
+        let fut = async move {
+            handle
+                .await
+                .map_err(|e| Error::new(ErrorKind::Io, format!("copy task failed: {e}")))?
+        }
+        .boxed()
+        .shared();
         nodes.insert(key, fut.clone());
         fut
     }
@@ -100,7 +120,8 @@ impl Engine {
                 return Ok(());
             }
             if desc.is_manifest() {
-                cached = Some(verify::fetch_all(&*self.src, &desc, self.opts.max_metadata_bytes).await?);
+                cached =
+                    Some(verify::fetch_all(&*self.src, &desc, self.opts.max_metadata_bytes).await?);
             }
         }
         if let Some(bytes) = &cached {
@@ -119,7 +140,9 @@ impl Engine {
         let source = match cached {
             Some(bytes) => BlobSource::Bytes(bytes),
             None => match &desc.data {
-                Some(d) if desc.digest.same_alg_of(d) == desc.digest => BlobSource::Bytes(d.clone().into()),
+                Some(d) if desc.digest.same_alg_of(d) == desc.digest => {
+                    BlobSource::Bytes(d.clone().into())
+                }
                 _ => BlobSource::Reader(self.src.fetch(&desc).await?),
             },
         };

@@ -33,13 +33,18 @@ fn validate_media_type(mt: &str) -> Result<()> {
     if media_type::is_valid(mt) {
         Ok(())
     } else {
-        Err(Error::new(ErrorKind::InvalidMediaType, format!("{mt}: invalid media type")))
+        Err(Error::new(
+            ErrorKind::InvalidMediaType,
+            format!("{mt}: invalid media type"),
+        ))
     }
 }
 
 /// `org.opencontainers.image.created` for now: UTC, RFC 3339, whole seconds.
 pub fn created_now() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 fn ensure_created(annotations: &mut Annotations) -> Result<()> {
@@ -59,9 +64,15 @@ fn ensure_created(annotations: &mut Annotations) -> Result<()> {
     Ok(())
 }
 
-async fn push_if_missing(pusher: &dyn Storage, desc: &Descriptor, data: &'static [u8]) -> Result<()> {
+async fn push_if_missing(
+    pusher: &dyn Storage,
+    desc: &Descriptor,
+    data: &'static [u8],
+) -> Result<()> {
     if !pusher.exists(desc).await? {
-        pusher.push(desc, BlobSource::Bytes(Bytes::from_static(data))).await?;
+        pusher
+            .push(desc, BlobSource::Bytes(Bytes::from_static(data)))
+            .await?;
     }
     Ok(())
 }
@@ -77,7 +88,10 @@ pub async fn pack_manifest(
     ensure_created(&mut opts.manifest_annotations)?;
     let (manifest, desc_artifact_type) = match version {
         PackVersion::V1_1 => {
-            let config_is_empty = opts.config.as_ref().is_none_or(|c| c.media_type == media_type::EMPTY_JSON);
+            let config_is_empty = opts
+                .config
+                .as_ref()
+                .is_none_or(|c| c.media_type == media_type::EMPTY_JSON);
             if artifact_type.is_empty() && config_is_empty {
                 return Err(Error::invalid(MISSING_ARTIFACT_TYPE));
             }
@@ -116,7 +130,9 @@ pub async fn pack_manifest(
         }
         PackVersion::V1_0 => {
             if opts.subject.is_some() {
-                return Err(Error::unsupported("subject is not supported for manifest version 1.0"));
+                return Err(Error::unsupported(
+                    "subject is not supported for manifest version 1.0",
+                ));
             }
             let config = match opts.config.take() {
                 Some(c) => {
@@ -124,7 +140,11 @@ pub async fn pack_manifest(
                     c
                 }
                 None => {
-                    let mt = if artifact_type.is_empty() { media_type::UNKNOWN_CONFIG } else { artifact_type };
+                    let mt = if artifact_type.is_empty() {
+                        media_type::UNKNOWN_CONFIG
+                    } else {
+                        artifact_type
+                    };
                     validate_media_type(mt)?;
                     let mut c = Descriptor::from_bytes(mt, b"{}");
                     c.annotations = std::mem::take(&mut opts.config_annotations);

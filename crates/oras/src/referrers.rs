@@ -8,7 +8,11 @@ use crate::error::{ErrorKind, Result};
 
 /// The referrers of `subject` (optionally only those of `artifact_type`), each described with
 /// media type, digest, size, artifact type (or config media type) and manifest annotations.
-pub async fn referrers(store: &dyn ReadOnlyGraphTarget, subject: &Descriptor, artifact_type: &str) -> Result<Vec<Descriptor>> {
+pub async fn referrers(
+    store: &dyn ReadOnlyGraphTarget,
+    subject: &Descriptor,
+    artifact_type: &str,
+) -> Result<Vec<Descriptor>> {
     let mut out = Vec::new();
     for p in store.predecessors(subject).await? {
         if !p.is_manifest() {
@@ -19,8 +23,14 @@ pub async fn referrers(store: &dyn ReadOnlyGraphTarget, subject: &Descriptor, ar
             Err(e) if e.kind() == ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
         };
-        let Ok(view) = SuccessorView::parse(&bytes) else { continue };
-        if view.subject.as_ref().is_none_or(|s| s.digest != subject.digest) {
+        let Ok(view) = SuccessorView::parse(&bytes) else {
+            continue;
+        };
+        if view
+            .subject
+            .as_ref()
+            .is_none_or(|s| s.digest != subject.digest)
+        {
             continue;
         }
         let mut d = p.plain();

@@ -45,9 +45,21 @@ pub struct AttachArgs {
 }
 
 pub async fn exec(a: AttachArgs) -> CliResult {
-    check_args(&a.args, "attach", USAGE, 1, false, "the destination artifact for attaching.")?;
+    check_args(
+        &a.args,
+        "attach",
+        USAGE,
+        1,
+        false,
+        "the destination artifact for attaching.",
+    )?;
     a.dist.check()?;
-    let format = Format::parse(a.format.format.as_deref(), a.format.template.as_deref(), &["text", "json", "go-template"], Format::Text)?;
+    let format = Format::parse(
+        a.format.format.as_deref(),
+        a.format.template.as_deref(),
+        &["text", "json", "go-template"],
+        Format::Text,
+    )?;
     let verbose = a.common.verbose();
     if a.config.is_some() && a.platform.platform.is_some() {
         return fail("--config, --platform cannot be used at the same time");
@@ -60,7 +72,11 @@ pub async fn exec(a: AttachArgs) -> CliResult {
             rec.push_str("Are you missing an artifact reference to attach to? ");
         }
         rec.push_str("Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras attach -h\" for more options and examples");
-        return Err(CliError::new(format!("{:?}: no tag or digest specified", target.raw)).usage(format!("oras attach {USAGE}")).recommend(rec));
+        return Err(
+            CliError::new(format!("{:?}: no tag or digest specified", target.raw))
+                .usage(format!("oras attach {USAGE}"))
+                .recommend(rec),
+        );
     }
     let annotations = a.packer.parse_annotations()?;
     if files.is_empty() && annotations.manifest.is_empty() {
@@ -73,7 +89,14 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     let subject = ops::resolve(&*dst, &target.reference, platform.as_ref()).await?;
 
     let store = Arc::new(FileStore::new(".", FileStoreOptions::default())?);
-    let layers = load_files(&store, files, &annotations, a.packer.disable_path_validation, verbose && !format.is_structured()).await?;
+    let layers = load_files(
+        &store,
+        files,
+        &annotations,
+        a.packer.disable_path_validation,
+        verbose && !format.is_structured(),
+    )
+    .await?;
     let mut pack = PackOptions {
         subject: Some(subject.clone()),
         layers,
@@ -83,26 +106,44 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     };
     if let Some(cfg) = &a.config {
         let (path, mt) = split_file_ref(cfg).map_err(CliError::new)?;
-        let mt = if mt.is_empty() { media_type::UNKNOWN_CONFIG.to_string() } else { mt };
-        let mut desc = store.add("$config", &mt, std::path::Path::new(&path)).await?;
+        let mt = if mt.is_empty() {
+            media_type::UNKNOWN_CONFIG.to_string()
+        } else {
+            mt
+        };
+        let mut desc = store
+            .add("$config", &mt, std::path::Path::new(&path))
+            .await?;
         desc.annotations = annotations.config.clone();
         pack.config = Some(desc);
     }
     let (root, bytes) = pack_manifest(&*store, PackVersion::V1_1, &a.artifact_type, pack).await?;
     a.packer.export(&bytes)?;
-    let printer = Arc::new(StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()));
+    let printer = Arc::new(StatusPrinter::new(
+        PUSH_PROMPTS,
+        verbose,
+        format.is_structured(),
+    ));
     // The subject is already in the target: do not walk (or report) it again.
     let root_digest = root.digest.clone();
     let find: oras::copy::FindSuccessors = Arc::new(move |node, bytes| {
         let mut succ = oras::content::successors_of(node, bytes)?;
         if node.digest == root_digest {
-            if let Some(view) = oras_spec::SuccessorView::parse(bytes).ok().and_then(|v| v.subject) {
+            if let Some(view) = oras_spec::SuccessorView::parse(bytes)
+                .ok()
+                .and_then(|v| v.subject)
+            {
                 succ.retain(|s| s.digest != view.digest);
             }
         }
         Ok(succ)
     });
-    let opts = CopyGraphOptions { concurrency: a.concurrency, hooks: printer, find_successors: Some(find), ..Default::default() };
+    let opts = CopyGraphOptions {
+        concurrency: a.concurrency,
+        hooks: printer,
+        find_successors: Some(find),
+        ..Default::default()
+    };
     copy_graph(store.clone(), dst.clone(), &root, &opts).await?;
 
     let model = descriptor_model(&target.with_digest(&root.digest), &root);
@@ -114,7 +155,10 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     } else {
         target.with_digest(&subject.digest)
     };
-    line(format!("Attached to [{}] {subject_ref}", target.type_name()));
+    line(format!(
+        "Attached to [{}] {subject_ref}",
+        target.type_name()
+    ));
     line(format!("Digest: {}", root.digest));
     Ok(())
 }

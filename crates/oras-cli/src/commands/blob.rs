@@ -53,16 +53,29 @@ pub struct FetchArgs {
 }
 
 /// The blob descriptor for a digest in a target (media type `application/octet-stream`).
-async fn blob_descriptor(t: &dyn oras::content::ReadOnlyGraphTarget, digest: &Digest, raw: &str) -> CliResult<Descriptor> {
+async fn blob_descriptor(
+    t: &dyn oras::content::ReadOnlyGraphTarget,
+    digest: &Digest,
+    raw: &str,
+) -> CliResult<Descriptor> {
     match t.resolve(&digest.to_string()).await {
         Ok(d) => Ok(Descriptor::new(media_type::OCTET_STREAM, d.digest, d.size)),
-        Err(e) if e.kind() == oras::ErrorKind::NotFound => fail(format!("{raw}: the specified blob does not exist")),
+        Err(e) if e.kind() == oras::ErrorKind::NotFound => {
+            fail(format!("{raw}: the specified blob does not exist"))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 async fn fetch(a: FetchArgs) -> CliResult {
-    check_args(&a.args, "blob fetch", DIGEST_USAGE, 1, true, "the target blob to fetch")?;
+    check_args(
+        &a.args,
+        "blob fetch",
+        DIGEST_USAGE,
+        1,
+        true,
+        "the target blob to fetch",
+    )?;
     if a.output.is_none() && !a.desc.descriptor {
         return fail("either `--output` or `--descriptor` must be provided");
     }
@@ -91,8 +104,12 @@ async fn fetch(a: FetchArgs) -> CliResult {
             let _ = stdout.flush().await;
         } else {
             let path = std::path::Path::new(out);
-            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| CliError::new(format!("failed to create {out}: {e}")))?;
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let tmp = tempfile::NamedTempFile::new_in(dir)
+                .map_err(|e| CliError::new(format!("failed to create {out}: {e}")))?;
             let (std_file, tmp_path) = tmp.into_parts();
             let mut file = tokio::fs::File::from_std(std_file);
             loop {
@@ -103,7 +120,9 @@ async fn fetch(a: FetchArgs) -> CliResult {
                 file.write_all(&buf[..n]).await?;
             }
             file.flush().await?;
-            tmp_path.persist(path).map_err(|e| CliError::new(format!("failed to write {out}: {}", e.error)))?;
+            tmp_path
+                .persist(path)
+                .map_err(|e| CliError::new(format!("failed to write {out}: {}", e.error)))?;
         }
     }
     if a.desc.descriptor {
@@ -133,13 +152,22 @@ pub struct PushArgs {
 
 async fn push(a: PushArgs) -> CliResult {
     const USAGE: &str = "[flags] <name>[@digest] <file>";
-    check_args(&a.args, "blob push", USAGE, 2, true, "the destination to push to and the file to read")?;
+    check_args(
+        &a.args,
+        "blob push",
+        USAGE,
+        2,
+        true,
+        "the destination to push to and the file to read",
+    )?;
     let verbose = a.common.verbose();
     let target = a.target.parse(&a.args[0])?;
     let file = &a.args[1];
     let from_stdin = file == "-";
     if from_stdin && a.target.remote.password_stdin {
-        return fail("`-` read file from input and `--password-stdin` read password from input cannot be both used");
+        return fail(
+            "`-` read file from input and `--password-stdin` read password from input cannot be both used",
+        );
     }
     if from_stdin && a.size < 0 {
         return fail("`--size` must be provided if the blob is read from stdin");
@@ -148,14 +176,30 @@ async fn push(a: PushArgs) -> CliResult {
         let Some(d) = target.digest() else {
             return fail("content digest must be provided if it is read from stdin");
         };
-        (d, a.size as u64, BlobSource::Reader(Box::pin(tokio::io::stdin())))
+        (
+            d,
+            a.size as u64,
+            BlobSource::Reader(Box::pin(tokio::io::stdin())),
+        )
     } else {
         let f = file.clone();
-        let meta = std::fs::metadata(&f).map_err(|e| CliError::new(format!("failed to stat {f}: {}", crate::options::io_reason(&e))))?;
+        let meta = std::fs::metadata(&f).map_err(|e| {
+            CliError::new(format!(
+                "failed to stat {f}: {}",
+                crate::options::io_reason(&e)
+            ))
+        })?;
         if a.size >= 0 && a.size as u64 != meta.len() {
-            return fail(format!("input size {} does not match the actual content size {}", a.size, meta.len()));
+            return fail(format!(
+                "input size {} does not match the actual content size {}",
+                a.size,
+                meta.len()
+            ));
         }
-        let alg = target.digest().map(|d| d.algorithm()).unwrap_or(oras_spec::Algorithm::Sha256);
+        let alg = target
+            .digest()
+            .map(|d| d.algorithm())
+            .unwrap_or(oras_spec::Algorithm::Sha256);
         let d = tokio::task::spawn_blocking(move || -> std::io::Result<Digest> {
             let mut file = std::fs::File::open(&f)?;
             let mut h = alg.digester();
@@ -183,7 +227,11 @@ async fn push(a: PushArgs) -> CliResult {
     let quiet = a.desc.descriptor;
     let show = |prompt: &str| {
         if !quiet && verbose {
-            line(format!("{prompt} {} {}", desc.digest.short(), desc.media_type));
+            line(format!(
+                "{prompt} {} {}",
+                desc.digest.short(),
+                desc.media_type
+            ));
         }
     };
     if dst.exists(&desc).await? {
@@ -218,7 +266,14 @@ pub struct DeleteArgs {
 }
 
 async fn delete(a: DeleteArgs) -> CliResult {
-    check_args(&a.args, "blob delete", DIGEST_USAGE, 1, true, "the target blob to delete")?;
+    check_args(
+        &a.args,
+        "blob delete",
+        DIGEST_USAGE,
+        1,
+        true,
+        "the target blob to delete",
+    )?;
     if a.desc.descriptor && !a.force {
         return fail("must apply --force to confirm the deletion if the descriptor is outputted");
     }
@@ -235,7 +290,12 @@ async fn delete(a: DeleteArgs) -> CliResult {
             return Err(e);
         }
     };
-    if !a.force && !confirm(&format!("Are you sure you want to delete the blob {:?}? [y/N] ", desc.digest.to_string())) {
+    if !a.force
+        && !confirm(&format!(
+            "Are you sure you want to delete the blob {:?}? [y/N] ",
+            desc.digest.to_string()
+        ))
+    {
         line("Operation cancelled.");
         return Ok(());
     }

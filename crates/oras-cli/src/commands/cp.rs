@@ -8,7 +8,10 @@ use oras::{content::successors_of, ops};
 use oras_spec::media_type;
 
 use crate::error::{CliError, CliResult, check_args};
-use crate::options::{CommonOpts, DistSpecOpts, PlatformOpts, RemoteOpts, TargetOpts, TtyOpts, require_reference, split_tags};
+use crate::options::{
+    CommonOpts, DistSpecOpts, PlatformOpts, RemoteOpts, TargetOpts, TtyOpts, require_reference,
+    split_tags,
+};
 use crate::output::{COPY_PROMPTS, StatusPrinter, line};
 
 const USAGE: &str = "[flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]";
@@ -85,7 +88,9 @@ impl FromOpts {
     }
 
     fn dist(&self) -> DistSpecOpts {
-        DistSpecOpts { distribution_spec: self.from_distribution_spec.clone() }
+        DistSpecOpts {
+            distribution_spec: self.from_distribution_spec.clone(),
+        }
     }
 }
 
@@ -161,7 +166,9 @@ impl ToOpts {
     }
 
     fn dist(&self) -> DistSpecOpts {
-        DistSpecOpts { distribution_spec: self.to_distribution_spec.clone() }
+        DistSpecOpts {
+            distribution_spec: self.to_distribution_spec.clone(),
+        }
     }
 }
 
@@ -193,7 +200,14 @@ pub struct CpArgs {
 }
 
 pub async fn exec(a: CpArgs) -> CliResult {
-    check_args(&a.args, "cp", USAGE, 2, true, "the source and destination artifacts")?;
+    check_args(
+        &a.args,
+        "cp",
+        USAGE,
+        2,
+        true,
+        "the source and destination artifacts",
+    )?;
     a.from.dist().check()?;
     a.to.dist().check()?;
     let verbose = a.common.verbose();
@@ -203,18 +217,29 @@ pub async fn exec(a: CpArgs) -> CliResult {
     let dst_ref = a.to.target(&a.resolve).parse(&main)?;
     let platform = a.platform.parse()?;
     let side_err = |side: &str, t: &crate::options::TargetRef, e: oras::Error| {
-        CliError::new(format!("Error from {side} {} for {:?}: {e}", t.type_name(), t.raw))
+        CliError::new(format!(
+            "Error from {side} {} for {:?}: {e}",
+            t.type_name(),
+            t.raw
+        ))
     };
     let src = src_ref.open_read()?;
     let dst = dst_ref.open_write()?;
-    let root = ops::resolve(&*src, &src_ref.reference, platform.as_ref()).await.map_err(|e| side_err("source", &src_ref, e))?;
+    let root = ops::resolve(&*src, &src_ref.reference, platform.as_ref())
+        .await
+        .map_err(|e| side_err("source", &src_ref, e))?;
 
     let printer = Arc::new(StatusPrinter::new(COPY_PROMPTS, verbose, false));
-    let opts = CopyGraphOptions { concurrency: a.concurrency, hooks: printer, ..Default::default() };
+    let opts = CopyGraphOptions {
+        concurrency: a.concurrency,
+        hooks: printer,
+        ..Default::default()
+    };
     if a.recursive {
         let mut children = Vec::new();
         if media_type::is_index(&root.media_type) {
-            let bytes = oras::content::verify::fetch_all(&*src, &root, opts.max_metadata_bytes).await?;
+            let bytes =
+                oras::content::verify::fetch_all(&*src, &root, opts.max_metadata_bytes).await?;
             children = successors_of(&root, &bytes)?;
         }
         extended_copy_graph(src.clone(), dst.clone(), &root, &children, 0, &opts).await?;
@@ -222,13 +247,29 @@ pub async fn exec(a: CpArgs) -> CliResult {
         copy_graph(src.clone(), dst.clone(), &root, &opts).await?;
     }
     if !dst_ref.reference.is_empty() && dst_ref.digest().is_none() {
-        dst.tag(&root, &dst_ref.reference).await.map_err(|e| side_err("destination", &dst_ref, e))?;
+        dst.tag(&root, &dst_ref.reference)
+            .await
+            .map_err(|e| side_err("destination", &dst_ref, e))?;
     }
-    let src_display = if src_ref.digest().is_some_and(|d| d != root.digest) { src_ref.with_digest(&root.digest) } else { src_ref.display() };
-    let dst_display = if dst_ref.reference.is_empty() { dst_ref.with_digest(&root.digest) } else { dst_ref.display() };
-    line(format!("Copied [{}] {src_display} => [{}] {dst_display}", src_ref.type_name(), dst_ref.type_name()));
+    let src_display = if src_ref.digest().is_some_and(|d| d != root.digest) {
+        src_ref.with_digest(&root.digest)
+    } else {
+        src_ref.display()
+    };
+    let dst_display = if dst_ref.reference.is_empty() {
+        dst_ref.with_digest(&root.digest)
+    } else {
+        dst_ref.display()
+    };
+    line(format!(
+        "Copied [{}] {src_display} => [{}] {dst_display}",
+        src_ref.type_name(),
+        dst_ref.type_name()
+    ));
     for t in &extra_tags {
-        dst.tag(&root, t).await.map_err(|e| side_err("destination", &dst_ref, e))?;
+        dst.tag(&root, t)
+            .await
+            .map_err(|e| side_err("destination", &dst_ref, e))?;
         line(format!("Tagged {t}"));
     }
     line(format!("Digest: {}", root.digest));

@@ -10,7 +10,9 @@ use oras_spec::{Descriptor, Digest};
 use serde_json::{Value, json};
 
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, require_reference};
+use crate::options::{
+    CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, require_reference,
+};
 use crate::output::{Format, descriptor_model, line, out, warn};
 
 const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
@@ -73,22 +75,40 @@ async fn walk(
 
 fn node_model(path: &str, desc: &Descriptor, children: &[Node]) -> Value {
     let mut m = descriptor_model(&format!("{path}@{}", desc.digest), desc);
-    m.insert("referrers".into(), Value::Array(children.iter().map(|c| node_model(path, &c.desc, &c.children)).collect()));
+    m.insert(
+        "referrers".into(),
+        Value::Array(
+            children
+                .iter()
+                .map(|c| node_model(path, &c.desc, &c.children))
+                .collect(),
+        ),
+    );
     Value::Object(m)
 }
 
 /// A YAML scalar as `yaml.Marshal` would write it for a string.
 fn yaml_scalar(v: &str) -> String {
     let looks_typed = v.is_empty()
-        || matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n")
+        || matches!(
+            v.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n"
+        )
         || v.parse::<f64>().is_ok()
         || v.parse::<jiff::Timestamp>().is_ok()
-        || (v.len() == 10 && v.as_bytes().get(4) == Some(&b'-') && v.as_bytes().get(7) == Some(&b'-'));
+        || (v.len() == 10
+            && v.as_bytes().get(4) == Some(&b'-')
+            && v.as_bytes().get(7) == Some(&b'-'));
     if looks_typed {
         return format!("{v:?}");
     }
-    let special_start = v.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c) || c.is_whitespace());
-    let needs_quotes = special_start || v.ends_with(' ') || v.contains(": ") || v.contains(" #") || v.contains('\n');
+    let special_start =
+        v.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c) || c.is_whitespace());
+    let needs_quotes = special_start
+        || v.ends_with(' ')
+        || v.contains(": ")
+        || v.contains(" #")
+        || v.contains('\n');
     if needs_quotes {
         if v.contains('\n') || v.chars().any(|c| c.is_control()) {
             return format!("{v:?}");
@@ -102,7 +122,11 @@ fn tree_lines(nodes: &[Node], prefix: &str, verbose: bool, out: &mut Vec<String>
     // group by artifact type, in first-seen order
     let mut groups: Vec<(String, Vec<&Node>)> = Vec::new();
     for n in nodes {
-        let t = if n.desc.artifact_type.is_empty() { "<unknown>".to_string() } else { n.desc.artifact_type.clone() };
+        let t = if n.desc.artifact_type.is_empty() {
+            "<unknown>".to_string()
+        } else {
+            n.desc.artifact_type.clone()
+        };
         match groups.iter_mut().find(|(k, _)| *k == t) {
             Some((_, v)) => v.push(n),
             None => groups.push((t, vec![n])),
@@ -110,20 +134,42 @@ fn tree_lines(nodes: &[Node], prefix: &str, verbose: bool, out: &mut Vec<String>
     }
     for (gi, (t, members)) in groups.iter().enumerate() {
         let last_group = gi + 1 == groups.len();
-        out.push(format!("{prefix}{}{t}", if last_group { "└── " } else { "├── " }));
+        out.push(format!(
+            "{prefix}{}{t}",
+            if last_group {
+                "└── "
+            } else {
+                "├── "
+            }
+        ));
         let gprefix = format!("{prefix}{}", if last_group { "    " } else { "│   " });
         for (mi, n) in members.iter().enumerate() {
             let last = mi + 1 == members.len();
-            out.push(format!("{gprefix}{}{}", if last { "└── " } else { "├── " }, n.desc.digest));
+            out.push(format!(
+                "{gprefix}{}{}",
+                if last { "└── " } else { "├── " },
+                n.desc.digest
+            ));
             let nprefix = format!("{gprefix}{}", if last { "    " } else { "│   " });
             let has_ann = verbose && !n.desc.annotations.is_empty();
             if has_ann {
                 let last_item = n.children.is_empty();
-                out.push(format!("{nprefix}{}[annotations]", if last_item { "└── " } else { "├── " }));
+                out.push(format!(
+                    "{nprefix}{}[annotations]",
+                    if last_item {
+                        "└── "
+                    } else {
+                        "├── "
+                    }
+                ));
                 let aprefix = format!("{nprefix}{}", if last_item { "    " } else { "│   " });
                 let count = n.desc.annotations.len();
                 for (ai, (k, v)) in n.desc.annotations.iter().enumerate() {
-                    let branch = if ai + 1 == count { "└── " } else { "├── " };
+                    let branch = if ai + 1 == count {
+                        "└── "
+                    } else {
+                        "├── "
+                    };
                     out.push(format!("{aprefix}{branch}{k}: {}", yaml_scalar(v)));
                 }
             }
@@ -142,11 +188,21 @@ pub async fn exec(a: DiscoverArgs) -> CliResult {
             if o.starts_with("go-template") {
                 return fail("output type can only be tree, table or json");
             }
-            let f = Format::parse(Some(o), None, &["table", "json", "go-template", "tree"], Format::Tree)?;
+            let f = Format::parse(
+                Some(o),
+                None,
+                &["table", "json", "go-template", "tree"],
+                Format::Tree,
+            )?;
             warn("[DEPRECATED] --output is deprecated, try `--format ` instead");
             f
         }
-        _ => Format::parse(a.format.format.as_deref(), a.format.template.as_deref(), &allowed, Format::Tree)?,
+        _ => Format::parse(
+            a.format.format.as_deref(),
+            a.format.template.as_deref(),
+            &allowed,
+            Format::Tree,
+        )?,
     };
     let verbose = a.common.verbose.unwrap_or(true);
     let depth = match a.depth {
@@ -159,23 +215,47 @@ pub async fn exec(a: DiscoverArgs) -> CliResult {
     require_reference(&target, "discover", USAGE)?;
     let platform = a.platform.parse()?;
     let src = target.open_read()?;
-    let subject = ops::resolve(&*src, &target.reference, platform.as_ref()).await.map_err(|e| CliError::new(e.to_string()))?;
+    let subject = ops::resolve(&*src, &target.reference, platform.as_ref())
+        .await
+        .map_err(|e| CliError::new(e.to_string()))?;
     let mut seen = HashSet::from([subject.digest.clone()]);
-    let tree = walk(&*src, &subject, a.artifact_type.as_deref().unwrap_or(""), depth, 0, &mut seen).await?;
+    let tree = walk(
+        &*src,
+        &subject,
+        a.artifact_type.as_deref().unwrap_or(""),
+        depth,
+        0,
+        &mut seen,
+    )
+    .await?;
     let model = node_model(&target.path, &subject, &tree);
     if format.print_model(&model)? {
         return Ok(());
     }
     if format == Format::Table {
         let n = tree.len();
-        line(format!("Discovered {n} artifact{} referencing {}", if n == 1 { "" } else { "s" }, target.raw));
+        line(format!(
+            "Discovered {n} artifact{} referencing {}",
+            if n == 1 { "" } else { "s" },
+            target.raw
+        ));
         line(format!("Digest: {}", subject.digest));
         if n > 0 {
-            let width = tree.iter().map(|t| t.desc.artifact_type.len()).max().unwrap_or(0).max(13);
+            let width = tree
+                .iter()
+                .map(|t| t.desc.artifact_type.len())
+                .max()
+                .unwrap_or(0)
+                .max(13);
             line("");
             line(format!("{:<w$} Digest", "Artifact Type", w = width));
             for t in &tree {
-                line(format!("{:<w$} {}", t.desc.artifact_type, t.desc.digest, w = width));
+                line(format!(
+                    "{:<w$} {}",
+                    t.desc.artifact_type,
+                    t.desc.digest,
+                    w = width
+                ));
                 if verbose {
                     let mut b = oras_spec::gojson::to_vec_pretty(&t.desc);
                     b.push(b'\n');

@@ -12,7 +12,10 @@ use oras_spec::{Descriptor, Digest, ImageIndex, Platform, SuccessorView, gojson,
 use serde_json::Value;
 
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, DescriptorOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef, require_reference, split_tags};
+use crate::options::{
+    CommonOpts, DescriptorOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef,
+    require_reference, split_tags,
+};
 use crate::output::{Format, descriptor_model, line, out_bytes, print_descriptor};
 
 #[derive(Subcommand, Debug)]
@@ -68,10 +71,15 @@ pub fn write_output(path: &str, data: &[u8]) -> CliResult {
         return Ok(());
     }
     let p = std::path::Path::new(path);
-    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| CliError::new(format!("failed to write {path}: {e}")))?;
+    let dir = p
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| CliError::new(format!("failed to write {path}: {e}")))?;
     std::io::Write::write_all(&mut tmp, data)?;
-    tmp.persist(p).map_err(|e| CliError::new(format!("failed to write {path}: {}", e.error)))?;
+    tmp.persist(p)
+        .map_err(|e| CliError::new(format!("failed to write {path}: {}", e.error)))?;
     Ok(())
 }
 
@@ -101,8 +109,20 @@ pub struct FetchArgs {
 }
 
 async fn fetch(a: FetchArgs) -> CliResult {
-    check_args(&a.args, "manifest fetch", FETCH_USAGE, 1, true, "the manifest to fetch")?;
-    let format = Format::parse(a.format.format.as_deref(), a.format.template.as_deref(), &["text", "json", "go-template"], Format::Text)?;
+    check_args(
+        &a.args,
+        "manifest fetch",
+        FETCH_USAGE,
+        1,
+        true,
+        "the manifest to fetch",
+    )?;
+    let format = Format::parse(
+        a.format.format.as_deref(),
+        a.format.template.as_deref(),
+        &["text", "json", "go-template"],
+        Format::Text,
+    )?;
     if a.format.format.is_some() && a.desc.pretty {
         return fail("--format, --pretty cannot be used at the same time");
     }
@@ -131,7 +151,12 @@ async fn fetch(a: FetchArgs) -> CliResult {
     }
     let bytes = fetch_all(&*src, &desc, DEFAULT_MAX_METADATA_BYTES)
         .await
-        .map_err(|e| CliError::new(format!("failed to fetch the content of {:?}: {e}", target.raw)))?;
+        .map_err(|e| {
+            CliError::new(format!(
+                "failed to fetch the content of {:?}: {e}",
+                target.raw
+            ))
+        })?;
     if let Some(o) = &a.output {
         write_output(o, &bytes)?;
         if a.desc.descriptor {
@@ -139,13 +164,16 @@ async fn fetch(a: FetchArgs) -> CliResult {
         }
     }
     let mut model = descriptor_model(&target.with_digest(&desc.digest), &desc);
-    let content: Value = serde_json::from_slice::<Value>(&bytes).map(sort_keys).unwrap_or(Value::Null);
+    let content: Value = serde_json::from_slice::<Value>(&bytes)
+        .map(sort_keys)
+        .unwrap_or(Value::Null);
     model.insert("content".into(), content);
     if format.print_model(&Value::Object(model))? || a.output.is_some() {
         return Ok(());
     }
     if a.desc.pretty {
-        let mut b = gojson::indent(&bytes).map_err(|e| CliError::new(format!("failed to prettify: {e}")))?;
+        let mut b = gojson::indent(&bytes)
+            .map_err(|e| CliError::new(format!("failed to prettify: {e}")))?;
         b.push(b'\n');
         out_bytes(&b);
     } else {
@@ -160,7 +188,12 @@ fn sort_keys(v: Value) -> Value {
         Value::Object(m) => {
             let mut entries: Vec<(String, Value)> = m.into_iter().collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sort_keys(v))).collect())
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sort_keys(v)))
+                    .collect(),
+            )
         }
         Value::Array(a) => Value::Array(a.into_iter().map(sort_keys).collect()),
         other => other,
@@ -186,18 +219,33 @@ pub struct FetchConfigArgs {
 }
 
 async fn fetch_config(a: FetchConfigArgs) -> CliResult {
-    check_args(&a.args, "manifest fetch-config", FETCH_USAGE, 1, true, "the manifest config to fetch")?;
+    check_args(
+        &a.args,
+        "manifest fetch-config",
+        FETCH_USAGE,
+        1,
+        true,
+        "the manifest config to fetch",
+    )?;
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "manifest fetch-config", FETCH_USAGE)?;
     let platform = a.platform.parse()?;
     let src = target.open_read()?;
     let desc = ops::resolve(&*src, &target.reference, platform.as_ref()).await?;
-    if !(desc.media_type == media_type::IMAGE_MANIFEST || desc.media_type == media_type::DOCKER_MANIFEST) {
-        return fail(format!("{:?} is not an image manifest and does not have a config", desc.digest.to_string()));
+    if !(desc.media_type == media_type::IMAGE_MANIFEST
+        || desc.media_type == media_type::DOCKER_MANIFEST)
+    {
+        return fail(format!(
+            "{:?} is not an image manifest and does not have a config",
+            desc.digest.to_string()
+        ));
     }
     let bytes = fetch_all(&*src, &desc, DEFAULT_MAX_METADATA_BYTES).await?;
-    let view = SuccessorView::parse(&bytes).map_err(|e| CliError::new(format!("invalid manifest: {e}")))?;
-    let config = view.config.ok_or_else(|| CliError::new("the manifest has no config"))?;
+    let view = SuccessorView::parse(&bytes)
+        .map_err(|e| CliError::new(format!("invalid manifest: {e}")))?;
+    let config = view
+        .config
+        .ok_or_else(|| CliError::new("the manifest has no config"))?;
     if a.desc.descriptor && a.output.is_none() {
         print_descriptor(&config, a.desc.pretty);
         return Ok(());
@@ -211,7 +259,8 @@ async fn fetch_config(a: FetchConfigArgs) -> CliResult {
             }
         }
         None if a.desc.pretty => {
-            let mut b = gojson::indent(&data).map_err(|e| CliError::new(format!("failed to prettify: {e}")))?;
+            let mut b = gojson::indent(&data)
+                .map_err(|e| CliError::new(format!("failed to prettify: {e}")))?;
             b.push(b'\n');
             out_bytes(&b);
         }
@@ -244,29 +293,47 @@ pub struct PushArgs {
 }
 
 async fn push(a: PushArgs) -> CliResult {
-    check_args(&a.args, "manifest push", PUSH_USAGE, 2, true, "the destination to push to and the manifest file")?;
+    check_args(
+        &a.args,
+        "manifest push",
+        PUSH_USAGE,
+        2,
+        true,
+        "the destination to push to and the manifest file",
+    )?;
     a.dist.check()?;
     let verbose = a.common.verbose();
     let (main, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main)?;
     let file = &a.args[1];
     if file == "-" && a.target.remote.password_stdin {
-        return fail("`-` read file from input and `--password-stdin` read password from input cannot be both used");
+        return fail(
+            "`-` read file from input and `--password-stdin` read password from input cannot be both used",
+        );
     }
     let bytes = if file == "-" {
         let mut b = Vec::new();
         std::io::stdin().read_to_end(&mut b)?;
         b
     } else {
-        std::fs::read(file).map_err(|e| CliError::new(format!("failed to read {file}: {}", crate::options::io_reason(&e))))?
+        std::fs::read(file).map_err(|e| {
+            CliError::new(format!(
+                "failed to read {file}: {}",
+                crate::options::io_reason(&e)
+            ))
+        })?
     };
     if bytes.len() as u64 > DEFAULT_MAX_METADATA_BYTES {
-        return fail(format!("manifest size {} exceeds the limit of {DEFAULT_MAX_METADATA_BYTES} bytes", bytes.len()));
+        return fail(format!(
+            "manifest size {} exceeds the limit of {DEFAULT_MAX_METADATA_BYTES} bytes",
+            bytes.len()
+        ));
     }
     let mt = match &a.media_type {
         Some(m) => m.clone(),
         None => {
-            let v: Value = serde_json::from_slice(&bytes).map_err(|_| CliError::new("not a valid json file"))?;
+            let v: Value = serde_json::from_slice(&bytes)
+                .map_err(|_| CliError::new("not a valid json file"))?;
             match v.get("mediaType").and_then(Value::as_str) {
                 Some(m) if !m.is_empty() => m.to_string(),
                 _ => {
@@ -280,22 +347,38 @@ async fn push(a: PushArgs) -> CliResult {
     let desc = Descriptor::from_bytes(mt, &bytes);
     if let Some(d) = target.digest() {
         if d != desc.digest {
-            return fail(format!("mismatched digest: expected {d} but got {}", desc.digest));
+            return fail(format!(
+                "mismatched digest: expected {d} but got {}",
+                desc.digest
+            ));
         }
     }
     let dst = target.open_write()?;
     let quiet = a.desc.descriptor;
     if dst.exists(&desc).await? {
         if !quiet && verbose {
-            line(format!("Exists    {} {}", desc.digest.short(), desc.media_type));
+            line(format!(
+                "Exists    {} {}",
+                desc.digest.short(),
+                desc.media_type
+            ));
         }
     } else {
         if !quiet && verbose {
-            line(format!("Uploading {} {}", desc.digest.short(), desc.media_type));
+            line(format!(
+                "Uploading {} {}",
+                desc.digest.short(),
+                desc.media_type
+            ));
         }
-        dst.push(&desc, BlobSource::Bytes(Bytes::from(bytes))).await?;
+        dst.push(&desc, BlobSource::Bytes(Bytes::from(bytes)))
+            .await?;
         if !quiet && verbose {
-            line(format!("Uploaded  {} {}", desc.digest.short(), desc.media_type));
+            line(format!(
+                "Uploaded  {} {}",
+                desc.digest.short(),
+                desc.media_type
+            ));
         }
     }
     if !target.reference.is_empty() && target.digest().is_none() {
@@ -337,7 +420,14 @@ pub struct DeleteArgs {
 }
 
 async fn delete(a: DeleteArgs) -> CliResult {
-    check_args(&a.args, "manifest delete", FETCH_USAGE, 1, true, "the manifest to delete")?;
+    check_args(
+        &a.args,
+        "manifest delete",
+        FETCH_USAGE,
+        1,
+        true,
+        "the manifest to delete",
+    )?;
     a.dist.check()?;
     if a.desc.descriptor && !a.force {
         return fail("must apply --force to confirm the deletion if the descriptor is outputted");
@@ -352,11 +442,17 @@ async fn delete(a: DeleteArgs) -> CliResult {
                 line(format!("Missing {}", target.raw));
                 return Ok(());
             }
-            return fail(format!("{}: the specified manifest does not exist", target.raw));
+            return fail(format!(
+                "{}: the specified manifest does not exist",
+                target.raw
+            ));
         }
     };
     if !a.force
-        && !confirm(&format!("Are you sure you want to delete the manifest {:?} and all tags associated with it? [y/N] ", desc.digest.to_string()))
+        && !confirm(&format!(
+            "Are you sure you want to delete the manifest {:?} and all tags associated with it? [y/N] ",
+            desc.digest.to_string()
+        ))
     {
         line("Operation cancelled.");
         return Ok(());
@@ -398,19 +494,30 @@ pub struct IndexCreateArgs {
 /// The index entry for a manifest: media type, digest, size, platform (from an image config)
 /// and artifact type.
 async fn index_entry(src: &dyn ReadOnlyGraphTarget, reference: &str) -> CliResult<Descriptor> {
-    let desc = src.resolve(reference).await.map_err(|e| CliError::new(format!("could not find the manifest {reference}: {e}")))?;
+    let desc = src
+        .resolve(reference)
+        .await
+        .map_err(|e| CliError::new(format!("could not find the manifest {reference}: {e}")))?;
     if !desc.is_manifest() {
         return fail(format!("{reference} is not a manifest"));
     }
     let bytes = fetch_all(src, &desc, DEFAULT_MAX_METADATA_BYTES).await?;
-    let view = SuccessorView::parse(&bytes).map_err(|_| CliError::new(format!("{reference} is not a manifest")))?;
+    let view = SuccessorView::parse(&bytes)
+        .map_err(|_| CliError::new(format!("{reference} is not a manifest")))?;
     let mut entry = desc.plain();
     entry.artifact_type = view.artifact_type.clone();
-    if let Some(config) = view.config.as_ref().filter(|_| !media_type::is_index(&desc.media_type)) {
+    if let Some(config) = view
+        .config
+        .as_ref()
+        .filter(|_| !media_type::is_index(&desc.media_type))
+    {
         if let Ok(raw) = fetch_all(src, config, DEFAULT_MAX_METADATA_BYTES).await {
             if let Ok(p) = serde_json::from_slice::<Platform>(&raw) {
                 if !p.architecture.is_empty() || !p.os.is_empty() {
-                    entry.platform = Some(Platform { extra: Default::default(), ..p });
+                    entry.platform = Some(Platform {
+                        extra: Default::default(),
+                        ..p
+                    });
                 }
             }
         }
@@ -422,8 +529,11 @@ fn parse_annotation_flags(flags: &[String]) -> CliResult<oras_spec::Annotations>
     let mut out = oras_spec::Annotations::new();
     for a in flags {
         let Some((k, v)) = a.split_once('=') else {
-            return Err(CliError::new("annotation value doesn't match the required format")
-                .recommend("Please use the correct format in the flag: --annotation \"key=value\""));
+            return Err(
+                CliError::new("annotation value doesn't match the required format").recommend(
+                    "Please use the correct format in the flag: --annotation \"key=value\"",
+                ),
+            );
         };
         if out.insert(k.to_string(), v.to_string()).is_some() {
             return fail(format!("duplicate annotation key: {k}"));
@@ -433,7 +543,14 @@ fn parse_annotation_flags(flags: &[String]) -> CliResult<oras_spec::Annotations>
 }
 
 /// Pushes (or writes with `-o`) a new index and prints the result lines.
-async fn push_index(target: &TargetRef, index: &ImageIndex, tags: &[String], output: Option<&str>, pretty: bool, by_digest_display: bool) -> CliResult {
+async fn push_index(
+    target: &TargetRef,
+    index: &ImageIndex,
+    tags: &[String],
+    output: Option<&str>,
+    pretty: bool,
+    by_digest_display: bool,
+) -> CliResult {
     let bytes = gojson::to_vec(index);
     let desc = Descriptor::from_bytes(media_type::IMAGE_INDEX, &bytes);
     if let Some(o) = output {
@@ -452,7 +569,8 @@ async fn push_index(target: &TargetRef, index: &ImageIndex, tags: &[String], out
         return Ok(());
     }
     let dst = target.open_write()?;
-    dst.push(&desc, BlobSource::Bytes(Bytes::from(bytes))).await?;
+    dst.push(&desc, BlobSource::Bytes(Bytes::from(bytes)))
+        .await?;
     let mut tags = tags.iter();
     let shown = match tags.next() {
         Some(first) => {
@@ -472,7 +590,14 @@ async fn push_index(target: &TargetRef, index: &ImageIndex, tags: &[String], out
 }
 
 async fn index_create(a: IndexCreateArgs) -> CliResult {
-    check_args(&a.args, "manifest index create", INDEX_CREATE_USAGE, 1, false, "the destination index to create")?;
+    check_args(
+        &a.args,
+        "manifest index create",
+        INDEX_CREATE_USAGE,
+        1,
+        false,
+        "the destination index to create",
+    )?;
     let (main, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main)?;
     let annotations = parse_annotation_flags(&a.annotations)?;
@@ -481,7 +606,11 @@ async fn index_create(a: IndexCreateArgs) -> CliResult {
             return fail(format!("{t}: invalid media type"));
         }
     }
-    let src = target.open_read().or_else(|_| target.open_write().map(|w| w as std::sync::Arc<dyn ReadOnlyGraphTarget>))?;
+    let src = target.open_read().or_else(|_| {
+        target
+            .open_write()
+            .map(|w| w as std::sync::Arc<dyn ReadOnlyGraphTarget>)
+    })?;
     let mut index = ImageIndex::new();
     index.artifact_type = a.artifact_type.clone().unwrap_or_default();
     index.annotations = annotations;
@@ -498,7 +627,11 @@ async fn index_create(a: IndexCreateArgs) -> CliResult {
     let bytes = gojson::to_vec(&index);
     let desc = Descriptor::from_bytes(media_type::IMAGE_INDEX, &bytes);
     if a.output.as_deref() != Some("-") {
-        line(format!("Packed    {} {}", desc.digest.short(), media_type::IMAGE_INDEX));
+        line(format!(
+            "Packed    {} {}",
+            desc.digest.short(),
+            media_type::IMAGE_INDEX
+        ));
     }
     let mut tags = Vec::new();
     if !target.reference.is_empty() && target.digest().is_none() {
@@ -508,7 +641,8 @@ async fn index_create(a: IndexCreateArgs) -> CliResult {
     push_index(&target, &index, &tags, a.output.as_deref(), a.pretty, false).await
 }
 
-const INDEX_UPDATE_USAGE: &str = "[flags] <index>{:<tag>|@<digest>} [{--add|--merge|--remove} {<tag>|<digest>}] [...]";
+const INDEX_UPDATE_USAGE: &str =
+    "[flags] <index>{:<tag>|@<digest>} [{--add|--merge|--remove} {<tag>|<digest>}] [...]";
 
 #[derive(Args, Debug)]
 pub struct IndexUpdateArgs {
@@ -541,7 +675,14 @@ pub struct IndexUpdateArgs {
 }
 
 async fn index_update(a: IndexUpdateArgs) -> CliResult {
-    check_args(&a.args, "manifest index update", INDEX_UPDATE_USAGE, 1, true, "the index to update")?;
+    check_args(
+        &a.args,
+        "manifest index update",
+        INDEX_UPDATE_USAGE,
+        1,
+        true,
+        "the index to update",
+    )?;
     if a.output.is_some() && !a.tag.is_empty() {
         return fail("--output, --tag cannot be used at the same time");
     }
@@ -554,20 +695,31 @@ async fn index_update(a: IndexUpdateArgs) -> CliResult {
     let removes: Vec<Digest> = a
         .remove
         .iter()
-        .map(|r| Digest::parse(r).map_err(|_| CliError::new(format!("remove: {r} is not a digest"))))
+        .map(|r| {
+            Digest::parse(r).map_err(|_| CliError::new(format!("remove: {r} is not a digest")))
+        })
         .collect::<CliResult<_>>()?;
     let store = target.open_write()?;
     line(format!("Fetching  {}", target.reference));
-    let desc = store.resolve(&target.reference).await.map_err(|e| CliError::new(format!("could not find the index {}: {e}", target.reference)))?;
+    let desc = store.resolve(&target.reference).await.map_err(|e| {
+        CliError::new(format!(
+            "could not find the index {}: {e}",
+            target.reference
+        ))
+    })?;
     if !media_type::is_index(&desc.media_type) {
         return fail(format!("{} is not an index", target.reference));
     }
     let bytes = fetch_all(&*store, &desc, DEFAULT_MAX_METADATA_BYTES).await?;
-    let mut index: ImageIndex = serde_json::from_slice(&bytes).map_err(|e| CliError::new(format!("invalid index: {e}")))?;
+    let mut index: ImageIndex =
+        serde_json::from_slice(&bytes).map_err(|e| CliError::new(format!("invalid index: {e}")))?;
     line(format!("Fetched   {} {}", desc.digest, target.reference));
     for d in &removes {
         if !index.manifests.iter().any(|m| &m.digest == d) {
-            return fail(format!("{d} does not exist in the index {}", target.reference));
+            return fail(format!(
+                "{d} does not exist in the index {}",
+                target.reference
+            ));
         }
         index.manifests.retain(|m| &m.digest != d);
         line(format!("Removed   {d}"));
@@ -581,12 +733,16 @@ async fn index_update(a: IndexUpdateArgs) -> CliResult {
     }
     for r in &a.merge {
         line(format!("Fetching  {r}"));
-        let d = store.resolve(r).await.map_err(|e| CliError::new(format!("could not find the index {r}: {e}")))?;
+        let d = store
+            .resolve(r)
+            .await
+            .map_err(|e| CliError::new(format!("could not find the index {r}: {e}")))?;
         if !media_type::is_index(&d.media_type) {
             return fail(format!("{r} is not an index"));
         }
         let raw = fetch_all(&*store, &d, DEFAULT_MAX_METADATA_BYTES).await?;
-        let other: ImageIndex = serde_json::from_slice(&raw).map_err(|e| CliError::new(format!("invalid index: {e}")))?;
+        let other: ImageIndex = serde_json::from_slice(&raw)
+            .map_err(|e| CliError::new(format!("invalid index: {e}")))?;
         line(format!("Fetched   {} {r}", d.digest));
         for m in other.manifests {
             if !index.manifests.iter().any(|x| x.digest == m.digest) {

@@ -95,7 +95,9 @@ pub fn render_clap_error(e: clap::Error) -> i32 {
         None => String::new(),
     };
     let message = match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
             return 0;
         }
@@ -105,7 +107,10 @@ pub fn render_clap_error(e: clap::Error) -> i32 {
             if flag.starts_with("--") {
                 format!("unknown flag: {flag}")
             } else {
-                format!("unknown shorthand flag: '{}' in {flag}", flag.trim_start_matches('-').chars().next().unwrap_or('?'))
+                format!(
+                    "unknown shorthand flag: '{}' in {flag}",
+                    flag.trim_start_matches('-').chars().next().unwrap_or('?')
+                )
             }
         }
         ErrorKind::InvalidSubcommand => {
@@ -117,7 +122,15 @@ pub fn render_clap_error(e: clap::Error) -> i32 {
             let names: Vec<String> = ctx(ContextKind::InvalidArg)
                 .split(' ')
                 .filter(|s| s.starts_with("--"))
-                .map(|s| format!("\"{}\"", s.trim_start_matches("--").split(' ').next().unwrap_or_default()))
+                .map(|s| {
+                    format!(
+                        "\"{}\"",
+                        s.trim_start_matches("--")
+                            .split(' ')
+                            .next()
+                            .unwrap_or_default()
+                    )
+                })
                 .collect();
             format!("required flag(s) {} not set", names.join(", "))
         }
@@ -125,15 +138,26 @@ pub fn render_clap_error(e: clap::Error) -> i32 {
             let arg = ctx(ContextKind::InvalidArg);
             let value = ctx(ContextKind::InvalidValue);
             if value.is_empty() {
-                format!("flag needs an argument: {}", arg.split(' ').next().unwrap_or_default())
+                format!(
+                    "flag needs an argument: {}",
+                    arg.split(' ').next().unwrap_or_default()
+                )
             } else {
-                format!("invalid argument {value:?} for {:?} flag: {}", arg.split(' ').next().unwrap_or_default(), e.kind())
+                format!(
+                    "invalid argument {value:?} for {:?} flag: {}",
+                    arg.split(' ').next().unwrap_or_default(),
+                    e.kind()
+                )
             }
         }
         ErrorKind::NoEquals => format!("flag needs an argument: {}", ctx(ContextKind::InvalidArg)),
         _ => {
             let s = e.to_string();
-            s.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string()
+            s.lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string()
         }
     };
     eprint!("{}", CliError::new(message).render());
@@ -149,7 +173,9 @@ mod tests {
             let mut args = vec!["oras".to_string()];
             args.extend(path.iter().cloned());
             args.push("--help".into());
-            let err = super::Cli::command().try_get_matches_from(&args).expect_err("--help exits");
+            let err = super::Cli::command()
+                .try_get_matches_from(&args)
+                .expect_err("--help exits");
             assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{args:?}");
             for sub in cmd.get_subcommands() {
                 path.push(sub.get_name().to_string());

@@ -47,15 +47,19 @@ impl PackerOpts {
                     .recommend("Annotation file doesn't match the required format. Please refer to the document at https://oras.land/docs/how_to_guides/manifest_annotations")
             };
             let raw = std::fs::read(path).map_err(|_| bad())?;
-            let mut all: HashMap<String, Annotations> = serde_json::from_slice(&raw).map_err(|_| bad())?;
+            let mut all: HashMap<String, Annotations> =
+                serde_json::from_slice(&raw).map_err(|_| bad())?;
             out.manifest = all.remove("$manifest").unwrap_or_default();
             out.config = all.remove("$config").unwrap_or_default();
             out.files = all;
         }
         for a in &self.annotations {
             let Some((k, v)) = a.split_once('=') else {
-                return Err(CliError::new("annotation value doesn't match the required format")
-                    .recommend("Please use the correct format in the flag: --annotation \"key=value\""));
+                return Err(
+                    CliError::new("annotation value doesn't match the required format").recommend(
+                        "Please use the correct format in the flag: --annotation \"key=value\"",
+                    ),
+                );
             };
             if out.manifest.insert(k.to_string(), v.to_string()).is_some() {
                 return fail(format!("duplicate annotation key: {k}"));
@@ -67,7 +71,8 @@ impl PackerOpts {
     /// Writes the manifest bytes to `--export-manifest`, if given.
     pub fn export(&self, bytes: &[u8]) -> CliResult {
         if let Some(p) = &self.export_manifest {
-            std::fs::write(p, bytes).map_err(|e| CliError::new(format!("failed to export manifest to {p}: {e}")))?;
+            std::fs::write(p, bytes)
+                .map_err(|e| CliError::new(format!("failed to export manifest to {p}: {e}")))?;
         }
         Ok(())
     }
@@ -115,7 +120,12 @@ pub async fn load_files(
             .map(|_| "")
             .collect();
         if !abs.is_empty() {
-            let paths: Vec<String> = args.iter().filter_map(|a| split_file_ref(a).ok()).map(|(p, _)| p).filter(|p| Path::new(p).is_absolute()).collect();
+            let paths: Vec<String> = args
+                .iter()
+                .filter_map(|a| split_file_ref(a).ok())
+                .map(|(p, _)| p)
+                .filter(|p| Path::new(p).is_absolute())
+                .collect();
             return fail(format!(
                 "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {}",
                 paths.join(", ")
@@ -129,14 +139,20 @@ pub async fn load_files(
         if verbose {
             line(format!("Preparing {name}"));
         }
-        let mut desc = store.add(&name, &media_type, Path::new(&path)).await.map_err(|e| {
-            if e.kind() == oras::ErrorKind::NotFound {
-                let abs = std::path::absolute(&path).unwrap_or_else(|_| path.clone().into());
-                CliError::new(format!("failed to stat {}: no such file or directory", abs.display()))
-            } else {
-                CliError::from(e)
-            }
-        })?;
+        let mut desc = store
+            .add(&name, &media_type, Path::new(&path))
+            .await
+            .map_err(|e| {
+                if e.kind() == oras::ErrorKind::NotFound {
+                    let abs = std::path::absolute(&path).unwrap_or_else(|_| path.clone().into());
+                    CliError::new(format!(
+                        "failed to stat {}: no such file or directory",
+                        abs.display()
+                    ))
+                } else {
+                    CliError::from(e)
+                }
+            })?;
         if let Some(extra) = annotations.files.get(&path) {
             for (k, v) in extra {
                 desc.annotations.insert(k.clone(), v.clone());

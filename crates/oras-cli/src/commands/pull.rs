@@ -13,7 +13,9 @@ use oras_spec::{Descriptor, SuccessorView, annotations, split_file_ref};
 use serde_json::{Value, json};
 
 use crate::error::{CliError, CliResult, check_args};
-use crate::options::{CommonOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, require_reference};
+use crate::options::{
+    CommonOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, require_reference,
+};
 use crate::output::{Format, PULL_PROMPTS, StatusPrinter, descriptor_model, line};
 
 const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
@@ -61,7 +63,10 @@ struct PullHooks {
 impl PullHooks {
     fn record(&self, d: &Descriptor) -> bool {
         let mut files = self.files.lock().expect("pulled files");
-        if files.iter().any(|f| f.digest == d.digest && f.title() == d.title()) {
+        if files
+            .iter()
+            .any(|f| f.digest == d.digest && f.title() == d.title())
+        {
             return false;
         }
         files.push(d.clone());
@@ -82,7 +87,10 @@ impl CopyHooks for PullHooks {
             // Same content under a second title was written by the store: report it.
             if let Some(bytes) = self.store.fallback().get(d) {
                 for s in successors_of(d, &bytes).unwrap_or_default() {
-                    if s.title().is_some() && self.store.has_name(s.title().unwrap_or_default()) && self.record(&s) {
+                    if s.title().is_some()
+                        && self.store.has_name(s.title().unwrap_or_default())
+                        && self.record(&s)
+                    {
                         self.printer.print("Restored   ", &s);
                     }
                 }
@@ -99,8 +107,20 @@ impl CopyHooks for PullHooks {
 }
 
 pub async fn exec(a: PullArgs) -> CliResult {
-    check_args(&a.args, "pull", USAGE, 1, true, "the artifact reference you want to pull")?;
-    let format = Format::parse(a.format.format.as_deref(), a.format.template.as_deref(), &["text", "json", "go-template"], Format::Text)?;
+    check_args(
+        &a.args,
+        "pull",
+        USAGE,
+        1,
+        true,
+        "the artifact reference you want to pull",
+    )?;
+    let format = Format::parse(
+        a.format.format.as_deref(),
+        a.format.template.as_deref(),
+        &["text", "json", "go-template"],
+        Format::Text,
+    )?;
     let verbose = a.common.verbose();
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "pull", USAGE)?;
@@ -108,8 +128,12 @@ pub async fn exec(a: PullArgs) -> CliResult {
     let src = target.open_read()?;
     let root = ops::resolve(&*src, &target.reference, platform.as_ref()).await?;
 
-    std::fs::create_dir_all(&a.output).map_err(|e| CliError::new(format!("failed to create {}: {e}", a.output)))?;
-    let options = FileStoreOptions { allow_path_traversal: a.allow_path_traversal, disable_overwrite: a.keep_old_files };
+    std::fs::create_dir_all(&a.output)
+        .map_err(|e| CliError::new(format!("failed to create {}: {e}", a.output)))?;
+    let options = FileStoreOptions {
+        allow_path_traversal: a.allow_path_traversal,
+        disable_overwrite: a.keep_old_files,
+    };
     let dst = Arc::new(FileStore::new(&a.output, options)?);
 
     let (config_path, config_type) = match &a.config {
@@ -119,7 +143,11 @@ pub async fn exec(a: PullArgs) -> CliResult {
         }
         None => (None, String::new()),
     };
-    let hooks = Arc::new(PullHooks { printer: StatusPrinter::new(PULL_PROMPTS, verbose, format.is_structured()), store: dst.clone(), files: Mutex::default() });
+    let hooks = Arc::new(PullHooks {
+        printer: StatusPrinter::new(PULL_PROMPTS, verbose, format.is_structured()),
+        store: dst.clone(),
+        files: Mutex::default(),
+    });
     let skipped = Arc::new(AtomicBool::new(false));
     let find: FindSuccessors = {
         let hooks = hooks.clone();
@@ -130,21 +158,28 @@ pub async fn exec(a: PullArgs) -> CliResult {
             let mut nodes = successors_of(node, bytes)?;
             // drop the subject: followed only with --include-subject
             if let Some(subject) = &view.subject {
-                if let Some(i) = nodes.iter().position(|n| n.digest == subject.digest && n.media_type == subject.media_type) {
+                if let Some(i) = nodes
+                    .iter()
+                    .position(|n| n.digest == subject.digest && n.media_type == subject.media_type)
+                {
                     nodes.remove(i);
                 }
             }
             let mut out = Vec::new();
             let config = view.config.clone();
             for mut s in nodes {
-                let is_config = config.as_ref().is_some_and(|c| c.same_content(&s)) && node.media_type != oras_spec::media_type::IMAGE_INDEX;
+                let is_config = config.as_ref().is_some_and(|c| c.same_content(&s))
+                    && node.media_type != oras_spec::media_type::IMAGE_INDEX;
                 if is_config {
                     if let Some(p) = &config_path {
                         if config_type.is_empty() || config_type == s.media_type {
                             s.annotations.insert(annotations::TITLE.into(), p.clone());
                         }
                     }
-                    if s.title().is_none() && s.size == 2 && s.digest == oras_spec::Descriptor::empty_json().digest {
+                    if s.title().is_none()
+                        && s.size == 2
+                        && s.digest == oras_spec::Descriptor::empty_json().digest
+                    {
                         continue;
                     }
                 }
@@ -166,7 +201,12 @@ pub async fn exec(a: PullArgs) -> CliResult {
             Ok(out)
         })
     };
-    let opts = CopyGraphOptions { concurrency: a.concurrency, hooks: hooks.clone(), find_successors: Some(find), ..Default::default() };
+    let opts = CopyGraphOptions {
+        concurrency: a.concurrency,
+        hooks: hooks.clone(),
+        find_successors: Some(find),
+        ..Default::default()
+    };
     copy_graph(src.clone(), dst.clone(), &root, &opts).await.map_err(|e| {
         if e.kind() == oras::ErrorKind::PathTraversal {
             CliError::new(e.to_string()).recommend("Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check.")
@@ -181,8 +221,18 @@ pub async fn exec(a: PullArgs) -> CliResult {
         .iter()
         .map(|d| {
             let title = d.title().unwrap_or_default();
-            let mut p = if std::path::Path::new(title).is_absolute() { PathBuf::from(title) } else { out_dir.join(title) }.display().to_string();
-            if d.annotations.get(annotations::CONTENT_UNPACK).is_some_and(|v| v == "true") && !p.ends_with('/') {
+            let mut p = if std::path::Path::new(title).is_absolute() {
+                PathBuf::from(title)
+            } else {
+                out_dir.join(title)
+            }
+            .display()
+            .to_string();
+            if d.annotations
+                .get(annotations::CONTENT_UNPACK)
+                .is_some_and(|v| v == "true")
+                && !p.ends_with('/')
+            {
                 p.push('/');
             }
             let mut m = serde_json::Map::new();
@@ -200,7 +250,10 @@ pub async fn exec(a: PullArgs) -> CliResult {
     }
     if skipped.load(Ordering::Relaxed) {
         line("Skipped pulling layers without file name in \"org.opencontainers.image.title\"");
-        line(format!("Use 'oras copy {} --to-oci-layout <layout-dir>' to pull all layers.", target.raw));
+        line(format!(
+            "Use 'oras copy {} --to-oci-layout <layout-dir>' to pull all layers.",
+            target.raw
+        ));
     } else {
         line(format!("Pulled {}", target.typed()));
         line(format!("Digest: {}", root.digest));

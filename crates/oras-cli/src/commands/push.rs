@@ -52,8 +52,20 @@ pub struct PushArgs {
 }
 
 pub async fn exec(a: PushArgs) -> CliResult {
-    check_args(&a.args, "push", USAGE, 1, false, "the destination for pushing")?;
-    let format = Format::parse(a.format.format.as_deref(), a.format.template.as_deref(), &["text", "json", "go-template"], Format::Text)?;
+    check_args(
+        &a.args,
+        "push",
+        USAGE,
+        1,
+        false,
+        "the destination for pushing",
+    )?;
+    let format = Format::parse(
+        a.format.format.as_deref(),
+        a.format.template.as_deref(),
+        &["text", "json", "go-template"],
+        Format::Text,
+    )?;
     let verbose = a.common.verbose();
     let (main_ref, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main_ref)?;
@@ -72,17 +84,25 @@ pub async fn exec(a: PushArgs) -> CliResult {
         }
         Some("v1.1") => {
             if a.config.is_some() && artifact_type.is_empty() {
-                return Err(CliError::new(MISSING_ARTIFACT_TYPE.to_string() + " for OCI image-spec v1.1 artifacts")
-                    .recommend("set an artifact type via `--artifact-type` or consider image spec v1.0"));
+                return Err(CliError::new(
+                    MISSING_ARTIFACT_TYPE.to_string() + " for OCI image-spec v1.1 artifacts",
+                )
+                .recommend(
+                    "set an artifact type via `--artifact-type` or consider image spec v1.0",
+                ));
             }
             PackVersion::V1_1
         }
         Some("v1.0") => {
             if a.config.is_some() && !artifact_type.is_empty() {
-                return fail("--artifact-type and --config cannot both be provided for 1.0 OCI image");
+                return fail(
+                    "--artifact-type and --config cannot both be provided for 1.0 OCI image",
+                );
             }
             if a.artifact_platform.is_some() && !artifact_type.is_empty() {
-                return fail("artifact type cannot be customized for OCI image-spec v1.0 when platform is specified");
+                return fail(
+                    "artifact type cannot be customized for OCI image-spec v1.0 when platform is specified",
+                );
             }
             PackVersion::V1_0
         }
@@ -96,7 +116,14 @@ pub async fn exec(a: PushArgs) -> CliResult {
         artifact_type = media_type::UNKNOWN_ARTIFACT.to_string();
     }
     let store = Arc::new(FileStore::new(".", FileStoreOptions::default())?);
-    let layers = load_files(&store, &a.args[1..], &annotations, a.packer.disable_path_validation, verbose && !format.is_structured()).await?;
+    let layers = load_files(
+        &store,
+        &a.args[1..],
+        &annotations,
+        a.packer.disable_path_validation,
+        verbose && !format.is_structured(),
+    )
+    .await?;
     let mut pack = PackOptions {
         layers,
         manifest_annotations: annotations.manifest.clone(),
@@ -105,7 +132,11 @@ pub async fn exec(a: PushArgs) -> CliResult {
     };
     if let Some(cfg) = &a.config {
         let (path, mt) = split_file_ref(cfg).map_err(CliError::new)?;
-        let mt = if mt.is_empty() { media_type::UNKNOWN_CONFIG.to_string() } else { mt };
+        let mt = if mt.is_empty() {
+            media_type::UNKNOWN_CONFIG.to_string()
+        } else {
+            mt
+        };
         let mut desc = store.add("$config", &mt, Path::new(&path)).await?;
         desc.annotations = annotations.config.clone();
         pack.config = Some(desc);
@@ -118,22 +149,34 @@ pub async fn exec(a: PushArgs) -> CliResult {
         pack.config = Some(desc);
     }
     let no_files = pack.layers.is_empty();
-    let (root, bytes) = pack_manifest(&*store, version, &artifact_type, pack).await.map_err(|e| {
-        if e.message() == MISSING_ARTIFACT_TYPE {
-            CliError::new(format!("{MISSING_ARTIFACT_TYPE} for OCI image-spec v1.1 artifacts"))
+    let (root, bytes) = pack_manifest(&*store, version, &artifact_type, pack)
+        .await
+        .map_err(|e| {
+            if e.message() == MISSING_ARTIFACT_TYPE {
+                CliError::new(format!(
+                    "{MISSING_ARTIFACT_TYPE} for OCI image-spec v1.1 artifacts"
+                ))
                 .recommend("set an artifact type via `--artifact-type` or consider image spec v1.0")
-        } else {
-            CliError::from(e)
-        }
-    })?;
+            } else {
+                CliError::from(e)
+            }
+        })?;
     a.packer.export(&bytes)?;
 
     let dst = target.open_write()?;
     if no_files && !format.is_structured() {
         line("Uploading empty artifact");
     }
-    let printer = Arc::new(StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()));
-    let opts = CopyGraphOptions { concurrency: a.concurrency, hooks: printer, ..Default::default() };
+    let printer = Arc::new(StatusPrinter::new(
+        PUSH_PROMPTS,
+        verbose,
+        format.is_structured(),
+    ));
+    let opts = CopyGraphOptions {
+        concurrency: a.concurrency,
+        hooks: printer,
+        ..Default::default()
+    };
     copy_graph(store.clone(), dst.clone(), &root, &opts).await?;
 
     let mut tags = Vec::new();
@@ -152,9 +195,19 @@ pub async fn exec(a: PushArgs) -> CliResult {
         tags.push(t.clone());
     }
     let mut model = descriptor_model(&target.with_digest(&root.digest), &root);
-    let mut refs: Vec<String> = tags.iter().map(|t| format!("{}:{t}", target.path)).collect();
+    let mut refs: Vec<String> = tags
+        .iter()
+        .map(|t| format!("{}:{t}", target.path))
+        .collect();
     refs.sort();
-    model.insert("referenceAsTags".into(), if refs.is_empty() { json!(null) } else { json!(refs) });
+    model.insert(
+        "referenceAsTags".into(),
+        if refs.is_empty() {
+            json!(null)
+        } else {
+            json!(refs)
+        },
+    );
     if !format.print_model(&serde_json::Value::Object(model))? {
         line(format!("ArtifactType: {}", root.artifact_type));
         line(format!("Digest: {}", root.digest));

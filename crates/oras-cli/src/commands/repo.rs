@@ -52,7 +52,14 @@ pub struct TagsArgs {
 pub async fn exec(c: RepoCommand) -> CliResult {
     match c {
         RepoCommand::Ls(a) => {
-            check_args(&a.args, "repo ls", "[flags] <registry>", 1, true, "the target registry to list repositories from")?;
+            check_args(
+                &a.args,
+                "repo ls",
+                "[flags] <registry>",
+                1,
+                true,
+                "the target registry to list repositories from",
+            )?;
             fail("listing repositories needs a registry, which this build does not support yet")
         }
         RepoCommand::Tags(a) => tags(a).await,
@@ -65,8 +72,20 @@ fn is_digest_tag(t: &str) -> bool {
 }
 
 async fn tags(a: TagsArgs) -> CliResult {
-    check_args(&a.args, "repo tags", "[flags] <name>", 1, true, "the target repository to list tags from")?;
-    let format = Format::parse(a.format.format.as_deref(), a.format.template.as_deref(), &["text", "json", "go-template"], Format::Text)?;
+    check_args(
+        &a.args,
+        "repo tags",
+        "[flags] <name>",
+        1,
+        true,
+        "the target repository to list tags from",
+    )?;
+    let format = Format::parse(
+        a.format.format.as_deref(),
+        a.format.template.as_deref(),
+        &["text", "json", "go-template"],
+        Format::Text,
+    )?;
     let layout_path_mode = a.target.oci_layout_path.is_some();
     let mut target = a.target.parse(&a.args[0])?;
     let prefix = if layout_path_mode {
@@ -79,11 +98,17 @@ async fn tags(a: TagsArgs) -> CliResult {
     let src = target.open_read()?;
     let mut tags = src.tags(a.last.as_deref()).await?;
     if let Some(p) = &prefix {
-        tags = tags.into_iter().filter_map(|t| t.strip_prefix(p.as_str()).map(str::to_string)).collect();
+        tags = tags
+            .into_iter()
+            .filter_map(|t| t.strip_prefix(p.as_str()).map(str::to_string))
+            .collect();
     }
     if !target.reference.is_empty() {
         let want = src.resolve(&target.reference).await?;
-        warn(format!("[Experimental] querying tags associated to {}, it may take a while...", want.digest));
+        warn(format!(
+            "[Experimental] querying tags associated to {}, it may take a while...",
+            want.digest
+        ));
         let mut keep = Vec::new();
         for t in tags {
             if src.resolve(&t).await.is_ok_and(|d| d.digest == want.digest) {

@@ -22,17 +22,41 @@ pub struct TagArgs {
 
 pub async fn exec(a: TagArgs) -> CliResult {
     if matches!(a.args.first().map(String::as_str), Some("list" | "ls")) {
-        let what = if a.target.oci_layout { "an OCI image layout" } else { "a repository" };
-        return Err(CliError::new("there is no \"list\" sub-command for \"oras tag\" command")
-            .usage(format!("oras tag {USAGE}"))
-            .recommend(format!("If you want to list available tags in {what}, use \"oras repo tags\"")));
+        let what = if a.target.oci_layout {
+            "an OCI image layout"
+        } else {
+            "a repository"
+        };
+        return Err(
+            CliError::new("there is no \"list\" sub-command for \"oras tag\" command")
+                .usage(format!("oras tag {USAGE}"))
+                .recommend(format!(
+                    "If you want to list available tags in {what}, use \"oras repo tags\""
+                )),
+        );
     }
-    check_args(&a.args, "tag", USAGE, 1, false, "the source artifact for tagging")?;
-    let target = a.target.parse(&a.args[0]).map_err(|e| CliError::new(format!("unable to add tag for '{}': {}", a.args[0], e.message)))?;
+    check_args(
+        &a.args,
+        "tag",
+        USAGE,
+        1,
+        false,
+        "the source artifact for tagging",
+    )?;
+    let target = a.target.parse(&a.args[0]).map_err(|e| {
+        CliError::new(format!(
+            "unable to add tag for '{}': {}",
+            a.args[0], e.message
+        ))
+    })?;
     require_reference(&target, "tag", USAGE)?;
     let dst = target.open_write()?;
     let desc = dst.resolve(&target.reference).await?;
-    line(format!("Tagging [{}] {}", target.type_name(), target.with_digest(&desc.digest)));
+    line(format!(
+        "Tagging [{}] {}",
+        target.type_name(),
+        target.with_digest(&desc.digest)
+    ));
     for t in &a.args[1..] {
         dst.tag(&desc, t).await?;
         line(format!("Tagged {t}"));

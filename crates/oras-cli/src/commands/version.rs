@@ -8,10 +8,21 @@ pub const VERSION: &str = concat!("1.3.3+rust.", env!("CARGO_PKG_VERSION"));
 
 pub fn exec(args: &[String]) -> CliResult {
     if !args.is_empty() {
-        warn(format!("warning: `oras version` requires no argument, {:?} will be ignored", args.join(",")));
+        warn(format!(
+            "warning: `oras version` requires no argument, {:?} will be ignored",
+            args.join(",")
+        ));
     }
-    let os_arch = format!("{}/{}", oras_spec::descriptor::host_os(), oras_spec::descriptor::host_arch());
-    let rows = [("Version", VERSION.to_string()), ("Rust version", rustc_version()), ("OS/Arch", os_arch)];
+    let os_arch = format!(
+        "{}/{}",
+        oras_spec::descriptor::host_os(),
+        oras_spec::descriptor::host_arch()
+    );
+    let rows = [
+        ("Version", VERSION.to_string()),
+        ("Rust version", rustc_version()),
+        ("OS/Arch", os_arch),
+    ];
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
     for (k, v) in rows {
         line(format!("{:<width$}{v}", format!("{k}:")));
@@ -20,5 +31,7 @@ pub fn exec(args: &[String]) -> CliResult {
 }
 
 fn rustc_version() -> String {
-    option_env!("ORAS_RUSTC_VERSION").unwrap_or("rust").to_string()
+    option_env!("ORAS_RUSTC_VERSION")
+        .unwrap_or("rust")
+        .to_string()
 }

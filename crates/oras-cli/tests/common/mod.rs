@@ -12,8 +12,14 @@ pub fn oras_bin() -> PathBuf {
 /// The shared reference folder (`../shared` beside the checkout).
 pub fn shared_dir() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [manifest.join("../../../shared"), manifest.join("../../shared")];
-    candidates.into_iter().find(|p| p.join("golden").is_dir()).expect("shared/golden next to the checkout")
+    let candidates = [
+        manifest.join("../../../shared"),
+        manifest.join("../../shared"),
+    ];
+    candidates
+        .into_iter()
+        .find(|p| p.join("golden").is_dir())
+        .expect("shared/golden next to the checkout")
 }
 
 /// Result of one `oras` run.
@@ -36,13 +42,21 @@ impl Run {
 
     /// Panics with the output unless the run succeeded.
     pub fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "oras failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "oras failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     /// Panics unless the run failed with exit code 1; returns it for stderr checks.
     pub fn fails(self) -> Run {
-        assert_eq!(self.code, 1, "oras should fail\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 1,
+            "oras should fail\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         assert!(!self.stderr.contains("panicked"), "panic: {}", self.stderr);
         self
     }
@@ -74,38 +88,64 @@ pub fn oras_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
 
 /// A fresh temporary directory.
 pub fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("oras-test-").tempdir().expect("tempdir")
+    tempfile::Builder::new()
+        .prefix("oras-test-")
+        .tempdir()
+        .expect("tempdir")
 }
 
 /// sha256 of a file's bytes, as `sha256:<hex>`, computed by the system `sha256sum`.
 pub fn sha256_file(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().expect("sha256sum");
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
     let s = String::from_utf8_lossy(&out.stdout);
-    format!("sha256:{}", s.split_whitespace().next().expect("sha256sum output"))
+    format!(
+        "sha256:{}",
+        s.split_whitespace().next().expect("sha256sum output")
+    )
 }
 
 /// Parses `index.json` of a layout.
 pub fn index_json(layout: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(layout.join("index.json")).expect("index.json")).expect("index.json parses")
+    serde_json::from_slice(&std::fs::read(layout.join("index.json")).expect("index.json"))
+        .expect("index.json parses")
 }
 
 /// Asserts every blob file in the layout hashes to its name.
 pub fn assert_layout_blobs_valid(layout: &Path) {
     let dir = layout.join("blobs/sha256");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
     for e in entries {
         let p = e.expect("dir entry").path();
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        assert_eq!(sha256_file(&p), format!("sha256:{name}"), "blob {} does not match its name", p.display());
+        assert_eq!(
+            sha256_file(&p),
+            format!("sha256:{name}"),
+            "blob {} does not match its name",
+            p.display()
+        );
     }
 }
 
 /// Whether a peer tool is on PATH; in CI (or with ORAS_TEST_REQUIRE_PEERS) a missing one fails.
 pub fn peer_available(tool: &str) -> bool {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().map(|o| o.status.success()).unwrap_or(false);
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     if !found {
-        let required = std::env::var_os("CI").is_some() || std::env::var_os("ORAS_TEST_REQUIRE_PEERS").is_some();
-        assert!(!required, "{tool} is required for this test (install it, see .ci/run)");
+        let required = std::env::var_os("CI").is_some()
+            || std::env::var_os("ORAS_TEST_REQUIRE_PEERS").is_some();
+        assert!(
+            !required,
+            "{tool} is required for this test (install it, see .ci/run)"
+        );
         eprintln!("SKIPPED: {tool} is not installed");
     }
     found

@@ -96,7 +96,11 @@ fn check_no_symlink_ancestor(root: &Path, rel: &Path) -> Result<()> {
             Ok(m) if m.file_type().is_symlink() => {
                 return Err(Error::new(
                     ErrorKind::PathTraversal,
-                    format!("{:?}: path traversal disallowed: {} is a symbolic link", rel.display().to_string(), cur.display()),
+                    format!(
+                        "{:?}: path traversal disallowed: {} is a symbolic link",
+                        rel.display().to_string(),
+                        cur.display()
+                    ),
                 ));
             }
             Ok(_) => {}
@@ -128,11 +132,18 @@ impl FileStore {
     /// Adds the file or directory at `path` under `name`; returns its descriptor.
     /// An empty media type picks the default (tar for files, tar+gzip for directories).
     pub async fn add(&self, name: &str, media_type: &str, path: &Path) -> Result<Descriptor> {
-        let full = if path.is_absolute() { path.to_path_buf() } else { self.root.join(path) };
+        let full = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.root.join(path)
+        };
         {
             let names = self.names.lock().expect("file store names");
             if names.contains_key(name) {
-                return Err(Error::new(ErrorKind::AlreadyExists, format!("{name}: duplicate name")));
+                return Err(Error::new(
+                    ErrorKind::AlreadyExists,
+                    format!("{name}: duplicate name"),
+                ));
             }
         }
         let meta = fs::metadata(&full).map_err(|e| {
@@ -146,23 +157,40 @@ impl FileStore {
             if meta.is_dir() {
                 let gz = temp.join(format!("add-{}.tar.gz", unique_name()));
                 let (tar_digest, gz_digest, size) = pack_directory(&full, &name_owned, &gz)?;
-                let mt = if media_type.is_empty() { media_type::IMAGE_LAYER_GZIP } else { &media_type };
+                let mt = if media_type.is_empty() {
+                    media_type::IMAGE_LAYER_GZIP
+                } else {
+                    &media_type
+                };
                 let mut d = Descriptor::new(mt, gz_digest, size);
-                d.annotations.insert(annotations::CONTENT_DIGEST.into(), tar_digest.to_string());
-                d.annotations.insert(annotations::CONTENT_UNPACK.into(), "true".into());
+                d.annotations
+                    .insert(annotations::CONTENT_DIGEST.into(), tar_digest.to_string());
+                d.annotations
+                    .insert(annotations::CONTENT_UNPACK.into(), "true".into());
                 Ok((d, gz))
             } else {
                 let (digest, size) = hash_file(&full)?;
-                let mt = if media_type.is_empty() { media_type::IMAGE_LAYER } else { &media_type };
+                let mt = if media_type.is_empty() {
+                    media_type::IMAGE_LAYER
+                } else {
+                    &media_type
+                };
                 Ok((Descriptor::new(mt, digest, size), full))
             }
         })
         .await
         .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))??;
         let mut desc = desc;
-        desc.annotations.insert(annotations::TITLE.into(), name.to_string());
-        self.files.lock().expect("file store files").insert(desc.digest.clone(), file);
-        self.names.lock().expect("file store names").insert(name.to_string(), desc.digest.clone());
+        desc.annotations
+            .insert(annotations::TITLE.into(), name.to_string());
+        self.files
+            .lock()
+            .expect("file store files")
+            .insert(desc.digest.clone(), file);
+        self.names
+            .lock()
+            .expect("file store names")
+            .insert(name.to_string(), desc.digest.clone());
         Ok(desc)
     }
 
@@ -178,78 +206,154 @@ impl FileStore {
             }
             check_no_symlink_ancestor(&self.root, &normalize(rel))?;
         }
-        Ok(if rel.is_absolute() { rel.to_path_buf() } else { self.root.join(rel) })
+        Ok(if rel.is_absolute() {
+            rel.to_path_buf()
+        } else {
+            self.root.join(rel)
+        })
     }
 
-    async fn write_named(&self, expected: &Descriptor, name: &str, content: BlobSource) -> Result<()> {
+    async fn write_named(
+        &self,
+        expected: &Descriptor,
+        name: &str,
+        content: BlobSource,
+    ) -> Result<()> {
         let target = self.target_path(name)?;
         if self.options.disable_overwrite && fs::symlink_metadata(&target).is_ok() {
-            return Err(Error::new(ErrorKind::AlreadyExists, format!("{}: overwrite disallowed", target.display())));
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                format!("{}: overwrite disallowed", target.display()),
+            ));
         }
-        let unpack = expected.annotations.get(annotations::CONTENT_UNPACK).is_some_and(|v| v == "true");
-        let parent = target.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
-        tokio::fs::create_dir_all(&parent).await.ctx(format!("failed to create {}", parent.display()))?;
+        let unpack = expected
+            .annotations
+            .get(annotations::CONTENT_UNPACK)
+            .is_some_and(|v| v == "true");
+        let parent = target
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        tokio::fs::create_dir_all(&parent)
+            .await
+            .ctx(format!("failed to create {}", parent.display()))?;
         if unpack {
-            let gz = self.temp.path().join(format!("pull-{}.tar.gz", expected.digest.hex()));
+            let gz = self
+                .temp
+                .path()
+                .join(format!("pull-{}.tar.gz", expected.digest.hex()));
             write_verified(content, expected, &gz).await?;
             let tar_digest = expected
                 .annotations
                 .get(annotations::CONTENT_DIGEST)
-                .map(|d| Digest::parse(d).map_err(|e| Error::invalid(format!("invalid {}: {e}", annotations::CONTENT_DIGEST))))
+                .map(|d| {
+                    Digest::parse(d).map_err(|e| {
+                        Error::invalid(format!("invalid {}: {e}", annotations::CONTENT_DIGEST))
+                    })
+                })
                 .transpose()?;
             let name = name.to_string();
             let allow = self.options.allow_path_traversal;
             let gz2 = gz.clone();
             let target2 = target.clone();
-            tokio::task::spawn_blocking(move || unpack_directory(&gz2, &target2, &name, tar_digest.as_ref(), allow))
-                .await
-                .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))??;
-            self.files.lock().expect("file store files").insert(expected.digest.clone(), gz.clone());
-            self.written.lock().expect("file store written").insert(expected.digest.clone(), gz);
+            tokio::task::spawn_blocking(move || {
+                unpack_directory(&gz2, &target2, &name, tar_digest.as_ref(), allow)
+            })
+            .await
+            .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))??;
+            self.files
+                .lock()
+                .expect("file store files")
+                .insert(expected.digest.clone(), gz.clone());
+            self.written
+                .lock()
+                .expect("file store written")
+                .insert(expected.digest.clone(), gz);
         } else {
             let tmp = parent.join(format!(".oras-{}.partial", expected.digest.hex()));
             if let Err(e) = write_verified(content, expected, &tmp).await {
                 let _ = tokio::fs::remove_file(&tmp).await;
                 return Err(e);
             }
-            if let Ok(m) = fs::symlink_metadata(&target) {
-                if m.is_dir() {
+            if let Ok(m) = fs::symlink_metadata(&target)
+                && m.is_dir()
+            {
+                {
                     let _ = tokio::fs::remove_file(&tmp).await;
-                    return Err(Error::new(ErrorKind::AlreadyExists, format!("{}: is a directory", target.display())));
+                    return Err(Error::new(
+                        ErrorKind::AlreadyExists,
+                        format!("{}: is a directory", target.display()),
+                    ));
                 }
             }
-            tokio::fs::rename(&tmp, &target).await.ctx(format!("failed to write {}", target.display()))?;
-            self.files.lock().expect("file store files").insert(expected.digest.clone(), target.clone());
-            self.written.lock().expect("file store written").insert(expected.digest.clone(), target);
+            tokio::fs::rename(&tmp, &target)
+                .await
+                .ctx(format!("failed to write {}", target.display()))?;
+            self.files
+                .lock()
+                .expect("file store files")
+                .insert(expected.digest.clone(), target.clone());
+            self.written
+                .lock()
+                .expect("file store written")
+                .insert(expected.digest.clone(), target);
         }
-        self.names.lock().expect("file store names").insert(name.to_string(), expected.digest.clone());
+        self.names
+            .lock()
+            .expect("file store names")
+            .insert(name.to_string(), expected.digest.clone());
         Ok(())
     }
 
     /// Writes named successors of a manifest that share content with an already written file.
     async fn restore_duplicates(&self, manifest: &Descriptor) -> Result<()> {
-        let Some(bytes) = self.fallback.get(manifest) else { return Ok(()) };
+        let Some(bytes) = self.fallback.get(manifest) else {
+            return Ok(());
+        };
         for s in successors_of(manifest, &bytes).unwrap_or_default() {
             let Some(name) = s.title() else { continue };
-            if self.names.lock().expect("file store names").contains_key(name) {
+            if self
+                .names
+                .lock()
+                .expect("file store names")
+                .contains_key(name)
+            {
                 continue;
             }
-            let Some(path) = self.written.lock().expect("file store written").get(&s.digest).cloned() else { continue };
+            let Some(path) = self
+                .written
+                .lock()
+                .expect("file store written")
+                .get(&s.digest)
+                .cloned()
+            else {
+                continue;
+            };
             let file = tokio::fs::File::open(&path).await?;
-            self.write_named(&s, name, BlobSource::Reader(Box::pin(file))).await?;
+            self.write_named(&s, name, BlobSource::Reader(Box::pin(file)))
+                .await?;
         }
         Ok(())
     }
 
     /// Whether a title has been written (or added) in this session.
     pub fn has_name(&self, name: &str) -> bool {
-        self.names.lock().expect("file store names").contains_key(name)
+        self.names
+            .lock()
+            .expect("file store names")
+            .contains_key(name)
     }
 }
 
 /// Streams `content` into a new file at `path` (mode 0666 minus umask), verified.
 async fn write_verified(content: BlobSource, expected: &Descriptor, path: &Path) -> Result<()> {
-    let std_file = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o666).open(path).ctx(path.display())?;
+    let std_file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o666)
+        .open(path)
+        .ctx(path.display())?;
     let mut file = tokio::fs::File::from_std(std_file);
     let mut reader = VerifyingReader::new(content.into_reader(), expected);
     let mut buf = vec![0u8; 1 << 20];
@@ -303,16 +407,34 @@ impl<W: Write> Write for HashingWriter<W> {
 /// Returns (tar digest, gzip digest, gzip size).
 fn pack_directory(dir: &Path, name: &str, out: &Path) -> Result<(Digest, Digest, u64)> {
     let file = fs::File::create(out).ctx(out.display())?;
-    let gz_hash = HashingWriter { inner: io::BufWriter::new(file), digester: oras_spec::Algorithm::Sha256.digester(), written: 0 };
+    let gz_hash = HashingWriter {
+        inner: io::BufWriter::new(file),
+        digester: oras_spec::Algorithm::Sha256.digester(),
+        written: 0,
+    };
     let gz = flate2::write::GzEncoder::new(gz_hash, flate2::Compression::default());
-    let tar_hash = HashingWriter { inner: gz, digester: oras_spec::Algorithm::Sha256.digester(), written: 0 };
+    let tar_hash = HashingWriter {
+        inner: gz,
+        digester: oras_spec::Algorithm::Sha256.digester(),
+        written: 0,
+    };
     let mut builder = tar::Builder::new(tar_hash);
     builder.follow_symlinks(false);
     let prefix = Path::new(name.trim_end_matches('/'));
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
-        let rel = entry.path().strip_prefix(dir).expect("walkdir yields children of its root");
-        let tar_name = if rel.as_os_str().is_empty() { prefix.to_path_buf() } else { prefix.join(rel) };
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("walkdir yields children of its root");
+        let tar_name = if rel.as_os_str().is_empty() {
+            prefix.to_path_buf()
+        } else {
+            prefix.join(rel)
+        };
         let meta = entry.path().symlink_metadata()?;
         let mut header = tar::Header::new_gnu();
         header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
@@ -358,14 +480,30 @@ impl<R: Read> Read for HashingReader<R> {
 
 /// Unpacks the tar+gzip at `gz` into `target` (entries are named `name/...`), refusing entries
 /// and links that would land outside `target` unless `allow_traversal`; checks the tar digest.
-fn unpack_directory(gz: &Path, target: &Path, name: &str, tar_digest: Option<&Digest>, allow_traversal: bool) -> Result<()> {
+fn unpack_directory(
+    gz: &Path,
+    target: &Path,
+    name: &str,
+    tar_digest: Option<&Digest>,
+    allow_traversal: bool,
+) -> Result<()> {
     let file = fs::File::open(gz).ctx(gz.display())?;
     let decoder = flate2::read::GzDecoder::new(io::BufReader::new(file));
-    let alg = tar_digest.map(|d| d.algorithm()).unwrap_or(oras_spec::Algorithm::Sha256);
-    let mut hashing = HashingReader { inner: decoder, digester: alg.digester() };
+    let alg = tar_digest
+        .map(|d| d.algorithm())
+        .unwrap_or(oras_spec::Algorithm::Sha256);
+    let mut hashing = HashingReader {
+        inner: decoder,
+        digester: alg.digester(),
+    };
     let base = target.parent().map(Path::to_path_buf).unwrap_or_default();
     let prefix = normalize(Path::new(name.trim_end_matches('/')));
-    let escape = |what: &str| Error::new(ErrorKind::PathTraversal, format!("{what:?}: path traversal disallowed"));
+    let escape = |what: &str| {
+        Error::new(
+            ErrorKind::PathTraversal,
+            format!("{what:?}: path traversal disallowed"),
+        )
+    };
     {
         let mut archive = tar::Archive::new(&mut hashing);
         for entry in archive.entries()? {
@@ -373,11 +511,16 @@ fn unpack_directory(gz: &Path, target: &Path, name: &str, tar_digest: Option<&Di
             let raw_name = entry.path()?.to_path_buf();
             let norm = normalize(&raw_name);
             let rel_to_target = norm.strip_prefix(&prefix).map(Path::to_path_buf);
-            let inside = !raw_name.is_absolute() && stays_inside(&raw_name) && rel_to_target.is_ok();
+            let inside =
+                !raw_name.is_absolute() && stays_inside(&raw_name) && rel_to_target.is_ok();
             if !inside && !allow_traversal {
                 return Err(escape(&raw_name.display().to_string()));
             }
-            let dest = if raw_name.is_absolute() { raw_name.clone() } else { base.join(&norm) };
+            let dest = if raw_name.is_absolute() {
+                raw_name.clone()
+            } else {
+                base.join(&norm)
+            };
             if !allow_traversal {
                 check_no_symlink_ancestor(&base, &norm)?;
             }
@@ -396,12 +539,21 @@ fn unpack_directory(gz: &Path, target: &Path, name: &str, tar_digest: Option<&Di
                     if fs::symlink_metadata(&dest).is_ok_and(|m| m.file_type().is_symlink()) {
                         fs::remove_file(&dest)?;
                     }
-                    let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&dest).ctx(dest.display())?;
+                    let mut f = fs::OpenOptions::new()
+                        .write(true)
+                        .create(true)
+                        .truncate(true)
+                        .mode(mode)
+                        .open(&dest)
+                        .ctx(dest.display())?;
                     io::copy(&mut entry, &mut f)?;
                     let _ = f.set_permissions(fs::Permissions::from_mode(mode & !umask()));
                 }
                 tar::EntryType::Symlink | tar::EntryType::Link => {
-                    let link = entry.link_name()?.map(|l| l.to_path_buf()).unwrap_or_default();
+                    let link = entry
+                        .link_name()?
+                        .map(|l| l.to_path_buf())
+                        .unwrap_or_default();
                     let resolved = if kind == tar::EntryType::Link {
                         // hard link targets are archive paths
                         link.clone()
@@ -410,15 +562,22 @@ fn unpack_directory(gz: &Path, target: &Path, name: &str, tar_digest: Option<&Di
                     } else {
                         norm.parent().map(|p| p.join(&link)).unwrap_or(link.clone())
                     };
-                    let ok = !resolved.is_absolute() && stays_inside(&resolved) && normalize(&resolved).starts_with(&prefix);
+                    let ok = !resolved.is_absolute()
+                        && stays_inside(&resolved)
+                        && normalize(&resolved).starts_with(&prefix);
                     if !ok && !allow_traversal {
-                        return Err(escape(&format!("{} -> {}", raw_name.display(), link.display())));
+                        return Err(escape(&format!(
+                            "{} -> {}",
+                            raw_name.display(),
+                            link.display()
+                        )));
                     }
                     let _ = fs::remove_file(&dest);
                     if kind == tar::EntryType::Symlink {
                         std::os::unix::fs::symlink(&link, &dest).ctx(dest.display())?;
                     } else {
-                        fs::hard_link(base.join(normalize(&resolved)), &dest).ctx(dest.display())?;
+                        fs::hard_link(base.join(normalize(&resolved)), &dest)
+                            .ctx(dest.display())?;
                     }
                     continue;
                 }
@@ -426,7 +585,11 @@ fn unpack_directory(gz: &Path, target: &Path, name: &str, tar_digest: Option<&Di
             }
             if let Some(t) = mtime {
                 let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t);
-                if let Ok(f) = fs::File::options().write(kind != tar::EntryType::Directory).read(true).open(&dest) {
+                if let Ok(f) = fs::File::options()
+                    .write(kind != tar::EntryType::Directory)
+                    .read(true)
+                    .open(&dest)
+                {
                     let _ = f.set_modified(time);
                 }
             }
@@ -437,7 +600,10 @@ fn unpack_directory(gz: &Path, target: &Path, name: &str, tar_digest: Option<&Di
     if let Some(want) = tar_digest {
         let got = hashing.digester.finish();
         if &got != want {
-            return Err(Error::new(ErrorKind::DigestMismatch, format!("content digest mismatch: expected {want} but got {got}")));
+            return Err(Error::new(
+                ErrorKind::DigestMismatch,
+                format!("content digest mismatch: expected {want} but got {got}"),
+            ));
         }
     }
     Ok(())
@@ -447,7 +613,10 @@ fn umask() -> u32 {
     // Read the process umask without changing it, via /proc (Linux); fall back to 022.
     fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Umask:").map(|v| v.trim().to_string())))
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:").map(|v| v.trim().to_string()))
+        })
         .and_then(|v| u32::from_str_radix(&v, 8).ok())
         .unwrap_or(0o022)
 }
@@ -455,7 +624,12 @@ fn umask() -> u32 {
 #[async_trait]
 impl ReadOnlyStorage for FileStore {
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
-        let path = self.files.lock().expect("file store files").get(&desc.digest).cloned();
+        let path = self
+            .files
+            .lock()
+            .expect("file store files")
+            .get(&desc.digest)
+            .cloned();
         match path {
             Some(p) => Ok(Box::pin(tokio::fs::File::open(&p).await.ctx(p.display())?)),
             None => self.fallback.fetch(desc).await,
@@ -488,5 +662,7 @@ impl Storage for FileStore {
 
 fn unique_name() -> String {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string()
+    COUNTER
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .to_string()
 }

@@ -23,7 +23,8 @@ impl Graph {
                 preds.push(node.clone());
             }
         }
-        self.successors.insert(node.digest.clone(), successors.to_vec());
+        self.successors
+            .insert(node.digest.clone(), successors.to_vec());
     }
 
     /// Whether `node` has been indexed already.

@@ -9,8 +9,8 @@ use oras_spec::{Descriptor, Digest};
 
 use crate::content::graph::Graph;
 use crate::content::{
-    BlobReader, BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage, TagLister, Tagger,
-    successors_of, verify,
+    BlobReader, BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage,
+    TagLister, Tagger, successors_of, verify,
 };
 use crate::error::{Error, Result};
 
@@ -35,7 +35,10 @@ impl MemoryStore {
 
     /// A store that refuses single blobs larger than `limit` bytes.
     pub fn with_limit(limit: u64) -> MemoryStore {
-        MemoryStore { inner: RwLock::default(), limit: Some(limit) }
+        MemoryStore {
+            inner: RwLock::default(),
+            limit: Some(limit),
+        }
     }
 
     /// Stores bytes that are already known to match `desc` (no re-hash).
@@ -49,7 +52,12 @@ impl MemoryStore {
 
     /// The bytes of `desc`, if held.
     pub fn get(&self, desc: &Descriptor) -> Option<Bytes> {
-        self.inner.read().expect("memory store lock").blobs.get(&desc.digest).cloned()
+        self.inner
+            .read()
+            .expect("memory store lock")
+            .blobs
+            .get(&desc.digest)
+            .cloned()
     }
 }
 
@@ -63,7 +71,12 @@ impl ReadOnlyStorage for MemoryStore {
     }
 
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {
-        Ok(self.inner.read().expect("memory store lock").blobs.contains_key(&desc.digest))
+        Ok(self
+            .inner
+            .read()
+            .expect("memory store lock")
+            .blobs
+            .contains_key(&desc.digest))
     }
 }
 
@@ -102,7 +115,12 @@ impl Tagger for MemoryStore {
 #[async_trait]
 impl PredecessorFinder for MemoryStore {
     async fn predecessors(&self, node: &Descriptor) -> Result<Vec<Descriptor>> {
-        Ok(self.inner.read().expect("memory store lock").graph.predecessors(&node.digest))
+        Ok(self
+            .inner
+            .read()
+            .expect("memory store lock")
+            .graph
+            .predecessors(&node.digest))
     }
 }
 
@@ -110,7 +128,12 @@ impl PredecessorFinder for MemoryStore {
 impl TagLister for MemoryStore {
     async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
         let inner = self.inner.read().expect("memory store lock");
-        Ok(inner.tags.keys().filter(|t| last.is_none_or(|l| t.as_str() > l)).cloned().collect())
+        Ok(inner
+            .tags
+            .keys()
+            .filter(|t| last.is_none_or(|l| t.as_str() > l))
+            .cloned()
+            .collect())
     }
 }
 

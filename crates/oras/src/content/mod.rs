@@ -89,14 +89,21 @@ pub trait Deleter: Send + Sync {
 
 /// A store that can be read, resolved, walked up (referrers) and listed.
 pub trait ReadOnlyGraphTarget: ReadOnlyStorage + Resolver + PredecessorFinder + TagLister {}
-impl<T: ReadOnlyStorage + Resolver + PredecessorFinder + TagLister + ?Sized> ReadOnlyGraphTarget for T {}
+impl<T: ReadOnlyStorage + Resolver + PredecessorFinder + TagLister + ?Sized> ReadOnlyGraphTarget
+    for T
+{
+}
 
 /// A writable [`ReadOnlyGraphTarget`] that can also tag and delete.
 pub trait GraphTarget: ReadOnlyGraphTarget + Storage + Tagger + Deleter {}
 impl<T: ReadOnlyGraphTarget + Storage + Tagger + Deleter + ?Sized> GraphTarget for T {}
 
 /// The direct successors (children) of a node, in oras-go order; empty for blobs.
-pub async fn successors(store: &dyn ReadOnlyStorage, desc: &Descriptor, limit: u64) -> Result<Vec<Descriptor>> {
+pub async fn successors(
+    store: &dyn ReadOnlyStorage,
+    desc: &Descriptor,
+    limit: u64,
+) -> Result<Vec<Descriptor>> {
     if !desc.is_manifest() {
         return Ok(Vec::new());
     }

@@ -21,8 +21,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use crate::content::graph::Graph;
 use crate::content::verify::{VerifyingReader, read_all};
 use crate::content::{
-    BlobReader, BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage, TagLister, Tagger,
-    successors_of,
+    BlobReader, BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage,
+    TagLister, Tagger, successors_of,
 };
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
@@ -54,7 +54,10 @@ struct State {
 fn unique_suffix() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("{}_{n}_{t}", std::process::id())
 }
 
@@ -63,7 +66,8 @@ fn invalid_layout(msg: impl std::fmt::Display) -> Error {
 }
 
 fn parse_index(raw: &[u8], path: &Path) -> Result<ImageIndex> {
-    serde_json::from_slice(raw).map_err(|e| invalid_layout(format!("failed to decode {}: {e}", path.display())))
+    serde_json::from_slice(raw)
+        .map_err(|e| invalid_layout(format!("failed to decode {}: {e}", path.display())))
 }
 
 fn ref_name(d: &Descriptor) -> Option<&str> {
@@ -74,7 +78,8 @@ impl OciLayout {
     /// Opens a layout directory for reading and writing, creating it if needed.
     pub fn open(root: impl AsRef<Path>) -> Result<OciLayout> {
         let root = root.as_ref().to_path_buf();
-        fs::create_dir_all(root.join("blobs")).ctx(format!("failed to create {}", root.display()))?;
+        fs::create_dir_all(root.join("blobs"))
+            .ctx(format!("failed to create {}", root.display()))?;
         let layout = root.join(LAYOUT_FILE);
         match fs::read(&layout) {
             Ok(raw) => validate_layout_file(&raw)?,
@@ -98,24 +103,37 @@ impl OciLayout {
             }
             Err(e) => return Err(Error::from(e).context(index_path.display())),
         };
-        Ok(OciLayout { root, backend: Backend::Dir, state: Mutex::new(State { index, graph: None }) })
+        Ok(OciLayout {
+            root,
+            backend: Backend::Dir,
+            state: Mutex::new(State { index, graph: None }),
+        })
     }
 
     /// Opens a layout read-only: a directory, or a tar archive of a layout.
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<OciLayout> {
         let root = path.as_ref().to_path_buf();
-        let meta = fs::metadata(&root).ctx(format!("failed to find path {:?}", root.display().to_string()))?;
+        let meta = fs::metadata(&root).ctx(format!(
+            "failed to find path {:?}",
+            root.display().to_string()
+        ))?;
         if meta.is_dir() {
-            let raw = fs::read(root.join(LAYOUT_FILE)).map_err(|e| invalid_layout(e))?;
+            let raw = fs::read(root.join(LAYOUT_FILE)).map_err(invalid_layout)?;
             validate_layout_file(&raw)?;
             let index_path = root.join(INDEX_FILE);
-            let raw = fs::read(&index_path).map_err(|e| invalid_layout(e))?;
+            let raw = fs::read(&index_path).map_err(invalid_layout)?;
             let index = parse_index(&raw, &index_path)?;
-            return Ok(OciLayout { root, backend: Backend::Dir, state: Mutex::new(State { index, graph: None }) });
+            return Ok(OciLayout {
+                root,
+                backend: Backend::Dir,
+                state: Mutex::new(State { index, graph: None }),
+            });
         }
         let entries = scan_tar(&root)?;
         let read = |name: &str| -> Result<Vec<u8>> {
-            let (off, size) = *entries.get(name).ok_or_else(|| invalid_layout(format!("missing {name}")))?;
+            let (off, size) = *entries
+                .get(name)
+                .ok_or_else(|| invalid_layout(format!("missing {name}")))?;
             if size > MAX_MANIFEST {
                 return Err(invalid_layout(format!("{name} is too large")));
             }
@@ -127,7 +145,11 @@ impl OciLayout {
         };
         validate_layout_file(&read(LAYOUT_FILE)?)?;
         let index = parse_index(&read(INDEX_FILE)?, Path::new(INDEX_FILE))?;
-        Ok(OciLayout { root, backend: Backend::Tar(entries), state: Mutex::new(State { index, graph: None }) })
+        Ok(OciLayout {
+            root,
+            backend: Backend::Tar(entries),
+            state: Mutex::new(State { index, graph: None }),
+        })
     }
 
     /// The layout's path (directory or tar file).
@@ -137,7 +159,12 @@ impl OciLayout {
 
     /// The descriptors currently listed in `index.json`.
     pub fn index_entries(&self) -> Vec<Descriptor> {
-        self.state.lock().expect("layout state").index.manifests.clone()
+        self.state
+            .lock()
+            .expect("layout state")
+            .index
+            .manifests
+            .clone()
     }
 
     fn blob_name(digest: &Digest) -> String {
@@ -151,7 +178,10 @@ impl OciLayout {
     fn writable(&self) -> Result<()> {
         match self.backend {
             Backend::Dir => Ok(()),
-            Backend::Tar(_) => Err(Error::unsupported(format!("{}: a tar archive layout is read-only", self.root.display()))),
+            Backend::Tar(_) => Err(Error::unsupported(format!(
+                "{}: a tar archive layout is read-only",
+                self.root.display()
+            ))),
         }
     }
 
@@ -256,7 +286,9 @@ impl OciLayout {
             .unwrap_or_default();
         match tokio::fs::remove_file(self.blob_path(&target.digest)).await {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::not_found(&target.digest)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::not_found(&target.digest));
+            }
             Err(e) => return Err(e.into()),
         }
         Ok(dangling)
@@ -282,9 +314,13 @@ fn validate_layout_file(raw: &[u8]) -> Result<()> {
         #[serde(rename = "imageLayoutVersion")]
         version: String,
     }
-    let f: LayoutFile = serde_json::from_slice(raw).map_err(|e| invalid_layout(format!("failed to decode oci-layout: {e}")))?;
+    let f: LayoutFile = serde_json::from_slice(raw)
+        .map_err(|e| invalid_layout(format!("failed to decode oci-layout: {e}")))?;
     if f.version != "1.0.0" {
-        return Err(Error::unsupported(format!("unsupported OCI image layout version {:?}", f.version)));
+        return Err(Error::unsupported(format!(
+            "unsupported OCI image layout version {:?}",
+            f.version
+        )));
     }
     Ok(())
 }
@@ -293,7 +329,8 @@ fn validate_layout_file(raw: &[u8]) -> Result<()> {
 fn with_lock<T>(root: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let lock_path = root.join(LAYOUT_FILE);
     let file = fs::File::open(&lock_path).ctx(lock_path.display())?;
-    file.lock().ctx(format!("failed to lock {}", lock_path.display()))?;
+    file.lock()
+        .ctx(format!("failed to lock {}", lock_path.display()))?;
     let out = f();
     let _ = file.unlock();
     out
@@ -315,7 +352,12 @@ fn write_atomic(root: &Path, name: &str, data: &[u8]) -> Result<()> {
 }
 
 fn scan_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>> {
-    let not_tar = |e: &dyn std::fmt::Display| Error::invalid(format!("{:?} does not look like a tar archive: {e}", path.display().to_string()));
+    let not_tar = |e: &dyn std::fmt::Display| {
+        Error::invalid(format!(
+            "{:?} does not look like a tar archive: {e}",
+            path.display().to_string()
+        ))
+    };
     let file = fs::File::open(path).ctx(path.display())?;
     let mut archive = tar::Archive::new(file);
     let mut entries = HashMap::new();
@@ -324,7 +366,11 @@ fn scan_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>> {
         if entry.header().entry_type() != tar::EntryType::Regular {
             continue;
         }
-        let name = entry.path().map_err(|e| not_tar(&e))?.to_string_lossy().into_owned();
+        let name = entry
+            .path()
+            .map_err(|e| not_tar(&e))?
+            .to_string_lossy()
+            .into_owned();
         let name = name.trim_start_matches("./").to_string();
         entries.insert(name, (entry.raw_file_position(), entry.size()));
     }
@@ -340,11 +386,15 @@ impl ReadOnlyStorage for OciLayout {
         match &self.backend {
             Backend::Dir => match tokio::fs::File::open(self.blob_path(&desc.digest)).await {
                 Ok(f) => Ok(Box::pin(f)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::not_found(&desc.digest)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Err(Error::not_found(&desc.digest))
+                }
                 Err(e) => Err(e.into()),
             },
             Backend::Tar(entries) => {
-                let (off, size) = *entries.get(&Self::blob_name(&desc.digest)).ok_or_else(|| Error::not_found(&desc.digest))?;
+                let (off, size) = *entries
+                    .get(&Self::blob_name(&desc.digest))
+                    .ok_or_else(|| Error::not_found(&desc.digest))?;
                 let mut f = tokio::fs::File::open(&self.root).await?;
                 f.seek(SeekFrom::Start(off)).await?;
                 Ok(Box::pin(f.take(size)))
@@ -424,11 +474,17 @@ impl Resolver for OciLayout {
                 None => ref_name(d) == Some(reference),
             });
             if let Some(d) = found {
-                return Ok(if digest.is_some() { d.plain() } else { d.clone() });
+                return Ok(if digest.is_some() {
+                    d.plain()
+                } else {
+                    d.clone()
+                });
             }
         }
-        if let Some(dg) = digest {
-            if let Some(size) = self.blob_size(&dg).await? {
+        if let Some(dg) = digest
+            && let Some(size) = self.blob_size(&dg).await?
+        {
+            {
                 return Ok(Descriptor::new(media_type::OCTET_STREAM, dg, size));
             }
         }
@@ -455,15 +511,23 @@ impl Tagger for OciLayout {
                 return true;
             }
             // Move the tag: drop its old entry, keeping the old target listed untagged.
-            let old: Vec<Descriptor> = idx.manifests.iter().filter(|d| ref_name(d) == Some(&reference)).cloned().collect();
+            let old: Vec<Descriptor> = idx
+                .manifests
+                .iter()
+                .filter(|d| ref_name(d) == Some(&reference))
+                .cloned()
+                .collect();
             idx.manifests.retain(|d| ref_name(d) != Some(&reference));
             for o in old {
                 if o.digest != entry.digest && !idx.manifests.iter().any(|d| d.digest == o.digest) {
                     idx.manifests.push(o.plain_with_annotations());
                 }
             }
-            idx.manifests.retain(|d| !(d.digest == entry.digest && ref_name(d).is_none()));
-            entry.annotations.insert(annotations::REF_NAME.to_string(), reference);
+            idx.manifests
+                .retain(|d| !(d.digest == entry.digest && ref_name(d).is_none()));
+            entry
+                .annotations
+                .insert(annotations::REF_NAME.to_string(), reference);
             idx.manifests.push(entry);
             true
         })
@@ -476,7 +540,11 @@ impl PredecessorFinder for OciLayout {
     async fn predecessors(&self, node: &Descriptor) -> Result<Vec<Descriptor>> {
         self.ensure_graph().await?;
         let state = self.state.lock().expect("layout state");
-        Ok(state.graph.as_ref().map(|g| g.predecessors(&node.digest)).unwrap_or_default())
+        Ok(state
+            .graph
+            .as_ref()
+            .map(|g| g.predecessors(&node.digest))
+            .unwrap_or_default())
     }
 }
 
@@ -484,7 +552,12 @@ impl PredecessorFinder for OciLayout {
 impl TagLister for OciLayout {
     async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
         let state = self.state.lock().expect("layout state");
-        let mut tags: Vec<String> = state.index.manifests.iter().filter_map(|d| ref_name(d).map(str::to_string)).collect();
+        let mut tags: Vec<String> = state
+            .index
+            .manifests
+            .iter()
+            .filter_map(|d| ref_name(d).map(str::to_string))
+            .collect();
         tags.sort();
         tags.dedup();
         tags.retain(|t| last.is_none_or(|l| t.as_str() > l));
@@ -499,10 +572,17 @@ impl Deleter for OciLayout {
     async fn delete(&self, target: &Descriptor) -> Result<()> {
         self.writable()?;
         self.ensure_graph().await?;
-        let referrers = if target.is_manifest() { self.referrers_of(target).await? } else { Vec::new() };
+        let referrers = if target.is_manifest() {
+            self.referrers_of(target).await?
+        } else {
+            Vec::new()
+        };
         let mut dangling = self.delete_one(target).await?;
         while let Some(node) = dangling.pop() {
-            let tagged = self.index_entries().iter().any(|d| d.digest == node.digest && ref_name(d).is_some());
+            let tagged = self
+                .index_entries()
+                .iter()
+                .any(|d| d.digest == node.digest && ref_name(d).is_some());
             if !tagged {
                 match self.delete_one(&node).await {
                     Ok(more) => dangling.extend(more),
@@ -532,10 +612,13 @@ impl OciLayout {
                 Err(e) if e.kind() == ErrorKind::NotFound => continue,
                 Err(e) => return Err(e),
             };
-            if let Ok(view) = oras_spec::SuccessorView::parse(&bytes) {
-                if view.subject.as_ref().is_some_and(|s| s.digest == node.digest) {
-                    out.push(p);
-                }
+            if let Ok(view) = oras_spec::SuccessorView::parse(&bytes)
+                && view
+                    .subject
+                    .as_ref()
+                    .is_some_and(|s| s.digest == node.digest)
+            {
+                out.push(p);
             }
         }
         Ok(out)

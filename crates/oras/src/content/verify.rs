@@ -36,7 +36,11 @@ fn io_err(e: Error) -> std::io::Error {
 }
 
 impl<R: AsyncRead + Unpin> AsyncRead for VerifyingReader<R> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         let this = &mut *self;
         let before = buf.filled().len();
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
@@ -62,7 +66,10 @@ impl<R: AsyncRead + Unpin> AsyncRead for VerifyingReader<R> {
                     if got != this.expected.digest {
                         return Poll::Ready(Err(io_err(Error::new(
                             ErrorKind::DigestMismatch,
-                            format!("mismatched digest: expected {} but got {got}", this.expected.digest),
+                            format!(
+                                "mismatched digest: expected {} but got {got}",
+                                this.expected.digest
+                            ),
                         ))));
                     }
                     return Poll::Ready(Ok(()));
@@ -93,18 +100,30 @@ pub async fn read_all(reader: BlobReader, desc: &Descriptor, limit: u64) -> Resu
     if desc.size > limit {
         return Err(Error::new(
             ErrorKind::SizeExceedsLimit,
-            format!("{}: content size {} exceeds the limit of {limit} bytes", desc.digest, desc.size),
+            format!(
+                "{}: content size {} exceeds the limit of {limit} bytes",
+                desc.digest, desc.size
+            ),
         ));
     }
     let mut buf = Vec::with_capacity(desc.size.min(32 << 20) as usize);
-    VerifyingReader::new(reader, desc).read_to_end(&mut buf).await?;
+    VerifyingReader::new(reader, desc)
+        .read_to_end(&mut buf)
+        .await?;
     Ok(Bytes::from(buf))
 }
 
 /// Fetches and verifies a whole blob of at most `limit` bytes.
-pub async fn fetch_all(store: &dyn ReadOnlyStorage, desc: &Descriptor, limit: u64) -> Result<Bytes> {
-    if let Some(data) = &desc.data {
-        if desc.digest.same_alg_of(data) == desc.digest && data.len() as u64 == desc.size {
+pub async fn fetch_all(
+    store: &dyn ReadOnlyStorage,
+    desc: &Descriptor,
+    limit: u64,
+) -> Result<Bytes> {
+    if let Some(data) = &desc.data
+        && desc.digest.same_alg_of(data) == desc.digest
+        && data.len() as u64 == desc.size
+    {
+        {
             return Ok(Bytes::from(data.clone()));
         }
     }
@@ -121,11 +140,15 @@ mod tests {
         let d = Descriptor::from_bytes("x/y", b"hello");
         let ok = read_all(Box::pin(&b"hello"[..]), &d, 100).await.unwrap();
         assert_eq!(&ok[..], b"hello");
-        let e = read_all(Box::pin(&b"hellx"[..]), &d, 100).await.unwrap_err();
+        let e = read_all(Box::pin(&b"hellx"[..]), &d, 100)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::DigestMismatch);
         let e = read_all(Box::pin(&b"hell"[..]), &d, 100).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::SizeMismatch);
-        let e = read_all(Box::pin(&b"hello!"[..]), &d, 100).await.unwrap_err();
+        let e = read_all(Box::pin(&b"hello!"[..]), &d, 100)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::SizeMismatch);
         let e = read_all(Box::pin(&b"hello"[..]), &d, 3).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::SizeExceedsLimit);
