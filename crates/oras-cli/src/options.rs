@@ -161,7 +161,7 @@ impl DistSpecOpts {
 #[derive(Debug, Clone)]
 pub enum Kind {
     Layout,
-    Registry(Reference),
+    Registry(#[allow(dead_code)] Reference),
 }
 
 /// A parsed reference argument.

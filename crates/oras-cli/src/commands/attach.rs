@@ -128,13 +128,12 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     let root_digest = root.digest.clone();
     let find: oras::copy::FindSuccessors = Arc::new(move |node, bytes| {
         let mut succ = oras::content::successors_of(node, bytes)?;
-        if node.digest == root_digest {
-            if let Some(view) = oras_spec::SuccessorView::parse(bytes)
+        if node.digest == root_digest
+            && let Some(view) = oras_spec::SuccessorView::parse(bytes)
                 .ok()
                 .and_then(|v| v.subject)
-            {
-                succ.retain(|s| s.digest != view.digest);
-            }
+        {
+            succ.retain(|s| s.digest != view.digest);
         }
         Ok(succ)
     });

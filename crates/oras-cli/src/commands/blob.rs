@@ -214,10 +214,10 @@ async fn push(a: PushArgs) -> CliResult {
         })
         .await
         .map_err(|e| CliError::new(e.to_string()))??;
-        if let Some(want) = target.digest() {
-            if want != d {
-                return fail(format!("mismatched digest: expected {want} but got {d}"));
-            }
+        if let Some(want) = target.digest()
+            && want != d
+        {
+            return fail(format!("mismatched digest: expected {want} but got {d}"));
         }
         let reader = tokio::fs::File::open(file).await?;
         (d, meta.len(), BlobSource::Reader(Box::pin(reader)))

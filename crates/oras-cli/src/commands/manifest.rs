@@ -345,13 +345,13 @@ async fn push(a: PushArgs) -> CliResult {
         }
     };
     let desc = Descriptor::from_bytes(mt, &bytes);
-    if let Some(d) = target.digest() {
-        if d != desc.digest {
-            return fail(format!(
-                "mismatched digest: expected {d} but got {}",
-                desc.digest
-            ));
-        }
+    if let Some(d) = target.digest()
+        && d != desc.digest
+    {
+        return fail(format!(
+            "mismatched digest: expected {d} but got {}",
+            desc.digest
+        ));
     }
     let dst = target.open_write()?;
     let quiet = a.desc.descriptor;
@@ -510,17 +510,14 @@ async fn index_entry(src: &dyn ReadOnlyGraphTarget, reference: &str) -> CliResul
         .config
         .as_ref()
         .filter(|_| !media_type::is_index(&desc.media_type))
+        && let Ok(raw) = fetch_all(src, config, DEFAULT_MAX_METADATA_BYTES).await
+        && let Ok(p) = serde_json::from_slice::<Platform>(&raw)
+        && (!p.architecture.is_empty() || !p.os.is_empty())
     {
-        if let Ok(raw) = fetch_all(src, config, DEFAULT_MAX_METADATA_BYTES).await {
-            if let Ok(p) = serde_json::from_slice::<Platform>(&raw) {
-                if !p.architecture.is_empty() || !p.os.is_empty() {
-                    entry.platform = Some(Platform {
-                        extra: Default::default(),
-                        ..p
-                    });
-                }
-            }
-        }
+        entry.platform = Some(Platform {
+            extra: Default::default(),
+            ..p
+        });
     }
     Ok(entry)
 }
@@ -601,10 +598,10 @@ async fn index_create(a: IndexCreateArgs) -> CliResult {
     let (main, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main)?;
     let annotations = parse_annotation_flags(&a.annotations)?;
-    if let Some(t) = &a.artifact_type {
-        if !media_type::is_valid(t) {
-            return fail(format!("{t}: invalid media type"));
-        }
+    if let Some(t) = &a.artifact_type
+        && !media_type::is_valid(t)
+    {
+        return fail(format!("{t}: invalid media type"));
     }
     let src = target.open_read().or_else(|_| {
         target

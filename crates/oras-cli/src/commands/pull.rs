@@ -157,13 +157,12 @@ pub async fn exec(a: PullArgs) -> CliResult {
             let view = SuccessorView::parse(bytes).unwrap_or_default();
             let mut nodes = successors_of(node, bytes)?;
             // drop the subject: followed only with --include-subject
-            if let Some(subject) = &view.subject {
-                if let Some(i) = nodes
+            if let Some(subject) = &view.subject
+                && let Some(i) = nodes
                     .iter()
                     .position(|n| n.digest == subject.digest && n.media_type == subject.media_type)
-                {
-                    nodes.remove(i);
-                }
+            {
+                nodes.remove(i);
             }
             let mut out = Vec::new();
             let config = view.config.clone();
@@ -171,10 +170,10 @@ pub async fn exec(a: PullArgs) -> CliResult {
                 let is_config = config.as_ref().is_some_and(|c| c.same_content(&s))
                     && node.media_type != oras_spec::media_type::IMAGE_INDEX;
                 if is_config {
-                    if let Some(p) = &config_path {
-                        if config_type.is_empty() || config_type == s.media_type {
-                            s.annotations.insert(annotations::TITLE.into(), p.clone());
-                        }
+                    if let Some(p) = &config_path
+                        && (config_type.is_empty() || config_type == s.media_type)
+                    {
+                        s.annotations.insert(annotations::TITLE.into(), p.clone());
                     }
                     if s.title().is_none()
                         && s.size == 2

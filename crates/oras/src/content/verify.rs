@@ -77,6 +77,8 @@ impl<R: AsyncRead + Unpin> AsyncRead for VerifyingReader<R> {
                 this.read += new.len() as u64;
                 if this.read > this.expected.size {
                     this.digester = None;
+                    // An erroring read must not hand out bytes.
+                    buf.set_filled(before);
                     return Poll::Ready(Err(io_err(Error::new(
                         ErrorKind::SizeMismatch,
                         format!(
