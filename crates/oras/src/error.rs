@@ -21,6 +21,8 @@ pub enum ErrorKind {
     Unsupported,
     /// A file would be written outside the output directory.
     PathTraversal,
+    /// A file already exists and overwriting was disallowed.
+    OverwriteDisallowed,
     Io,
 }
 

@@ -611,19 +611,23 @@ async fn index_create(a: IndexCreateArgs) -> CliResult {
     let mut index = ImageIndex::new();
     index.artifact_type = a.artifact_type.clone().unwrap_or_default();
     index.annotations = annotations;
+    // `-o -` prints only the index.
+    let quiet = a.output.as_deref() == Some("-");
     for s in &a.args[1..] {
-        line(format!("Fetching  {s}"));
+        if !quiet {
+            line(format!("Fetching  {s}"));
+        }
         let entry = index_entry(&*src, s).await?;
-        if Digest::parse(s).is_ok() {
+        if !quiet && Digest::parse(s).is_ok() {
             line(format!("Fetched   {s}"));
-        } else {
+        } else if !quiet {
             line(format!("Fetched   {} {s}", entry.digest));
         }
         index.manifests.push(entry);
     }
     let bytes = gojson::to_vec(&index);
     let desc = Descriptor::from_bytes(media_type::IMAGE_INDEX, &bytes);
-    if a.output.as_deref() != Some("-") {
+    if !quiet {
         line(format!(
             "Packed    {} {}",
             desc.digest.short(),

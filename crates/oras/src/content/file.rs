@@ -222,7 +222,7 @@ impl FileStore {
         let target = self.target_path(name)?;
         if self.options.disable_overwrite && fs::symlink_metadata(&target).is_ok() {
             return Err(Error::new(
-                ErrorKind::AlreadyExists,
+                ErrorKind::OverwriteDisallowed,
                 format!("{}: overwrite disallowed", target.display()),
             ));
         }
