@@ -118,6 +118,18 @@ pub struct FormatOpts {
     pub template: Option<String>,
 }
 
+impl FormatOpts {
+    /// Parses against the types most commands take: text (default), json, go-template.
+    pub fn parse_text(&self) -> CliResult<crate::output::Format> {
+        crate::output::Format::parse(
+            self.format.as_deref(),
+            self.template.as_deref(),
+            &["text", "json", "go-template"],
+            crate::output::Format::Text,
+        )
+    }
+}
+
 /// `--no-tty`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct TtyOpts {

@@ -24,6 +24,41 @@ pub fn out_bytes(b: &[u8]) {
     let _ = o.flush();
 }
 
+/// An async writer that turns a broken pipe into silently dropped output.
+pub struct PipeTolerant<W>(pub W);
+
+impl<W: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for PipeTolerant<W> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        match std::pin::Pin::new(&mut self.0).poll_write(cx, buf) {
+            std::task::Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                std::task::Poll::Ready(Ok(buf.len()))
+            }
+            other => other,
+        }
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match std::pin::Pin::new(&mut self.0).poll_flush(cx) {
+            std::task::Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                std::task::Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
 /// Prints one line to stdout.
 pub fn line(s: impl AsRef<str>) {
     out(&format!("{}\n", s.as_ref()));
@@ -220,6 +255,19 @@ pub fn descriptor_model(reference: &str, d: &Descriptor) -> Map<String, Value> {
         m.insert("artifactType".into(), json!(d.artifact_type));
     }
     m
+}
+
+/// Prints raw JSON bytes as they are, or indented with a trailing newline (`--pretty`).
+pub fn print_raw_json(bytes: &[u8], pretty: bool) -> CliResult {
+    if pretty {
+        let mut b =
+            gojson::indent(bytes).map_err(|e| CliError::new(format!("failed to prettify: {e}")))?;
+        b.push(b'\n');
+        out_bytes(&b);
+    } else {
+        out_bytes(bytes);
+    }
+    Ok(())
 }
 
 /// Prints a descriptor as `--descriptor` does: compact without newline, or pretty with one.

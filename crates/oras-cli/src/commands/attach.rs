@@ -7,12 +7,12 @@ use oras::content::file::{FileStore, FileStoreOptions};
 use oras::copy::{CopyGraphOptions, copy_graph};
 use oras::ops;
 use oras::pack::{PackOptions, PackVersion, pack_manifest};
-use oras_spec::{Digest, media_type, split_file_ref};
+use oras_spec::Digest;
 
-use super::packer::{PackerOpts, load_files};
+use super::packer::{PackerOpts, load_config, load_files};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts};
-use crate::output::{Format, PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
+use crate::output::{PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
 const USAGE: &str = "[flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]";
 
@@ -54,12 +54,7 @@ pub async fn exec(a: AttachArgs) -> CliResult {
         "the destination artifact for attaching.",
     )?;
     a.dist.check()?;
-    let format = Format::parse(
-        a.format.format.as_deref(),
-        a.format.template.as_deref(),
-        &["text", "json", "go-template"],
-        Format::Text,
-    )?;
+    let format = a.format.parse_text()?;
     let verbose = a.common.verbose();
     if a.config.is_some() && a.platform.platform.is_some() {
         return fail("--config, --platform cannot be used at the same time");
@@ -105,17 +100,7 @@ pub async fn exec(a: AttachArgs) -> CliResult {
         ..Default::default()
     };
     if let Some(cfg) = &a.config {
-        let (path, mt) = split_file_ref(cfg).map_err(CliError::new)?;
-        let mt = if mt.is_empty() {
-            media_type::UNKNOWN_CONFIG.to_string()
-        } else {
-            mt
-        };
-        let mut desc = store
-            .add("$config", &mt, std::path::Path::new(&path))
-            .await?;
-        desc.annotations = annotations.config.clone();
-        pack.config = Some(desc);
+        pack.config = Some(load_config(&store, cfg, &annotations).await?);
     }
     let (root, bytes) = pack_manifest(&*store, PackVersion::V1_1, &a.artifact_type, pack).await?;
     a.packer.export(&bytes)?;

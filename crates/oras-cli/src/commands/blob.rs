@@ -4,10 +4,9 @@ use std::io::Read;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use oras::content::verify::VerifyingReader;
+use oras::content::verify::copy_verified;
 use oras::content::{BlobSource, Deleter};
 use oras_spec::{Descriptor, Digest, media_type};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::manifest::confirm;
 use crate::error::{CliError, CliResult, check_args, fail};
@@ -88,20 +87,10 @@ async fn fetch(a: FetchArgs) -> CliResult {
     let desc = blob_descriptor(&*src, &digest, &target.raw).await?;
     if let Some(out) = &a.output {
         let reader = src.fetch(&desc).await?;
-        let mut reader = VerifyingReader::new(reader, &desc);
-        let mut buf = vec![0u8; 1 << 20];
         if out == "-" {
-            let mut stdout = tokio::io::stdout();
-            loop {
-                let n = reader.read(&mut buf).await.map_err(oras::Error::from)?;
-                if n == 0 {
-                    break;
-                }
-                if stdout.write_all(&buf[..n]).await.is_err() {
-                    return Ok(());
-                }
-            }
-            let _ = stdout.flush().await;
+            // A closed pipe (`| head`) is not an error; content is still verified to the end.
+            let mut stdout = crate::output::PipeTolerant(tokio::io::stdout());
+            copy_verified(reader, &desc, &mut stdout).await?;
         } else {
             let path = std::path::Path::new(out);
             let dir = path
@@ -112,14 +101,7 @@ async fn fetch(a: FetchArgs) -> CliResult {
                 .map_err(|e| CliError::new(format!("failed to create {out}: {e}")))?;
             let (std_file, tmp_path) = tmp.into_parts();
             let mut file = tokio::fs::File::from_std(std_file);
-            loop {
-                let n = reader.read(&mut buf).await.map_err(oras::Error::from)?;
-                if n == 0 {
-                    break;
-                }
-                file.write_all(&buf[..n]).await?;
-            }
-            file.flush().await?;
+            copy_verified(reader, &desc, &mut file).await?;
             tmp_path
                 .persist(path)
                 .map_err(|e| CliError::new(format!("failed to write {out}: {}", e.error)))?;

@@ -16,7 +16,7 @@ use crate::options::{
     CommonOpts, DescriptorOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef,
     require_reference, split_tags,
 };
-use crate::output::{Format, descriptor_model, line, out_bytes, print_descriptor};
+use crate::output::{Format, descriptor_model, line, out_bytes, print_descriptor, print_raw_json};
 
 #[derive(Subcommand, Debug)]
 pub enum ManifestCommand {
@@ -117,12 +117,7 @@ async fn fetch(a: FetchArgs) -> CliResult {
         true,
         "the manifest to fetch",
     )?;
-    let format = Format::parse(
-        a.format.format.as_deref(),
-        a.format.template.as_deref(),
-        &["text", "json", "go-template"],
-        Format::Text,
-    )?;
+    let format = a.format.parse_text()?;
     if a.format.format.is_some() && a.desc.pretty {
         return fail("--format, --pretty cannot be used at the same time");
     }
@@ -171,15 +166,7 @@ async fn fetch(a: FetchArgs) -> CliResult {
     if format.print_model(&Value::Object(model))? || a.output.is_some() {
         return Ok(());
     }
-    if a.desc.pretty {
-        let mut b = gojson::indent(&bytes)
-            .map_err(|e| CliError::new(format!("failed to prettify: {e}")))?;
-        b.push(b'\n');
-        out_bytes(&b);
-    } else {
-        out_bytes(&bytes);
-    }
-    Ok(())
+    print_raw_json(&bytes, a.desc.pretty)
 }
 
 /// Re-orders object keys alphabetically, recursively (Go's map encoding order).
@@ -258,13 +245,7 @@ async fn fetch_config(a: FetchConfigArgs) -> CliResult {
                 print_descriptor(&config, a.desc.pretty);
             }
         }
-        None if a.desc.pretty => {
-            let mut b = gojson::indent(&data)
-                .map_err(|e| CliError::new(format!("failed to prettify: {e}")))?;
-            b.push(b'\n');
-            out_bytes(&b);
-        }
-        None => out_bytes(&data),
+        None => print_raw_json(&data, a.desc.pretty)?,
     }
     Ok(())
 }
@@ -552,13 +533,7 @@ async fn push_index(
     let desc = Descriptor::from_bytes(media_type::IMAGE_INDEX, &bytes);
     if let Some(o) = output {
         if o == "-" {
-            if pretty {
-                let mut b = gojson::indent(&bytes).map_err(|e| CliError::new(e.to_string()))?;
-                b.push(b'\n');
-                out_bytes(&b);
-            } else {
-                out_bytes(&bytes);
-            }
+            print_raw_json(&bytes, pretty)?;
         } else {
             write_output(o, &bytes)?;
             line(format!("Digest: {}", desc.digest));

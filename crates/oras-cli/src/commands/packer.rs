@@ -104,6 +104,24 @@ pub fn clean_path(p: &str) -> String {
     }
 }
 
+/// Adds the `--config path[:mediaType]` file (default type: the unknown config type); its
+/// descriptor carries the `$config` annotations instead of a title.
+pub async fn load_config(
+    store: &FileStore,
+    arg: &str,
+    annotations: &ParsedAnnotations,
+) -> CliResult<Descriptor> {
+    let (path, mt) = split_file_ref(arg).map_err(CliError::new)?;
+    let mt = if mt.is_empty() {
+        oras_spec::media_type::UNKNOWN_CONFIG
+    } else {
+        &mt
+    };
+    let mut desc = store.add("$config", mt, Path::new(&path)).await?;
+    desc.annotations = annotations.config.clone();
+    Ok(desc)
+}
+
 /// Adds each `path[:mediaType]` argument to the file store; returns the layers.
 pub async fn load_files(
     store: &FileStore,
@@ -113,22 +131,16 @@ pub async fn load_files(
     verbose: bool,
 ) -> CliResult<Vec<Descriptor>> {
     if !disable_path_validation {
-        let abs: Vec<&str> = args
+        let absolute: Vec<String> = args
             .iter()
             .filter_map(|a| split_file_ref(a).ok())
-            .filter(|(p, _)| Path::new(p).is_absolute())
-            .map(|_| "")
+            .map(|(p, _)| p)
+            .filter(|p| Path::new(p).is_absolute())
             .collect();
-        if !abs.is_empty() {
-            let paths: Vec<String> = args
-                .iter()
-                .filter_map(|a| split_file_ref(a).ok())
-                .map(|(p, _)| p)
-                .filter(|p| Path::new(p).is_absolute())
-                .collect();
+        if !absolute.is_empty() {
             return fail(format!(
                 "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {}",
-                paths.join(", ")
+                absolute.join(", ")
             ));
         }
     }

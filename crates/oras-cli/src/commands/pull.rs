@@ -16,7 +16,7 @@ use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
     CommonOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, require_reference,
 };
-use crate::output::{Format, PULL_PROMPTS, StatusPrinter, descriptor_model, line};
+use crate::output::{PULL_PROMPTS, StatusPrinter, descriptor_model, line};
 
 const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
 
@@ -115,12 +115,7 @@ pub async fn exec(a: PullArgs) -> CliResult {
         true,
         "the artifact reference you want to pull",
     )?;
-    let format = Format::parse(
-        a.format.format.as_deref(),
-        a.format.template.as_deref(),
-        &["text", "json", "go-template"],
-        Format::Text,
-    )?;
+    let format = a.format.parse_text()?;
     let verbose = a.common.verbose();
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "pull", USAGE)?;

@@ -1,6 +1,5 @@
 //! `oras push`: pack files into a manifest and push it.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use clap::Args;
@@ -8,13 +7,13 @@ use oras::content::file::{FileStore, FileStoreOptions};
 use oras::content::{BlobSource, Storage};
 use oras::copy::{CopyGraphOptions, copy_graph};
 use oras::pack::{MISSING_ARTIFACT_TYPE, PackOptions, PackVersion, pack_manifest};
-use oras_spec::{Descriptor, Platform, gojson, media_type, split_file_ref};
+use oras_spec::{Descriptor, Platform, gojson, media_type};
 use serde_json::json;
 
-use super::packer::{PackerOpts, load_files};
+use super::packer::{PackerOpts, load_config, load_files};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, FormatOpts, TargetOpts, TtyOpts, split_tags};
-use crate::output::{Format, PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
+use crate::output::{PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
 const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]";
 
@@ -60,12 +59,7 @@ pub async fn exec(a: PushArgs) -> CliResult {
         false,
         "the destination for pushing",
     )?;
-    let format = Format::parse(
-        a.format.format.as_deref(),
-        a.format.template.as_deref(),
-        &["text", "json", "go-template"],
-        Format::Text,
-    )?;
+    let format = a.format.parse_text()?;
     let verbose = a.common.verbose();
     let (main_ref, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main_ref)?;
@@ -131,15 +125,7 @@ pub async fn exec(a: PushArgs) -> CliResult {
         ..Default::default()
     };
     if let Some(cfg) = &a.config {
-        let (path, mt) = split_file_ref(cfg).map_err(CliError::new)?;
-        let mt = if mt.is_empty() {
-            media_type::UNKNOWN_CONFIG.to_string()
-        } else {
-            mt
-        };
-        let mut desc = store.add("$config", &mt, Path::new(&path)).await?;
-        desc.annotations = annotations.config.clone();
-        pack.config = Some(desc);
+        pack.config = Some(load_config(&store, cfg, &annotations).await?);
     } else if let Some(p) = &a.artifact_platform {
         let platform = Platform::parse(p).map_err(CliError::new)?;
         let bytes = gojson::to_vec(&platform);

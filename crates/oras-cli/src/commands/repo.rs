@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::error::{CliResult, check_args, fail};
 use crate::options::{CommonOpts, FormatOpts, RemoteOpts, TargetOpts};
-use crate::output::{Format, line, warn};
+use crate::output::{line, warn};
 
 #[derive(Subcommand, Debug)]
 pub enum RepoCommand {
@@ -80,12 +80,7 @@ async fn tags(a: TagsArgs) -> CliResult {
         true,
         "the target repository to list tags from",
     )?;
-    let format = Format::parse(
-        a.format.format.as_deref(),
-        a.format.template.as_deref(),
-        &["text", "json", "go-template"],
-        Format::Text,
-    )?;
+    let format = a.format.parse_text()?;
     let layout_path_mode = a.target.oci_layout_path.is_some();
     let mut target = a.target.parse(&a.args[0])?;
     let prefix = if layout_path_mode {

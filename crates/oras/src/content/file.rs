@@ -16,10 +16,9 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use oras_spec::{Descriptor, Digest, Digester, annotations, media_type};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::content::memory::MemoryStore;
-use crate::content::verify::VerifyingReader;
+use crate::content::verify::copy_verified;
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage, successors_of};
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
@@ -355,16 +354,7 @@ async fn write_verified(content: BlobSource, expected: &Descriptor, path: &Path)
         .open(path)
         .ctx(path.display())?;
     let mut file = tokio::fs::File::from_std(std_file);
-    let mut reader = VerifyingReader::new(content.into_reader(), expected);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = reader.read(&mut buf).await?;
-        if n == 0 {
-            break;
-        }
-        file.write_all(&buf[..n]).await?;
-    }
-    file.flush().await?;
+    copy_verified(content.into_reader(), expected, &mut file).await?;
     Ok(())
 }
 

@@ -16,10 +16,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use oras_spec::{Descriptor, Digest, ImageIndex, annotations, gojson, media_type};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::content::graph::Graph;
-use crate::content::verify::{VerifyingReader, read_all};
+use crate::content::verify::{copy_verified, read_all};
 use crate::content::{
     BlobReader, BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage,
     TagLister, Tagger, successors_of,
@@ -418,17 +418,8 @@ impl Storage for OciLayout {
             tokio::fs::create_dir_all(dest.parent().expect("blob path has a parent")).await?;
             let tmp = ingest.join(format!("{}_{}", expected.digest.hex(), unique_suffix()));
             let res = async {
-                let mut reader = VerifyingReader::new(content.into_reader(), expected);
                 let mut file = tokio::fs::File::create(&tmp).await?;
-                let mut buf = vec![0u8; 1 << 20];
-                loop {
-                    let n = reader.read(&mut buf).await?;
-                    if n == 0 {
-                        break;
-                    }
-                    file.write_all(&buf[..n]).await?;
-                }
-                file.flush().await?;
+                copy_verified(content.into_reader(), expected, &mut file).await?;
                 drop(file);
                 let mut perms = tokio::fs::metadata(&tmp).await?.permissions();
                 perms.set_readonly(true);

@@ -96,6 +96,32 @@ impl<R: AsyncRead + Unpin> AsyncRead for VerifyingReader<R> {
     }
 }
 
+/// Streams `reader` into `writer` in 1 MiB chunks, verifying size and digest against
+/// `expected`; the writer is flushed. On error the caller discards what was written.
+pub async fn copy_verified<W>(
+    reader: BlobReader,
+    expected: &Descriptor,
+    writer: &mut W,
+) -> Result<u64>
+where
+    W: tokio::io::AsyncWrite + Unpin + ?Sized,
+{
+    use tokio::io::AsyncWriteExt;
+    let mut reader = VerifyingReader::new(reader, expected);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        writer.write_all(&buf[..n]).await?;
+        total += n as u64;
+    }
+    writer.flush().await?;
+    Ok(total)
+}
+
 /// Reads a whole (small) blob into memory, verified; refuses descriptors above `limit` bytes
 /// before reading anything.
 pub async fn read_all(reader: BlobReader, desc: &Descriptor, limit: u64) -> Result<Bytes> {
