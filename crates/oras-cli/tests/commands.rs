@@ -1172,3 +1172,65 @@ fn version_and_completion() {
         "Error: unknown command \"frobnicate\" for \"oras\"\nRun 'oras --help' for usage.\n"
     );
 }
+
+#[test]
+fn oci_layout_path_takes_the_reference_verbatim() {
+    let d = tempdir();
+    std::fs::write(d.path().join("f.txt"), b"f").unwrap();
+    // a tag with ':' and '/' is fine when the layout path is given separately
+    oras(
+        d.path(),
+        &[
+            "push",
+            "--oci-layout-path",
+            "lay",
+            "example.com/app:v1",
+            "f.txt",
+        ],
+    )
+    .ok();
+    let tags = oras(d.path(), &["repo", "tags", "--oci-layout", "lay"]).ok();
+    assert_eq!(tags.stdout, "example.com/app:v1\n");
+    let scoped = oras(
+        d.path(),
+        &[
+            "repo",
+            "tags",
+            "--oci-layout-path",
+            "lay",
+            "example.com/app",
+        ],
+    )
+    .ok();
+    assert_eq!(scoped.stdout, "v1\n");
+    let t = oras(
+        d.path(),
+        &[
+            "pull",
+            "--oci-layout-path",
+            "lay",
+            "example.com/app:v1",
+            "-o",
+            "out",
+            "--format",
+            "go-template={{range .files}}{{println .path}}{{end}}",
+        ],
+    )
+    .ok();
+    assert!(t.stdout.trim_end().ends_with("/out/f.txt"), "{}", t.stdout);
+    let e = oras(
+        d.path(),
+        &["pull", "--oci-layout", "--oci-layout-path", "lay", "x"],
+    )
+    .fails();
+    assert!(
+        e.stderr.contains("[oci-layout oci-layout-path]"),
+        "{}",
+        e.stderr
+    );
+    let e = oras(d.path(), &["pull", "--oci-layout", "lay:v1", "-H", "A: b"]).fails();
+    assert_eq!(
+        e.stderr,
+        "Error: custom header flags cannot be used on an OCI image layout target\n"
+    );
+}

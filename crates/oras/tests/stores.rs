@@ -1,0 +1,277 @@
+//! Library-level behaviour of the stores and the copy engine.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use oras::content::memory::MemoryStore;
+use oras::content::oci::OciLayout;
+use oras::content::{
+    BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage, TagLister, Tagger,
+};
+use oras::copy::{CopyGraphOptions, CopyHooks, copy_graph};
+use oras::pack::{PackOptions, PackVersion, pack_manifest};
+use oras::{ErrorKind, referrers::referrers};
+use oras_spec::Descriptor;
+
+async fn blob(store: &dyn Storage, data: &'static [u8], title: &str) -> Descriptor {
+    let mut d = Descriptor::from_bytes("application/octet-stream", data);
+    store
+        .push(&d, BlobSource::Bytes(Bytes::from_static(data)))
+        .await
+        .unwrap();
+    d.annotations
+        .insert("org.opencontainers.image.title".into(), title.into());
+    d
+}
+
+#[tokio::test]
+async fn index_json_keeps_unknown_fields_and_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("blobs")).unwrap();
+    std::fs::write(
+        dir.path().join("index.json"),
+        br#"{"schemaVersion":2,"manifests":[],"x-vendor":{"keep":true},"annotations":{"a":"b"}}"#,
+    )
+    .unwrap();
+    let layout = OciLayout::open(dir.path()).unwrap();
+    let layer = blob(&layout, b"one", "one").await;
+    let (root, _) = pack_manifest(
+        &layout,
+        PackVersion::V1_1,
+        "application/vnd.t",
+        PackOptions {
+            layers: vec![layer],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    layout.tag(&root, "v1").await.unwrap();
+    let idx: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("index.json")).unwrap()).unwrap();
+    assert_eq!(idx["x-vendor"], serde_json::json!({"keep": true}));
+    assert_eq!(idx["annotations"]["a"], "b");
+    assert_eq!(
+        idx["manifests"].as_array().unwrap().len(),
+        1,
+        "tagged manifest listed once: {idx}"
+    );
+    assert_eq!(
+        idx["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"],
+        "v1"
+    );
+}
+
+#[tokio::test]
+async fn push_rejects_wrong_content_and_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = OciLayout::open(dir.path()).unwrap();
+    let d = Descriptor::from_bytes("application/octet-stream", b"right");
+    let err = layout
+        .push(&d, BlobSource::Bytes(Bytes::from_static(b"wrong")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DigestMismatch);
+    assert!(!layout.exists(&d).await.unwrap());
+    let leftovers = std::fs::read_dir(dir.path().join("ingest"))
+        .map(|r| r.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "temp files left in ingest/");
+    let err = layout.tag(&d, "t").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn resolve_by_digest_is_plain_and_falls_back_to_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = OciLayout::open(dir.path()).unwrap();
+    let layer = blob(&layout, b"data", "data").await;
+    let (root, _) = pack_manifest(
+        &layout,
+        PackVersion::V1_1,
+        "application/vnd.t",
+        PackOptions {
+            layers: vec![layer.clone()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    layout.tag(&root, "v1").await.unwrap();
+    let by_tag = layout.resolve("v1").await.unwrap();
+    assert_eq!(by_tag.artifact_type, "application/vnd.t");
+    assert_eq!(
+        by_tag.annotations["org.opencontainers.image.ref.name"],
+        "v1"
+    );
+    let by_digest = layout.resolve(&root.digest.to_string()).await.unwrap();
+    assert_eq!(by_digest, root.plain());
+    let blob_desc = layout.resolve(&layer.digest.to_string()).await.unwrap();
+    assert_eq!(blob_desc.media_type, "application/octet-stream");
+    assert_eq!(
+        layout.resolve("missing").await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(layout.tags(None).await.unwrap(), vec!["v1".to_string()]);
+}
+
+#[derive(Default)]
+struct Counter {
+    copied: AtomicUsize,
+    skipped: AtomicUsize,
+}
+
+impl CopyHooks for Counter {
+    fn post_copy(&self, _: &Descriptor) {
+        self.copied.fetch_add(1, Ordering::SeqCst);
+    }
+    fn on_skipped(&self, _: &Descriptor) {
+        self.skipped.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn copy_moves_shared_nodes_once_and_skips_existing() {
+    let src = Arc::new(MemoryStore::new());
+    let a = blob(&*src, b"shared", "a").await;
+    let b = blob(&*src, b"shared", "b").await; // same content, another title
+    let (root, _) = pack_manifest(
+        &*src,
+        PackVersion::V1_1,
+        "application/vnd.t",
+        PackOptions {
+            layers: vec![a, b],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dst = Arc::new(OciLayout::open(dir.path()).unwrap());
+    let hooks = Arc::new(Counter::default());
+    let opts = CopyGraphOptions {
+        hooks: hooks.clone(),
+        ..Default::default()
+    };
+    copy_graph(src.clone(), dst.clone(), &root, &opts)
+        .await
+        .unwrap();
+    // shared blob once, empty config once, manifest once
+    assert_eq!(hooks.copied.load(Ordering::SeqCst), 3);
+    let hooks2 = Arc::new(Counter::default());
+    let opts = CopyGraphOptions {
+        hooks: hooks2.clone(),
+        ..Default::default()
+    };
+    copy_graph(src, dst, &root, &opts).await.unwrap();
+    assert_eq!(hooks2.copied.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        hooks2.skipped.load(Ordering::SeqCst),
+        1,
+        "root exists: the whole graph is skipped"
+    );
+}
+
+#[tokio::test]
+async fn referrers_and_delete_with_garbage_collection() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = OciLayout::open(dir.path()).unwrap();
+    let layer = blob(&layout, b"subject-layer", "s").await;
+    let (subject, _) = pack_manifest(
+        &layout,
+        PackVersion::V1_1,
+        "application/vnd.s",
+        PackOptions {
+            layers: vec![layer.clone()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    layout.tag(&subject, "v1").await.unwrap();
+    let sig_layer = blob(&layout, b"signature", "sig").await;
+    let (sig, _) = pack_manifest(
+        &layout,
+        PackVersion::V1_1,
+        "application/vnd.sig",
+        PackOptions {
+            subject: Some(subject.clone()),
+            layers: vec![sig_layer.clone()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let found = referrers(&layout, &subject, "").await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].digest, sig.digest);
+    assert_eq!(found[0].artifact_type, "application/vnd.sig");
+    assert!(
+        referrers(&layout, &subject, "other/type")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        layout
+            .predecessors(&layer)
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.digest == subject.digest)
+    );
+
+    // Reopen (a new process) and delete the subject: its referrer and all their blobs go too.
+    drop(layout);
+    let layout = OciLayout::open(dir.path()).unwrap();
+    layout.delete(&subject).await.unwrap();
+    for d in [&subject, &sig, &layer, &sig_layer] {
+        assert!(
+            !layout.exists(d).await.unwrap(),
+            "{} should be collected",
+            d.digest
+        );
+    }
+    assert!(layout.index_entries().is_empty());
+}
+
+#[tokio::test]
+async fn read_only_tar_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = OciLayout::open(dir.path().join("lay")).unwrap();
+    let layer = blob(&layout, b"in a tar", "t").await;
+    let (root, _) = pack_manifest(
+        &layout,
+        PackVersion::V1_1,
+        "application/vnd.t",
+        PackOptions {
+            layers: vec![layer.clone()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    layout.tag(&root, "v1").await.unwrap();
+    let tar_path = dir.path().join("lay.tar");
+    {
+        let mut b = tar::Builder::new(std::fs::File::create(&tar_path).unwrap());
+        b.append_dir_all(".", dir.path().join("lay")).unwrap();
+        b.finish().unwrap();
+    }
+    let ro = OciLayout::open_read_only(&tar_path).unwrap();
+    assert_eq!(ro.resolve("v1").await.unwrap().digest, root.digest);
+    let data = oras::content::verify::fetch_all(&ro, &layer, 1024)
+        .await
+        .unwrap();
+    assert_eq!(&data[..], b"in a tar");
+    assert_eq!(
+        ro.tag(&root, "v2").await.unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
+}
