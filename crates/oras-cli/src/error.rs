@@ -55,6 +55,19 @@ impl fmt::Display for CliError {
 
 impl From<oras::Error> for CliError {
     fn from(e: oras::Error) -> CliError {
+        if e.kind() == oras::ErrorKind::Unauthorized
+            && e.message().ends_with("basic credential not found")
+        {
+            return CliError::new("basic credential not found").recommend(format!(
+                "Please check whether the registry credential stored in the authentication file at {:?} is correct",
+                crate::options::config_path_in_use()
+            ));
+        }
+        if let Some(r) = e.registry_response() {
+            let mut err = CliError::new(r.detail.clone());
+            err.prefix = "Error response from registry:";
+            return err;
+        }
         CliError::new(e.to_string())
     }
 }

@@ -9,6 +9,11 @@ mod template;
 use clap::Parser;
 
 fn main() {
+    let debug = std::env::args()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "-d" || a == "--debug");
+    options::set_debug(debug);
     let code = match commands::Cli::try_parse() {
         Ok(cli) => {
             let rt = tokio::runtime::Builder::new_multi_thread()

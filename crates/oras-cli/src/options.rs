@@ -5,8 +5,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use oras::content::oci::OciLayout;
 use oras::content::{GraphTarget, ReadOnlyGraphTarget};
+use oras::registry::auth::Credential;
+use oras::registry::credentials::CredentialStore;
+use oras::registry::{
+    Client, ClientOptions, CredentialProvider, ReferrersMode, Repository, StaticCredential,
+};
 use oras_spec::{Digest, LayoutReference, Platform, Reference};
 
 use crate::error::{CliError, CliResult, fail};
@@ -74,6 +82,178 @@ pub struct RemoteOpts {
     /// add custom headers to requests
     #[arg(short = 'H', long)]
     pub header: Vec<String>,
+}
+
+static DEBUG: AtomicBool = AtomicBool::new(false);
+static CONFIG_PATH: Mutex<Option<String>> = Mutex::new(None);
+
+/// Turns the HTTP trace on (`--debug`).
+pub fn set_debug(on: bool) {
+    DEBUG.store(on, Ordering::Relaxed);
+}
+
+/// The credentials file used by this run, as given (for error hints).
+pub fn config_path_in_use() -> String {
+    CONFIG_PATH
+        .lock()
+        .expect("config path")
+        .clone()
+        .unwrap_or_else(|| {
+            oras::registry::credentials::default_config_path()
+                .display()
+                .to_string()
+        })
+}
+
+/// Reads a secret from stdin: all of it, minus one trailing `\n` then `\r`.
+fn read_stdin_secret() -> CliResult<String> {
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+    if s.ends_with('\n') {
+        s.pop();
+    }
+    if s.ends_with('\r') {
+        s.pop();
+    }
+    Ok(s)
+}
+
+impl RemoteOpts {
+    /// Checks flag combinations and prints oras's warnings.
+    pub fn check(&self) -> CliResult {
+        let set: Vec<&str> = [
+            ("--password", self.password.is_some()),
+            ("--identity-token", self.identity_token.is_some()),
+            ("--identity-token-stdin", self.identity_token_stdin),
+            ("--password-stdin", self.password_stdin),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect();
+        if set.len() > 1 {
+            return fail(format!(
+                "{} cannot be used at the same time",
+                set.join(", ")
+            ));
+        }
+        if self.username.is_some() && (self.identity_token.is_some() || self.identity_token_stdin) {
+            let other = if self.identity_token.is_some() {
+                "--identity-token"
+            } else {
+                "--identity-token-stdin"
+            };
+            return fail(format!(
+                "--username, {other} cannot be used at the same time"
+            ));
+        }
+        if self.cert_file.is_some() != self.key_file.is_some() {
+            return fail("--cert-file must be used in conjunction with --key-file");
+        }
+        if self.password.is_some() {
+            warn("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+        }
+        if self.identity_token.is_some() {
+            warn(
+                "WARNING! Using --identity-token via the CLI is insecure. Use --identity-token-stdin.",
+            );
+        }
+        Ok(())
+    }
+
+    /// The credential given by flags (reading stdin when asked), if any.
+    pub fn flag_credential(&self) -> CliResult<Option<Credential>> {
+        let username = self.username.clone().unwrap_or_default();
+        let secret = if self.password_stdin || self.identity_token_stdin {
+            Some(read_stdin_secret()?)
+        } else {
+            self.password
+                .clone()
+                .or_else(|| self.identity_token.clone())
+        };
+        let is_token = self.identity_token.is_some() || self.identity_token_stdin;
+        match secret {
+            None if username.is_empty() => Ok(None),
+            None => Ok(Some(Credential::basic(username, ""))),
+            Some(s) if is_token || username.is_empty() => Ok(Some(Credential {
+                refresh_token: s,
+                ..Default::default()
+            })),
+            Some(s) => Ok(Some(Credential::basic(username, s))),
+        }
+    }
+
+    /// The credential store of `--registry-config` (or the default docker config).
+    pub fn store(&self) -> CredentialStore {
+        if let Some(first) = self.registry_config.first() {
+            *CONFIG_PATH.lock().expect("config path") = Some(first.clone());
+        }
+        CredentialStore::new(self.registry_config.iter().map(PathBuf::from).collect())
+    }
+
+    /// Transport options from the flags.
+    pub fn client_options(&self) -> CliResult<ClientOptions> {
+        let mut headers = Vec::new();
+        for h in &self.header {
+            match h.split_once(':') {
+                Some((k, v)) if !k.trim().is_empty() => {
+                    headers.push((k.trim().to_string(), v.trim().to_string()))
+                }
+                _ => return fail(format!("invalid header: {h:?}")),
+            }
+        }
+        let mut resolve = Vec::new();
+        for r in &self.resolve {
+            let bad =
+                |why: &str| CliError::new(format!("failed to parse resolve flag {r:?}: {why}"));
+            let parts: Vec<&str> = r.splitn(4, ':').collect();
+            if parts.len() < 3 {
+                return Err(bad("expecting host:port:address[:address_port]"));
+            }
+            let port: u16 = parts[1]
+                .parse()
+                .map_err(|_| bad("expecting uint64 host port"))?;
+            let ip: std::net::IpAddr = parts[2].parse().map_err(|_| bad("invalid IP address"))?;
+            let addr_port: u16 = match parts.get(3) {
+                Some(p) => p
+                    .parse()
+                    .map_err(|_| bad("expecting uint64 address port"))?,
+                None => port,
+            };
+            resolve.push((
+                parts[0].to_string(),
+                std::net::SocketAddr::new(ip, addr_port),
+            ));
+        }
+        Ok(ClientOptions {
+            insecure: self.insecure,
+            ca_file: self.ca_file.as_ref().map(PathBuf::from),
+            cert_file: self.cert_file.as_ref().map(PathBuf::from),
+            key_file: self.key_file.as_ref().map(PathBuf::from),
+            headers,
+            resolve,
+            user_agent: format!("oras/{}", crate::commands::VERSION),
+            debug: DEBUG.load(Ordering::Relaxed),
+        })
+    }
+
+    /// A client for a registry: flag credentials for every host, else the credential store.
+    pub fn client(&self, _registry: &str) -> CliResult<Arc<Client>> {
+        self.check()?;
+        let provider: Box<dyn CredentialProvider> = match self.flag_credential()? {
+            Some(c) => Box::new(StaticCredential(c)),
+            None => Box::new(self.store()),
+        };
+        Ok(Arc::new(Client::new(self.client_options()?, provider)?))
+    }
+
+    /// Plain HTTP: when asked, and by default for the host `localhost`.
+    pub fn plain_http(&self, registry: &str) -> bool {
+        match self.plain_http {
+            Some(v) => v,
+            None => registry == "localhost" || registry.starts_with("localhost:"),
+        }
+    }
 }
 
 /// Remote flags plus the OCI layout switches.
@@ -173,7 +353,7 @@ impl DistSpecOpts {
 #[derive(Debug, Clone)]
 pub enum Kind {
     Layout,
-    Registry(#[allow(dead_code)] Reference),
+    Registry(Reference),
 }
 
 /// A parsed reference argument.
@@ -186,6 +366,10 @@ pub struct TargetRef {
     pub path: String,
     /// Tag or digest; empty if none.
     pub reference: String,
+    /// Connection flags for a registry target.
+    pub remote: RemoteOpts,
+    /// How referrers are found and recorded (`--distribution-spec`).
+    pub referrers: ReferrersMode,
 }
 
 impl TargetRef {
@@ -227,6 +411,29 @@ impl TargetRef {
         PathBuf::from(&self.path)
     }
 
+    /// Sets the referrers mode from `--distribution-spec`.
+    pub fn with_dist(mut self, dist: &DistSpecOpts) -> CliResult<TargetRef> {
+        dist.check()?;
+        self.referrers = match dist.distribution_spec.as_deref() {
+            Some("v1.1-referrers-api") => ReferrersMode::Api,
+            Some("v1.1-referrers-tag") => ReferrersMode::TagSchema,
+            _ => ReferrersMode::Auto,
+        };
+        Ok(self)
+    }
+
+    /// The registry repository client, with scope hints for `actions` beyond pull.
+    pub fn repository(&self, actions: &[&'static str]) -> CliResult<Arc<Repository>> {
+        let Kind::Registry(r) = &self.kind else {
+            return fail("not a registry reference");
+        };
+        let client = self.remote.client(&r.registry)?;
+        let repo = Repository::new(client, r, self.remote.plain_http(&r.registry))
+            .with_actions(actions)
+            .with_referrers_mode(self.referrers);
+        Ok(Arc::new(repo))
+    }
+
     /// Opens the target for reading (a layout may be a directory or a tar archive).
     pub fn open_read(&self) -> CliResult<Arc<dyn ReadOnlyGraphTarget>> {
         match &self.kind {
@@ -243,36 +450,37 @@ impl TargetRef {
                 }
                 Ok(Arc::new(OciLayout::open_read_only(&path)?))
             }
-            Kind::Registry(_) => Err(registry_unsupported()),
+            Kind::Registry(_) => Ok(self.repository(&[])?),
         }
     }
 
     /// Opens the target for writing (a layout directory is created if needed).
     pub fn open_write(&self) -> CliResult<Arc<dyn GraphTarget>> {
-        Ok(self.open_layout()?)
-    }
-
-    /// The target as a writable layout (for operations only layouts have).
-    pub fn open_layout(&self) -> CliResult<Arc<OciLayout>> {
         match &self.kind {
-            Kind::Layout => {
-                let path = self.layout_path();
-                if path.is_file() {
-                    return fail(format!(
-                        "{:?}: a tar archive of an OCI layout can only be read",
-                        self.path
-                    ));
-                }
-                Ok(Arc::new(OciLayout::open(&path)?))
-            }
-            Kind::Registry(_) => Err(registry_unsupported()),
+            Kind::Layout => Ok(self.open_layout()?),
+            Kind::Registry(_) => Ok(self.repository(&["push"])?),
         }
     }
-}
 
-fn registry_unsupported() -> CliError {
-    CliError::new("registry targets are not supported in this build yet")
-        .recommend("Use --oci-layout to work with an OCI image layout")
+    /// Opens the target for deleting content.
+    pub fn open_delete(&self) -> CliResult<Arc<dyn GraphTarget>> {
+        match &self.kind {
+            Kind::Layout => Ok(self.open_layout()?),
+            Kind::Registry(_) => Ok(self.repository(&["delete", "push"])?),
+        }
+    }
+
+    /// The target as a writable layout directory.
+    pub fn open_layout(&self) -> CliResult<Arc<OciLayout>> {
+        let path = self.layout_path();
+        if path.is_file() {
+            return fail(format!(
+                "{:?}: a tar archive of an OCI layout can only be read",
+                self.path
+            ));
+        }
+        Ok(Arc::new(OciLayout::open(&path)?))
+    }
 }
 
 /// The reason part of an io error, as Go prints it (`no such file or directory`).
@@ -308,6 +516,8 @@ impl TargetOpts {
                 raw: raw.into(),
                 path: dir.clone(),
                 reference: raw.into(),
+                remote: self.remote.clone(),
+                referrers: ReferrersMode::Auto,
             });
         }
         if self.oci_layout {
@@ -317,6 +527,8 @@ impl TargetOpts {
                 raw: raw.into(),
                 path: r.path,
                 reference: r.reference,
+                remote: self.remote.clone(),
+                referrers: ReferrersMode::Auto,
             });
         }
         let r = Reference::parse(raw).map_err(|e| {
@@ -328,6 +540,8 @@ impl TargetOpts {
             raw: raw.into(),
             path: r.repository_path(),
             reference: r.reference,
+            remote: self.remote.clone(),
+            referrers: ReferrersMode::Auto,
         })
     }
 }

@@ -23,7 +23,24 @@ pub enum ErrorKind {
     PathTraversal,
     /// A file already exists and overwriting was disallowed.
     OverwriteDisallowed,
+    /// The registry wants (other) credentials.
+    Unauthorized,
+    /// The registry refused the operation.
+    Denied,
+    /// A network or protocol failure talking to a registry.
+    Network,
     Io,
+}
+
+/// What a registry said when it answered with an error status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryResponse {
+    /// Host (and port) of the URL that answered.
+    pub host: String,
+    pub status: u16,
+    /// The errors of the body rendered as oras does (`code: message[: detail]` joined by `; `),
+    /// or the HTTP summary when the body had none.
+    pub detail: String,
 }
 
 /// A library error: kind and a human-readable message (already including its context).
@@ -31,6 +48,7 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    registry: Option<Box<RegistryResponse>>,
 }
 
 impl Error {
@@ -38,7 +56,26 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            registry: None,
         }
+    }
+
+    /// An error a registry answered with.
+    pub fn from_registry(
+        kind: ErrorKind,
+        message: impl Into<String>,
+        response: RegistryResponse,
+    ) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            registry: Some(Box::new(response)),
+        }
+    }
+
+    /// The registry's answer, when the error came from one.
+    pub fn registry_response(&self) -> Option<&RegistryResponse> {
+        self.registry.as_deref()
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -67,6 +104,7 @@ impl Error {
         Error {
             kind: self.kind,
             message: format!("{context}: {}", self.message),
+            registry: self.registry,
         }
     }
 }

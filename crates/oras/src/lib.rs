@@ -30,5 +30,6 @@ pub mod error;
 pub mod ops;
 pub mod pack;
 pub mod referrers;
+pub mod registry;
 
 pub use error::{Error, ErrorKind, Result};

@@ -13,6 +13,9 @@ pub async fn referrers(
     subject: &Descriptor,
     artifact_type: &str,
 ) -> Result<Vec<Descriptor>> {
+    if let Some(listed) = store.list_referrers(subject, artifact_type).await? {
+        return Ok(listed);
+    }
     let mut out = Vec::new();
     for p in store.predecessors(subject).await? {
         if !p.is_manifest() {

@@ -59,7 +59,7 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     if a.config.is_some() && a.platform.platform.is_some() {
         return fail("--config, --platform cannot be used at the same time");
     }
-    let target = a.target.parse(&a.args[0])?;
+    let target = a.target.parse(&a.args[0])?.with_dist(&a.dist)?;
     let files = &a.args[1..];
     if target.reference.is_empty() {
         let mut rec = String::new();

@@ -4,8 +4,8 @@ use std::io::Read;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
+use oras::content::BlobSource;
 use oras::content::verify::copy_verified;
-use oras::content::{BlobSource, Deleter};
 use oras_spec::{Descriptor, Digest, media_type};
 
 use super::manifest::confirm;
@@ -57,8 +57,8 @@ async fn blob_descriptor(
     digest: &Digest,
     raw: &str,
 ) -> CliResult<Descriptor> {
-    match t.resolve(&digest.to_string()).await {
-        Ok(d) => Ok(Descriptor::new(media_type::OCTET_STREAM, d.digest, d.size)),
+    match t.resolve_blob(digest).await {
+        Ok(d) => Ok(d),
         Err(e) if e.kind() == oras::ErrorKind::NotFound => {
             fail(format!("{raw}: the specified blob does not exist"))
         }
@@ -261,7 +261,7 @@ async fn delete(a: DeleteArgs) -> CliResult {
     }
     let target = a.target.parse(&a.args[0])?;
     let digest = require_digest(&target, "blob delete", DIGEST_USAGE)?;
-    let store = target.open_layout()?;
+    let store = target.open_delete()?;
     let desc = match blob_descriptor(&*store, &digest, &target.raw).await {
         Ok(d) => d,
         Err(e) => {

@@ -208,13 +208,18 @@ pub async fn exec(a: CpArgs) -> CliResult {
         true,
         "the source and destination artifacts",
     )?;
-    a.from.dist().check()?;
-    a.to.dist().check()?;
     let verbose = a.common.verbose();
-    let src_ref = a.from.target(&a.resolve).parse(&a.args[0])?;
+    let src_ref = a
+        .from
+        .target(&a.resolve)
+        .parse(&a.args[0])?
+        .with_dist(&a.from.dist())?;
     require_reference(&src_ref, "cp", USAGE)?;
     let (main, extra_tags) = split_tags(&a.args[1]);
-    let dst_ref = a.to.target(&a.resolve).parse(&main)?;
+    let dst_ref =
+        a.to.target(&a.resolve)
+            .parse(&main)?
+            .with_dist(&a.to.dist())?;
     let platform = a.platform.parse()?;
     let side_err = |side: &str, t: &crate::options::TargetRef, e: oras::Error| {
         CliError::new(format!(

@@ -211,7 +211,7 @@ pub async fn exec(a: DiscoverArgs) -> CliResult {
         None => MAX_DEPTH,
     };
     let depth = if format == Format::Table { 1 } else { depth };
-    let target = a.target.parse(&a.args[0])?;
+    let target = a.target.parse(&a.args[0])?.with_dist(&a.dist)?;
     require_reference(&target, "discover", USAGE)?;
     let platform = a.platform.parse()?;
     let src = target.open_read()?;

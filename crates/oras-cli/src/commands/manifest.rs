@@ -5,7 +5,7 @@ use std::io::{BufRead, Read};
 use bytes::Bytes;
 use clap::{Args, Subcommand};
 use oras::content::verify::fetch_all;
-use oras::content::{BlobSource, ReadOnlyGraphTarget, Resolver};
+use oras::content::{BlobSource, ReadOnlyGraphTarget};
 use oras::copy::DEFAULT_MAX_METADATA_BYTES;
 use oras::ops;
 use oras_spec::{Descriptor, Digest, ImageIndex, Platform, SuccessorView, gojson, media_type};
@@ -285,7 +285,7 @@ async fn push(a: PushArgs) -> CliResult {
     a.dist.check()?;
     let verbose = a.common.verbose();
     let (main, extra_tags) = split_tags(&a.args[0]);
-    let target = a.target.parse(&main)?;
+    let target = a.target.parse(&main)?.with_dist(&a.dist)?;
     let file = &a.args[1];
     if file == "-" && a.target.remote.password_stdin {
         return fail(
@@ -413,9 +413,9 @@ async fn delete(a: DeleteArgs) -> CliResult {
     if a.desc.descriptor && !a.force {
         return fail("must apply --force to confirm the deletion if the descriptor is outputted");
     }
-    let target = a.target.parse(&a.args[0])?;
+    let target = a.target.parse(&a.args[0])?.with_dist(&a.dist)?;
     require_reference(&target, "manifest delete", FETCH_USAGE)?;
-    let store = target.open_layout()?;
+    let store = target.open_delete()?;
     let desc = match store.resolve(&target.reference).await {
         Ok(d) if d.is_manifest() || target.digest().is_none() => d,
         Ok(_) | Err(_) => {
@@ -438,7 +438,7 @@ async fn delete(a: DeleteArgs) -> CliResult {
         line("Operation cancelled.");
         return Ok(());
     }
-    oras::content::Deleter::delete(&*store, &desc).await?;
+    store.delete(&desc).await?;
     if a.desc.descriptor {
         print_descriptor(&desc, a.desc.pretty);
     } else {

@@ -4,6 +4,7 @@ mod attach;
 mod blob;
 mod cp;
 mod discover;
+mod login;
 mod manifest;
 mod packer;
 mod pull;
@@ -12,6 +13,8 @@ mod repo;
 mod resolve;
 mod tag;
 mod version;
+
+pub use version::VERSION;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -42,6 +45,10 @@ pub enum Command {
     Cp(cp::CpArgs),
     /// [Preview] Discover referrers of a manifest
     Discover(discover::DiscoverArgs),
+    /// Log in to a remote registry
+    Login(login::LoginArgs),
+    /// Log out from a remote registry
+    Logout(login::LogoutArgs),
     /// Manifest operations
     #[command(subcommand)]
     Manifest(manifest::ManifestCommand),
@@ -75,6 +82,8 @@ pub async fn run(cli: Cli) -> CliResult {
         }
         Command::Cp(a) => cp::exec(a).await,
         Command::Discover(a) => discover::exec(a).await,
+        Command::Login(a) => login::login(a).await,
+        Command::Logout(a) => login::logout(a).await,
         Command::Manifest(c) => manifest::exec(c).await,
         Command::Pull(a) => pull::exec(a).await,
         Command::Push(a) => push::exec(a).await,

@@ -51,17 +51,7 @@ pub struct TagsArgs {
 
 pub async fn exec(c: RepoCommand) -> CliResult {
     match c {
-        RepoCommand::Ls(a) => {
-            check_args(
-                &a.args,
-                "repo ls",
-                "[flags] <registry>",
-                1,
-                true,
-                "the target registry to list repositories from",
-            )?;
-            fail("listing repositories needs a registry, which this build does not support yet")
-        }
+        RepoCommand::Ls(a) => ls(a).await,
         RepoCommand::Tags(a) => tags(a).await,
     }
 }
@@ -120,6 +110,57 @@ async fn tags(a: TagsArgs) -> CliResult {
     }
     for t in tags {
         line(t);
+    }
+    Ok(())
+}
+
+async fn ls(a: LsArgs) -> CliResult {
+    check_args(
+        &a.args,
+        "repo ls",
+        "[flags] <registry>",
+        1,
+        true,
+        "the target registry to list repositories from",
+    )?;
+    let format = a.format.parse_text()?;
+    let arg = a.args[0].trim_end_matches('/');
+    let (host, namespace) = match arg.split_once('/') {
+        Some((h, ns)) => (h.to_string(), ns.to_string()),
+        None => (arg.to_string(), String::new()),
+    };
+    if namespace.contains(':') || namespace.contains('@') {
+        return fail("tags or digests should not be provided");
+    }
+    let client = a.remote.client(&host)?;
+    let registry = oras::registry::Registry::new(client, &host, a.remote.plain_http(&host));
+    let prefix = if namespace.is_empty() {
+        String::new()
+    } else {
+        format!("{namespace}/")
+    };
+    let repos = registry
+        .repositories(a.last.as_deref())
+        .await
+        .map_err(|e| {
+            let what = if prefix.is_empty() {
+                format!("could not list repositories for {host:?}")
+            } else {
+                format!("could not list repositories for {host:?} with prefix {prefix:?}")
+            };
+            let mut err = crate::error::CliError::from(e);
+            err.message = format!("{what}: {}", err.message);
+            err
+        })?;
+    let repos: Vec<String> = repos
+        .into_iter()
+        .filter(|r| r.starts_with(&prefix))
+        .collect();
+    if format.print_model(&json!({"registry": host, "repositories": repos}))? {
+        return Ok(());
+    }
+    for r in repos {
+        line(&r[prefix.len()..]);
     }
     Ok(())
 }

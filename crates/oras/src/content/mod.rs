@@ -60,6 +60,16 @@ pub trait Storage: ReadOnlyStorage {
 #[async_trait]
 pub trait Resolver: Send + Sync {
     async fn resolve(&self, reference: &str) -> Result<Descriptor>;
+
+    /// Resolves a blob digest to a descriptor with media type `application/octet-stream`.
+    async fn resolve_blob(&self, digest: &oras_spec::Digest) -> Result<Descriptor> {
+        let d = self.resolve(&digest.to_string()).await?;
+        Ok(Descriptor::new(
+            oras_spec::media_type::OCTET_STREAM,
+            d.digest,
+            d.size,
+        ))
+    }
 }
 
 /// Points a tag at existing content.
@@ -72,6 +82,17 @@ pub trait Tagger: Send + Sync {
 #[async_trait]
 pub trait PredecessorFinder: Send + Sync {
     async fn predecessors(&self, node: &Descriptor) -> Result<Vec<Descriptor>>;
+
+    /// Lists the referrers of `subject` directly (with artifact types and annotations), for
+    /// stores that can (a registry's Referrers API or tag schema). `None`: derive them from
+    /// [`PredecessorFinder::predecessors`].
+    async fn list_referrers(
+        &self,
+        _subject: &Descriptor,
+        _artifact_type: &str,
+    ) -> Result<Option<Vec<Descriptor>>> {
+        Ok(None)
+    }
 }
 
 /// Lists tags.

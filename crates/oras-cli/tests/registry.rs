@@ -1,0 +1,734 @@
+//! Every command against a real registry: Debian's docker-registry (distribution 2.8), which has
+//! no Referrers API, so referrers go through the `sha256-<hex>` tag schema.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::*;
+use oras_test_registry::{Distribution, Mode, PASS, USER};
+use serde_json::Value;
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}):\n{s}"))
+}
+
+#[test]
+fn push_pull_attach_discover_tag_on_plain_registry() {
+    let reg = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    let r = format!("{}/test/repo", reg.localhost());
+    std::fs::write(d.path().join("hello.txt"), b"hello world\n").unwrap();
+    std::fs::create_dir_all(d.path().join("dir/sub")).unwrap();
+    std::fs::write(d.path().join("dir/sub/x.txt"), b"x").unwrap();
+    let push = oras(
+        d.path(),
+        &[
+            "push",
+            &format!("{r}:v1,extra"),
+            "hello.txt",
+            "dir",
+            "--format",
+            "json",
+        ],
+    )
+    .ok();
+    let model = json(&push.stdout);
+    let digest = model["digest"].as_str().unwrap().to_string();
+    assert_eq!(
+        model["referenceAsTags"],
+        serde_json::json!([format!("{r}:extra"), format!("{r}:v1")])
+    );
+    // what the registry serves is byte-identical to what we packed
+    oras(
+        d.path(),
+        &[
+            "push",
+            &format!("{r}:exported"),
+            "hello.txt",
+            "--export-manifest",
+            "m.json",
+            "-a",
+            "org.opencontainers.image.created=2025-01-01T00:00:00Z",
+        ],
+    )
+    .ok();
+    let served = oras(d.path(), &["manifest", "fetch", &format!("{r}:exported")])
+        .ok()
+        .raw_stdout;
+    assert_eq!(served, std::fs::read(d.path().join("m.json")).unwrap());
+
+    let pull = oras(d.path(), &["pull", &format!("{r}:v1"), "-o", "out"]).ok();
+    assert!(
+        pull.stdout
+            .ends_with(&format!("Pulled [registry] {r}:v1\nDigest: {digest}\n")),
+        "{}",
+        pull.stdout
+    );
+    assert_eq!(
+        std::fs::read(d.path().join("out/hello.txt")).unwrap(),
+        b"hello world\n"
+    );
+    assert_eq!(
+        std::fs::read(d.path().join("out/dir/sub/x.txt")).unwrap(),
+        b"x"
+    );
+
+    let att = oras(
+        d.path(),
+        &[
+            "attach",
+            &format!("{r}:v1"),
+            "--artifact-type",
+            "sbom/example",
+            "hello.txt",
+            "-a",
+            "k=v",
+        ],
+    )
+    .ok();
+    assert!(
+        att.stdout
+            .contains(&format!("Attached to [registry] {r}@{digest}\n")),
+        "{}",
+        att.stdout
+    );
+    let sig = oras(
+        d.path(),
+        &[
+            "attach",
+            &format!("{r}:v1"),
+            "--artifact-type",
+            "sig/example",
+            "-a",
+            "s=1",
+            "--format",
+            "json",
+        ],
+    )
+    .ok();
+    let sig_digest = json(&sig.stdout)["digest"].as_str().unwrap().to_string();
+    // tag schema fallback: the referrers index lives under sha256-<hex>
+    let tags = oras(d.path(), &["repo", "tags", &r]).ok().stdout;
+    let schema_tag = digest.replacen(':', "-", 1);
+    assert!(tags.lines().any(|t| t == schema_tag), "{tags}");
+    let excluded = oras(d.path(), &["repo", "tags", &r, "--exclude-digest-tags"])
+        .ok()
+        .stdout;
+    assert!(!excluded.contains(&schema_tag));
+    let disc = json(
+        &oras(
+            d.path(),
+            &["discover", &format!("{r}:v1"), "--format", "json"],
+        )
+        .ok()
+        .stdout,
+    );
+    let types: Vec<&str> = disc["referrers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["artifactType"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.len(), 2, "{disc}");
+    assert!(types.contains(&"sbom/example") && types.contains(&"sig/example"));
+    let filtered = json(
+        &oras(
+            d.path(),
+            &[
+                "discover",
+                &format!("{r}:v1"),
+                "--artifact-type",
+                "sig/example",
+                "--format",
+                "json",
+            ],
+        )
+        .ok()
+        .stdout,
+    );
+    assert_eq!(filtered["referrers"].as_array().unwrap().len(), 1);
+    let tree = oras(d.path(), &["discover", &format!("{r}:v1")])
+        .ok()
+        .stdout;
+    assert!(tree.starts_with(&format!("{r}@{digest}\n")), "{tree}");
+
+    // deleting a referrer removes it from the tag-schema index
+    oras(
+        d.path(),
+        &["manifest", "delete", &format!("{r}@{sig_digest}"), "-f"],
+    )
+    .ok();
+    let disc = json(
+        &oras(
+            d.path(),
+            &["discover", &format!("{r}:v1"), "--format", "json"],
+        )
+        .ok()
+        .stdout,
+    );
+    assert_eq!(disc["referrers"].as_array().unwrap().len(), 1, "{disc}");
+
+    let t = oras(d.path(), &["tag", &format!("{r}:v1"), "t1", "t2"]).ok();
+    assert_eq!(
+        t.stdout,
+        format!("Tagging [registry] {r}@{digest}\nTagged t1\nTagged t2\n")
+    );
+    assert_eq!(
+        oras(d.path(), &["resolve", &format!("{r}:t2")]).ok().stdout,
+        format!("{digest}\n")
+    );
+    assert_eq!(
+        oras(d.path(), &["resolve", &format!("{r}:t2"), "-l"])
+            .ok()
+            .stdout,
+        format!("{r}@{digest}\n")
+    );
+    let e = oras(d.path(), &["resolve", &format!("{r}:nope")]).fails();
+    assert!(e.stderr.contains("nope: not found"), "{}", e.stderr);
+    let e = oras(
+        d.path(),
+        &["pull", &format!("{}/no/such:v1", reg.localhost())],
+    )
+    .fails();
+    assert!(e.stderr.contains("not found"), "{}", e.stderr);
+
+    let ls = oras(d.path(), &["repo", "ls", &reg.localhost()]).ok();
+    assert_eq!(ls.stdout, "test/repo\n");
+    let ls = oras(
+        d.path(),
+        &[
+            "repo",
+            "ls",
+            &format!("{}/test", reg.localhost()),
+            "--format",
+            "json",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        json(&ls.stdout),
+        serde_json::json!({"registry": reg.localhost(), "repositories": ["test/repo"]})
+    );
+}
+
+#[test]
+fn copy_between_registries_and_layouts() {
+    let a = Distribution::start(Mode::Plain);
+    let b = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    let src = format!("{}/src/app", a.localhost());
+    std::fs::write(d.path().join("f.txt"), b"payload").unwrap();
+    oras(d.path(), &["push", &format!("{src}:v1"), "f.txt"]).ok();
+    oras(
+        d.path(),
+        &[
+            "attach",
+            &format!("{src}:v1"),
+            "--artifact-type",
+            "sig/x",
+            "-a",
+            "k=v",
+        ],
+    )
+    .ok();
+    let digest = oras(d.path(), &["resolve", &format!("{src}:v1")])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+
+    // registry -> registry, with referrers
+    let dst = format!("{}/dst/app", b.localhost());
+    let cp = oras(
+        d.path(),
+        &[
+            "cp",
+            "-r",
+            &format!("{src}:v1"),
+            &format!("{dst}:copied,also"),
+        ],
+    )
+    .ok();
+    assert!(
+        cp.stdout.contains(&format!(
+            "Copied [registry] {src}:v1 => [registry] {dst}:copied\nTagged also\nDigest: {digest}\n"
+        )),
+        "{}",
+        cp.stdout
+    );
+    let disc = json(
+        &oras(
+            d.path(),
+            &["discover", &format!("{dst}:copied"), "--format", "json"],
+        )
+        .ok()
+        .stdout,
+    );
+    assert_eq!(disc["referrers"][0]["artifactType"], "sig/x");
+    assert_eq!(
+        oras(d.path(), &["resolve", &format!("{dst}:also")])
+            .ok()
+            .stdout
+            .trim(),
+        digest
+    );
+
+    // registry -> layout -> registry
+    oras(
+        d.path(),
+        &[
+            "cp",
+            "-r",
+            &format!("{src}:v1"),
+            "--to-oci-layout",
+            "lay:v1",
+        ],
+    )
+    .ok();
+    assert!(
+        oras(d.path(), &["discover", "--oci-layout", "lay:v1"])
+            .ok()
+            .stdout
+            .contains("sig/x")
+    );
+    let back = format!("{}/back/app", b.localhost());
+    oras(
+        d.path(),
+        &[
+            "cp",
+            "-r",
+            "--from-oci-layout",
+            "lay:v1",
+            &format!("{back}:v1"),
+        ],
+    )
+    .ok();
+    assert_eq!(
+        oras(d.path(), &["resolve", &format!("{back}:v1")])
+            .ok()
+            .stdout
+            .trim(),
+        digest
+    );
+    let disc = json(
+        &oras(
+            d.path(),
+            &["discover", &format!("{back}:v1"), "--format", "json"],
+        )
+        .ok()
+        .stdout,
+    );
+    assert_eq!(disc["referrers"].as_array().unwrap().len(), 1);
+    oras(d.path(), &["pull", &format!("{back}:v1"), "-o", "out"]).ok();
+    assert_eq!(
+        std::fs::read(d.path().join("out/f.txt")).unwrap(),
+        b"payload"
+    );
+}
+
+#[test]
+fn manifest_and_blob_commands_on_registry() {
+    let reg = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    let r = format!("{}/mb/repo", reg.localhost());
+    std::fs::write(d.path().join("blob.bin"), b"blob-content").unwrap();
+    let digest = sha256_file(&d.path().join("blob.bin"));
+    let p = oras(d.path(), &["blob", "push", &r, "blob.bin"]).ok();
+    assert!(
+        p.stdout
+            .ends_with(&format!("Pushed: [registry] {r}\nDigest: {digest}\n")),
+        "{}",
+        p.stdout
+    );
+    let p = oras(d.path(), &["blob", "push", &r, "blob.bin"]).ok();
+    assert!(p.stdout.starts_with("Exists "), "{}", p.stdout);
+    let f = oras(
+        d.path(),
+        &["blob", "fetch", &format!("{r}@{digest}"), "-o", "-"],
+    )
+    .ok();
+    assert_eq!(f.raw_stdout, b"blob-content");
+    let f = oras(
+        d.path(),
+        &["blob", "fetch", &format!("{r}@{digest}"), "--descriptor"],
+    )
+    .ok();
+    assert_eq!(
+        f.stdout,
+        format!(
+            "{{\"mediaType\":\"application/octet-stream\",\"digest\":\"{digest}\",\"size\":12}}"
+        )
+    );
+    oras(
+        d.path(),
+        &["blob", "delete", &format!("{r}@{digest}"), "-f"],
+    )
+    .ok();
+    let e = oras(
+        d.path(),
+        &["blob", "fetch", &format!("{r}@{digest}"), "-o", "x"],
+    )
+    .fails();
+    assert!(e.stderr.contains("does not exist"), "{}", e.stderr);
+
+    // manifest push needs its blobs: push an empty artifact first and re-push its manifest
+    oras(
+        d.path(),
+        &["push", &format!("{r}:base"), "--export-manifest", "m.json"],
+    )
+    .ok();
+    let m_digest = sha256_file(&d.path().join("m.json"));
+    let p = oras(
+        d.path(),
+        &["manifest", "push", &format!("{r}:again,again2"), "m.json"],
+    )
+    .ok();
+    assert!(
+        p.stdout.contains(&format!(
+            "Pushed: [registry] {r}:again\nTagged again2\nDigest: {m_digest}\n"
+        )),
+        "{}",
+        p.stdout
+    );
+    let desc = json(
+        &oras(
+            d.path(),
+            &["manifest", "fetch", &format!("{r}:again"), "--descriptor"],
+        )
+        .ok()
+        .stdout,
+    );
+    assert_eq!(desc["digest"], m_digest.as_str());
+    let cfg = oras(
+        d.path(),
+        &["manifest", "fetch-config", &format!("{r}:again")],
+    )
+    .ok();
+    assert_eq!(cfg.stdout, "{}");
+    let del = oras(
+        d.path(),
+        &["manifest", "delete", &format!("{r}@{m_digest}"), "--force"],
+    )
+    .ok();
+    assert_eq!(del.stdout, format!("Deleted [registry] {r}@{m_digest}\n"));
+    let e = oras(d.path(), &["manifest", "fetch", &format!("{r}:again")]).fails();
+    assert!(e.stderr.contains("not found"), "{}", e.stderr);
+    let missing = oras(
+        d.path(),
+        &["manifest", "delete", &format!("{r}@{m_digest}"), "--force"],
+    )
+    .ok();
+    assert_eq!(missing.stdout, format!("Missing {r}@{m_digest}\n"));
+}
+
+#[test]
+fn basic_auth_login_logout_and_credentials() {
+    let reg = Distribution::start(Mode::Basic);
+    let d = tempdir();
+    let host = reg.localhost();
+    let r = format!("{host}/secure/repo");
+    std::fs::write(d.path().join("a.txt"), b"a").unwrap();
+    let cfg = d.path().join("auth.json");
+    let cfg_s = cfg.display().to_string();
+    std::fs::write(&cfg, br#"{"auths":{},"currentContext":"keep-me"}"#).unwrap();
+
+    let e = oras(
+        d.path(),
+        &[
+            "push",
+            &format!("{r}:v1"),
+            "a.txt",
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .fails();
+    assert_eq!(
+        e.stderr,
+        format!(
+            "Error: basic credential not found\nPlease check whether the registry credential stored in the authentication file at {cfg_s:?} is correct\n"
+        )
+    );
+    let e = oras(
+        d.path(),
+        &[
+            "login",
+            &host,
+            "-u",
+            USER,
+            "-p",
+            "wrong",
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .fails();
+    assert!(
+        e.stderr
+            .contains("Error response from registry: unauthorized"),
+        "{}",
+        e.stderr
+    );
+    let ok = oras_stdin(
+        d.path(),
+        &[
+            "login",
+            &host,
+            "-u",
+            USER,
+            "--password-stdin",
+            "--registry-config",
+            &cfg_s,
+        ],
+        format!("{PASS}\n").as_bytes(),
+    )
+    .ok();
+    assert_eq!(ok.stdout, "Login Succeeded\n");
+    let saved: Value = serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap();
+    assert_eq!(
+        saved["currentContext"], "keep-me",
+        "unknown fields are kept"
+    );
+    assert!(saved["auths"][&host]["auth"].is_string());
+    assert_eq!(
+        std::fs::metadata(&cfg).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    oras(
+        d.path(),
+        &[
+            "push",
+            &format!("{r}:v1"),
+            "a.txt",
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .ok();
+    oras(
+        d.path(),
+        &[
+            "pull",
+            &format!("{r}:v1"),
+            "-o",
+            "out",
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .ok();
+    // --debug never shows the password or the Authorization value
+    let dbg = oras(
+        d.path(),
+        &[
+            "resolve",
+            &format!("{r}:v1"),
+            "--registry-config",
+            &cfg_s,
+            "-d",
+        ],
+    )
+    .ok();
+    assert!(
+        dbg.stderr.contains("\"Authorization\": \"*****\""),
+        "{}",
+        dbg.stderr
+    );
+    assert!(
+        !dbg.stderr.contains(PASS) && !dbg.stderr.contains("dGVzdHVzZXI6dGVzdHBhc3M="),
+        "{}",
+        dbg.stderr
+    );
+
+    oras(d.path(), &["logout", &host, "--registry-config", &cfg_s]).ok();
+    let saved: Value = serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap();
+    assert!(saved["auths"].get(&host).is_none(), "{saved}");
+    oras(
+        d.path(),
+        &[
+            "pull",
+            &format!("{r}:v1"),
+            "-o",
+            "out",
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .fails();
+    // flags work without any stored credential
+    oras(
+        d.path(),
+        &[
+            "pull",
+            &format!("{r}:v1"),
+            "-o",
+            "out2",
+            "-u",
+            USER,
+            "-p",
+            PASS,
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .ok();
+}
+
+#[test]
+fn credential_helper_on_path_is_used() {
+    let reg = Distribution::start(Mode::Basic);
+    let d = tempdir();
+    let bin = d.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let store = d.path().join("helper-store");
+    // A docker-credential helper keeping one credential in a file.
+    let script = format!(
+        "#!/bin/sh\nset -e\ncase \"$1\" in\n  store) cat > {s} ;;\n  get) read server || true; if [ -f {s} ]; then sed 's/\"ServerURL\":\"[^\"]*\",//' {s}; else echo 'credentials not found in native keychain'; exit 1; fi ;;\n  erase) rm -f {s} ;;\nesac\n",
+        s = store.display()
+    );
+    let helper = bin.join("docker-credential-test");
+    std::fs::write(&helper, script).unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let cfg = d.path().join("config.json");
+    std::fs::write(&cfg, br#"{"credsStore":"test"}"#).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(oras_bin())
+            .args(args)
+            .args(["--registry-config", cfg.to_str().unwrap()])
+            .current_dir(d.path())
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    std::fs::write(d.path().join("a.txt"), b"a").unwrap();
+    let r = format!("{}/helper/repo:v1", reg.localhost());
+    let (code, _, err) = run(&["push", &r, "a.txt"]);
+    assert_eq!(code, Some(1), "{err}");
+    let (code, out, err) = run(&["login", &reg.localhost(), "-u", USER, "-p", PASS]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Login Succeeded\n");
+    assert!(
+        std::fs::read_to_string(&store).unwrap().contains(USER),
+        "the helper stored the credential"
+    );
+    assert!(
+        !std::fs::read_to_string(&cfg).unwrap().contains("auths"),
+        "nothing written in plain text"
+    );
+    let (code, _, err) = run(&["push", &r, "a.txt"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, _, err) = run(&["logout", &reg.localhost()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!store.exists(), "the helper erased the credential");
+}
+
+#[test]
+fn tls_registry_needs_the_ca() {
+    let reg = Distribution::start(Mode::Tls);
+    let d = tempdir();
+    let ca = reg.ca_file().unwrap();
+    let r = format!("{}/tls/repo:v1", reg.addr);
+    std::fs::write(d.path().join("a.txt"), b"secure").unwrap();
+    let e = oras(d.path(), &["push", &r, "a.txt"]).fails();
+    assert!(
+        e.stderr.to_lowercase().contains("certificate"),
+        "{}",
+        e.stderr
+    );
+    oras(
+        d.path(),
+        &["push", &r, "a.txt", "--ca-file", ca.to_str().unwrap()],
+    )
+    .ok();
+    oras(d.path(), &["pull", &r, "-o", "out", "--insecure"]).ok();
+    assert_eq!(
+        std::fs::read(d.path().join("out/a.txt")).unwrap(),
+        b"secure"
+    );
+    // localhost defaults to plain HTTP; --plain-http=false forces TLS
+    let lr = format!("{}/tls/repo:v1", reg.localhost());
+    oras(
+        d.path(),
+        &[
+            "resolve",
+            &lr,
+            "--plain-http=false",
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ],
+    )
+    .ok();
+}
+
+#[test]
+fn skopeo_reads_what_we_push_and_we_pull_what_it_pushes() {
+    if !peer_available("skopeo") {
+        return;
+    }
+    let reg = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"interop").unwrap();
+    let r = format!("{}/interop/repo", reg.addr);
+    oras(
+        d.path(),
+        &[
+            "push",
+            &format!("{r}:ours"),
+            "a.txt",
+            "--plain-http",
+            "--export-manifest",
+            "m.json",
+        ],
+    )
+    .ok();
+    let out = std::process::Command::new("skopeo")
+        .args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{r}:ours"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, std::fs::read(d.path().join("m.json")).unwrap());
+    // skopeo pushes a layout we wrote; we pull it back
+    oras(d.path(), &["push", "--oci-layout", "lay:v1", "a.txt"]).ok();
+    let st = std::process::Command::new("skopeo")
+        .args([
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            "oci:lay:v1",
+            &format!("docker://{r}:theirs"),
+        ])
+        .current_dir(d.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    oras(
+        d.path(),
+        &["pull", &format!("{r}:theirs"), "--plain-http", "-o", "out"],
+    )
+    .ok();
+    assert_eq!(
+        std::fs::read(d.path().join("out/a.txt")).unwrap(),
+        b"interop"
+    );
+}

@@ -1,0 +1,713 @@
+//! The HTTP client every registry request goes through: authentication (Basic, Bearer with
+//! distribution tokens or OAuth2 refresh tokens, cached per host and scope set), retries with
+//! backoff, redirects that never carry credentials or custom headers to another origin, the
+//! `Warning` header, and the `--debug` trace with secrets redacted.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use bytes::Bytes;
+use futures::TryStreamExt;
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue, LOCATION, WWW_AUTHENTICATE,
+};
+use reqwest::{Method, Response};
+use url::Url;
+
+use crate::content::BlobReader;
+use crate::error::{Error, ErrorKind, Result};
+use crate::registry::auth::{Challenge, Credential, clean_scopes, parse_challenge};
+use crate::registry::errcode::response_error;
+
+/// Where credentials for a host come from.
+#[async_trait]
+pub trait CredentialProvider: Send + Sync {
+    /// The credential for `host` (`host[:port]`); empty when there is none.
+    async fn credential(&self, host: &str) -> Result<Credential>;
+}
+
+/// One credential for every host (the `-u/-p` flags).
+pub struct StaticCredential(pub Credential);
+
+#[async_trait]
+impl CredentialProvider for StaticCredential {
+    async fn credential(&self, _host: &str) -> Result<Credential> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Transport settings (the `Remote` option group).
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Skip TLS verification.
+    pub insecure: bool,
+    /// PEM CA bundle replacing the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate and key (PEM) presented to the registry origin only.
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    /// Extra headers, sent to the registry origin only.
+    pub headers: Vec<(String, String)>,
+    /// `host` → address overrides (`--resolve`).
+    pub resolve: Vec<(String, SocketAddr)>,
+    pub user_agent: String,
+    /// Print the HTTP trace to stderr (`--debug`), secrets redacted.
+    pub debug: bool,
+}
+
+/// A request body.
+pub enum ReqBody {
+    Empty,
+    /// Replayable bytes.
+    Bytes(Bytes),
+    /// A one-shot stream of exactly this many bytes.
+    Stream(BlobReader, u64),
+}
+
+#[derive(Default)]
+struct HostAuth {
+    basic: Option<String>,
+    bearer: HashMap<String, String>,
+}
+
+/// The registry HTTP client (cheap to share behind an `Arc`).
+pub struct Client {
+    /// For the registry origin (presents the client certificate).
+    http: reqwest::Client,
+    /// For every other origin (token realms, redirect targets): no client certificate.
+    foreign: reqwest::Client,
+    opts: ClientOptions,
+    credentials: Box<dyn CredentialProvider>,
+    auth: Mutex<HashMap<String, HostAuth>>,
+    token_lock: tokio::sync::Mutex<()>,
+    warned: Mutex<HashSet<String>>,
+}
+
+static REQUEST_NO: AtomicU64 = AtomicU64::new(0);
+const MAX_RETRIES: u32 = 5;
+const MAX_REDIRECTS: u32 = 10;
+const MAX_TOKEN_RESPONSE: usize = 128 << 10;
+const MAX_ERROR_BODY: usize = 8 << 10;
+
+/// `host[:port]` of a URL, as credentials and caches key it.
+pub fn host_port(url: &Url) -> String {
+    match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    }
+}
+
+fn origin(url: &Url) -> (String, String, Option<u16>) {
+    (
+        url.scheme().to_string(),
+        url.host_str().unwrap_or_default().to_string(),
+        url.port_or_known_default(),
+    )
+}
+
+fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn net_err(method: &Method, url: &Url, e: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Network,
+        format!("{method} {:?}: {e}", redact_url(url)),
+    )
+}
+
+/// The URL with user info and query values replaced by `REDACTED`.
+pub fn redact_url(url: &Url) -> String {
+    let mut u = url.clone();
+    if !u.username().is_empty() {
+        let _ = u.set_username("REDACTED");
+    }
+    if u.password().is_some() {
+        let _ = u.set_password(Some("REDACTED"));
+    }
+    if u.query().is_some() {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, _)| (k.into_owned(), "REDACTED".to_string()))
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
+}
+
+impl Client {
+    /// Builds a client; fails on unreadable or invalid TLS files.
+    pub fn new(opts: ClientOptions, credentials: Box<dyn CredentialProvider>) -> Result<Client> {
+        install_crypto();
+        let base = |with_identity: bool| -> Result<reqwest::Client> {
+            let mut b = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(opts.user_agent.clone())
+                .connect_timeout(Duration::from_secs(30))
+                .pool_idle_timeout(Duration::from_secs(90));
+            if opts.insecure {
+                b = b.tls_danger_accept_invalid_certs(true);
+            }
+            if let Some(ca) = &opts.ca_file {
+                let pem = std::fs::read(ca).map_err(|e| {
+                    Error::invalid(format!("failed to read CA file {}: {e}", ca.display()))
+                })?;
+                let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                    Error::invalid(format!("invalid CA file {}: {e}", ca.display()))
+                })?;
+                b = b.tls_certs_only(certs);
+            }
+            if with_identity && let (Some(cert), Some(key)) = (&opts.cert_file, &opts.key_file) {
+                let mut pem = std::fs::read(cert).map_err(|e| {
+                    Error::invalid(format!("failed to read {}: {e}", cert.display()))
+                })?;
+                pem.push(b'\n');
+                pem.extend(std::fs::read(key).map_err(|e| {
+                    Error::invalid(format!("failed to read {}: {e}", key.display()))
+                })?);
+                let id = reqwest::Identity::from_pem(&pem)
+                    .map_err(|e| Error::invalid(format!("invalid client certificate: {e}")))?;
+                b = b.identity(id);
+            }
+            for (host, addr) in &opts.resolve {
+                b = b.resolve(host, *addr);
+            }
+            b.build()
+                .map_err(|e| Error::invalid(format!("failed to build HTTP client: {e}")))
+        };
+        Ok(Client {
+            http: base(true)?,
+            foreign: base(false)?,
+            opts,
+            credentials,
+            auth: Mutex::default(),
+            token_lock: tokio::sync::Mutex::new(()),
+            warned: Mutex::default(),
+        })
+    }
+
+    fn cached_auth(&self, host: &str, scope_key: &str) -> Option<String> {
+        let auth = self.auth.lock().expect("auth cache");
+        let h = auth.get(host)?;
+        h.basic
+            .clone()
+            .or_else(|| h.bearer.get(scope_key).map(|t| format!("Bearer {t}")))
+    }
+
+    /// Sends a request to the registry at `url`, with `scopes` as the token scope hints.
+    /// Handles auth challenges, retries and redirects; returns any final response (the caller
+    /// checks the status, see [`Client::error`]).
+    pub async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        headers: HeaderMap,
+        body: ReqBody,
+        scopes: &[String],
+    ) -> Result<Response> {
+        let registry_origin = origin(&url);
+        let registry_host = host_port(&url);
+        let scopes = clean_scopes(scopes);
+        let scope_key = scopes.join(" ");
+        let mut url = url;
+        let mut method = method;
+        let mut body = Some(body);
+        let mut auth_tried = false;
+        let mut retries = 0;
+        let mut redirects = 0;
+        loop {
+            let same_origin = origin(&url) == registry_origin;
+            let client = if same_origin {
+                &self.http
+            } else {
+                &self.foreign
+            };
+            let mut rb = client
+                .request(method.clone(), url.clone())
+                .headers(headers.clone());
+            if same_origin {
+                for (k, v) in &self.opts.headers {
+                    rb = rb.header(k.as_str(), v.as_str());
+                }
+                if let Some(a) = self.cached_auth(&registry_host, &scope_key) {
+                    rb = rb.header(AUTHORIZATION, a);
+                }
+            }
+            let replayable = !matches!(body, Some(ReqBody::Stream(..)));
+            rb = match body.take() {
+                Some(ReqBody::Empty) | None => {
+                    body = Some(ReqBody::Empty);
+                    rb
+                }
+                Some(ReqBody::Bytes(b)) => {
+                    let r = rb.header(CONTENT_LENGTH, b.len()).body(b.clone());
+                    body = Some(ReqBody::Bytes(b));
+                    r
+                }
+                Some(ReqBody::Stream(reader, len)) => {
+                    let stream = tokio_util::io::ReaderStream::with_capacity(reader, 1 << 20);
+                    rb.header(CONTENT_LENGTH, len)
+                        .body(reqwest::Body::wrap_stream(stream))
+                }
+            };
+            let req = rb.build().map_err(|e| net_err(&method, &url, e))?;
+            let n = REQUEST_NO.fetch_add(1, Ordering::Relaxed);
+            if self.opts.debug {
+                self.trace_request(n, &req);
+            }
+            let resp = match client.execute(req).await {
+                Ok(r) => r,
+                Err(e) => {
+                    if self.opts.debug {
+                        trace(&format!(
+                            "<-- Response #{n}\nError in getting response: {e}"
+                        ));
+                    }
+                    if replayable
+                        && retries < MAX_RETRIES
+                        && (e.is_connect() || e.is_timeout() || e.is_request())
+                    {
+                        tokio::time::sleep(backoff(retries)).await;
+                        retries += 1;
+                        continue;
+                    }
+                    return Err(net_err(&method, &url, error_chain(&e)));
+                }
+            };
+            if self.opts.debug {
+                self.trace_response(n, &resp);
+            }
+            self.handle_warning(&registry_host, &resp);
+            let status = resp.status().as_u16();
+            if status == 401 && same_origin && !auth_tried && replayable {
+                auth_tried = true;
+                let challenge = resp
+                    .headers()
+                    .get(WWW_AUTHENTICATE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                if self
+                    .authorize(&url, &challenge, &scopes, &scope_key)
+                    .await?
+                {
+                    continue;
+                }
+                return Ok(resp);
+            }
+            if matches!(status, 301 | 302 | 303 | 307 | 308)
+                && let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok())
+            {
+                redirects += 1;
+                if redirects > MAX_REDIRECTS || !replayable {
+                    return Err(net_err(&method, &url, "stopped after too many redirects"));
+                }
+                let next = url.join(loc).map_err(|e| {
+                    net_err(&method, &url, format!("invalid redirect location: {e}"))
+                })?;
+                if url.scheme() == "https" && next.scheme() != "https" {
+                    return Err(net_err(
+                        &method,
+                        &url,
+                        "refusing to follow a redirect from https to http",
+                    ));
+                }
+                if status == 303 {
+                    method = Method::GET;
+                    body = Some(ReqBody::Empty);
+                }
+                url = next;
+                continue;
+            }
+            if (status == 408 || status == 429 || status >= 500)
+                && replayable
+                && retries < MAX_RETRIES
+            {
+                let wait = retry_after(&resp)
+                    .filter(|_| status == 429)
+                    .unwrap_or_else(|| backoff(retries));
+                tokio::time::sleep(wait.min(Duration::from_secs(3))).await;
+                retries += 1;
+                continue;
+            }
+            return Ok(resp);
+        }
+    }
+
+    /// Turns an unexpected response into an error (reads at most 8 KiB of its body).
+    pub async fn error(method: &Method, resp: Response) -> Error {
+        let url = resp.url().clone();
+        let status = resp.status().as_u16();
+        let body = read_limited(resp, MAX_ERROR_BODY).await.unwrap_or_default();
+        response_error(method.as_str(), &url, status, &body)
+    }
+
+    /// Answers a challenge by caching an `Authorization` value; false if it cannot.
+    async fn authorize(
+        &self,
+        url: &Url,
+        challenge: &str,
+        scopes: &[String],
+        scope_key: &str,
+    ) -> Result<bool> {
+        let host = host_port(url);
+        match parse_challenge(challenge) {
+            Challenge::Basic => {
+                let cred = self.credentials.credential(&host).await?;
+                if cred.username.is_empty() && cred.password.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::Unauthorized,
+                        "basic credential not found",
+                    ));
+                }
+                if cred.username.is_empty() || cred.password.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::Unauthorized,
+                        "missing username or password for basic auth",
+                    ));
+                }
+                let token = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{}", cred.username, cred.password));
+                let mut auth = self.auth.lock().expect("auth cache");
+                let h = auth.entry(host).or_default();
+                h.bearer.clear();
+                h.basic = Some(format!("Basic {token}"));
+                Ok(true)
+            }
+            Challenge::Bearer {
+                realm,
+                service,
+                scopes: challenged,
+                ..
+            } => {
+                let all = clean_scopes(scopes.iter().chain(challenged.iter()));
+                let _guard = self.token_lock.lock().await;
+                let token = self.fetch_token(url, &realm, &service, &all, &host).await?;
+                let mut auth = self.auth.lock().expect("auth cache");
+                let h = auth.entry(host).or_default();
+                h.basic = None;
+                h.bearer.insert(all.join(" "), token.clone());
+                h.bearer.insert(scope_key.to_string(), token);
+                Ok(true)
+            }
+            Challenge::Unknown => Ok(false),
+        }
+    }
+
+    async fn fetch_token(
+        &self,
+        registry: &Url,
+        realm: &str,
+        service: &str,
+        scopes: &[String],
+        host: &str,
+    ) -> Result<String> {
+        let realm_url = Url::parse(realm).map_err(|e| {
+            Error::new(
+                ErrorKind::Unauthorized,
+                format!("invalid token realm {realm:?}: {e}"),
+            )
+        })?;
+        match realm_url.scheme() {
+            "https" => {}
+            "http" if registry.scheme() == "http" => {}
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Unauthorized,
+                    format!("refusing token realm {realm:?}: insecure scheme"),
+                ));
+            }
+        }
+        let cred = self.credentials.credential(host).await?;
+        if !cred.access_token.is_empty() {
+            return Ok(cred.access_token);
+        }
+        let same = origin(&realm_url) == origin(registry);
+        let client = if same { &self.http } else { &self.foreign };
+        let rb = if !cred.refresh_token.is_empty() {
+            let mut form = vec![
+                ("grant_type", "refresh_token".to_string()),
+                ("refresh_token", cred.refresh_token.clone()),
+                ("service", service.to_string()),
+                ("client_id", "oras-go".to_string()),
+            ];
+            if !scopes.is_empty() {
+                form.push(("scope", scopes.join(" ")));
+            }
+            let body: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
+                .finish();
+            client
+                .post(realm_url.clone())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body)
+        } else {
+            let mut u = realm_url.clone();
+            {
+                let mut q = u.query_pairs_mut();
+                if !service.is_empty() {
+                    q.append_pair("service", service);
+                }
+                for s in scopes {
+                    q.append_pair("scope", s);
+                }
+            }
+            let mut rb = client.get(u);
+            if !cred.username.is_empty() || !cred.password.is_empty() {
+                rb = rb.basic_auth(&cred.username, Some(&cred.password));
+            }
+            rb
+        };
+        let req = rb
+            .build()
+            .map_err(|e| net_err(&Method::GET, &realm_url, e))?;
+        let method = req.method().clone();
+        let n = REQUEST_NO.fetch_add(1, Ordering::Relaxed);
+        if self.opts.debug {
+            self.trace_request(n, &req);
+        }
+        let resp = client
+            .execute(req)
+            .await
+            .map_err(|e| net_err(&method, &realm_url, error_chain(&e)))?;
+        if self.opts.debug {
+            self.trace_response(n, &resp);
+        }
+        if !resp.status().is_success() {
+            return Err(Client::error(&method, resp).await);
+        }
+        let body = read_limited(resp, MAX_TOKEN_RESPONSE + 1).await?;
+        if body.len() > MAX_TOKEN_RESPONSE {
+            return Err(Error::new(
+                ErrorKind::SizeExceedsLimit,
+                "token response exceeds 128 KiB",
+            ));
+        }
+        #[derive(serde::Deserialize)]
+        struct TokenResponse {
+            #[serde(default)]
+            token: String,
+            #[serde(default)]
+            access_token: String,
+        }
+        let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
+            Error::new(
+                ErrorKind::Unauthorized,
+                format!("invalid token response: {e}"),
+            )
+        })?;
+        let token = if t.access_token.is_empty() {
+            t.token
+        } else {
+            t.access_token
+        };
+        if token.is_empty() {
+            return Err(Error::new(ErrorKind::Unauthorized, "empty token returned"));
+        }
+        Ok(token)
+    }
+
+    fn handle_warning(&self, host: &str, resp: &Response) {
+        for v in resp.headers().get_all("Warning") {
+            let Ok(v) = v.to_str() else { continue };
+            // `299 - "text"`
+            let Some(rest) = v.strip_prefix("299 - \"") else {
+                continue;
+            };
+            let text = rest.trim_end_matches('"');
+            if self
+                .warned
+                .lock()
+                .expect("warnings")
+                .insert(format!("{host}\n{text}"))
+            {
+                log_line("WARN", text, Some(&format!("registry={host}")));
+            }
+        }
+    }
+
+    fn trace_request(&self, n: u64, req: &reqwest::Request) {
+        let mut s = format!(
+            "--> Request #{n}\n> Request URL: {:?}\n> Request method: {:?}\n> Request headers:\n",
+            redact_url(req.url()),
+            req.method().as_str()
+        );
+        s.push_str(&self.headers_text(req.headers()));
+        trace(&s);
+    }
+
+    fn trace_response(&self, n: u64, resp: &Response) {
+        let status = resp.status();
+        let mut s = format!(
+            "<-- Response #{n}\n< Response Status: \"{} {}\"\n< Response headers:\n",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        );
+        s.push_str(&self.headers_text(resp.headers()));
+        trace(&s);
+    }
+
+    fn headers_text(&self, headers: &HeaderMap) -> String {
+        if headers.is_empty() {
+            return "   Empty header\n".into();
+        }
+        let secret: Vec<String> = self
+            .opts
+            .headers
+            .iter()
+            .map(|(k, _)| k.to_ascii_lowercase())
+            .collect();
+        let mut out = String::new();
+        for (k, v) in headers {
+            let name = k.as_str();
+            let shown = if [
+                "authorization",
+                "cookie",
+                "proxy-authorization",
+                "set-cookie",
+            ]
+            .contains(&name)
+                || secret.iter().any(|s| s == name)
+            {
+                "*****".to_string()
+            } else if ["location", "content-location", "referer"].contains(&name) {
+                v.to_str()
+                    .ok()
+                    .and_then(|s| Url::parse(s).ok())
+                    .map(|u| redact_url(&u))
+                    .unwrap_or_else(|| v.to_str().unwrap_or("").to_string())
+            } else {
+                v.to_str().unwrap_or("").to_string()
+            };
+            out.push_str(&format!("   {:?}: {:?}\n", canonical(name), shown));
+        }
+        out
+    }
+}
+
+/// Go's canonical header key (`www-authenticate` → `Www-Authenticate`).
+fn canonical(name: &str) -> String {
+    name.split('-')
+        .map(|p| {
+            let mut c = p.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn log_line(level: &str, msg: &str, data: Option<&str>) {
+    let ts = jiff::Timestamp::now();
+    let mut s = format!("[{ts}][{level}]: {msg}\n");
+    if let Some(d) = data {
+        s.push_str(&format!("[Data]:\n  {d}\n"));
+    }
+    eprintln!("{s}");
+}
+
+fn trace(msg: &str) {
+    log_line("DEBUG", msg.trim_end(), None);
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = 250u64.saturating_mul(1 << attempt.min(8));
+    // ±10 % jitter from the clock's low bits; clamped to [200 ms, 3 s].
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0);
+    let jitter = (nanos % 21) as i64 - 10;
+    let ms = (base as i64 + base as i64 * jitter / 100).clamp(200, 3000) as u64;
+    Duration::from_millis(ms)
+}
+
+fn retry_after(resp: &Response) -> Option<Duration> {
+    resp.headers()
+        .get("Retry-After")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// Reads at most `limit` bytes of a body.
+pub async fn read_limited(resp: Response, limit: usize) -> Result<Bytes> {
+    let mut out = Vec::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream
+        .try_next()
+        .await
+        .map_err(|e| Error::new(ErrorKind::Network, error_chain(&e)))?
+    {
+        let room = limit.saturating_sub(out.len());
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(Bytes::from(out))
+}
+
+/// A response body as a blob reader.
+pub fn body_reader(resp: Response) -> BlobReader {
+    let stream = resp
+        .bytes_stream()
+        .map_err(|e| std::io::Error::other(error_chain(&e)));
+    Box::pin(tokio_util::io::StreamReader::new(stream))
+}
+
+/// Builds a header map from pairs.
+pub fn headers<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in pairs {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            h.append(k, v);
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_urls() {
+        let u = url::Url::parse("https://user:pw@r.io/v2/x?_state=abc&digest=sha256:1").unwrap();
+        let r = super::redact_url(&u);
+        assert!(!r.contains("pw") && !r.contains("abc"), "{r}");
+        assert!(r.contains("_state=REDACTED"));
+    }
+
+    #[test]
+    fn backoff_is_clamped() {
+        assert!(super::backoff(0) >= std::time::Duration::from_millis(200));
+        assert!(super::backoff(10) <= std::time::Duration::from_secs(3));
+    }
+}

@@ -1,0 +1,10 @@
+//! Talking to registries that implement the OCI distribution spec.
+
+pub mod auth;
+pub mod client;
+pub mod credentials;
+pub mod errcode;
+pub mod repository;
+
+pub use client::{Client, ClientOptions, CredentialProvider, StaticCredential};
+pub use repository::{ReferrersMode, Registry, Repository};

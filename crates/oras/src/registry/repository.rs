@@ -1,0 +1,897 @@
+//! A repository in a registry, as a content store: blobs and manifests over the distribution
+//! API, tags, deletes, and referrers (Referrers API with the `sha256-<hex>` tag-schema fallback,
+//! whose index is maintained on push and delete as oras does).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use oras_spec::{Descriptor, Digest, ImageIndex, Reference, SuccessorView, gojson, media_type};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION};
+use reqwest::{Method, Response};
+use url::Url;
+
+use crate::content::verify::read_all;
+use crate::content::{
+    BlobReader, BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage,
+    TagLister, Tagger,
+};
+use crate::error::{Error, ErrorKind, Result};
+use crate::registry::auth::repository_scope;
+use crate::registry::client::{Client, ReqBody, body_reader, headers, read_limited};
+use crate::registry::errcode::has_code;
+
+/// Default limit for manifests, tag lists and referrer indexes held in memory.
+pub const MAX_METADATA_BYTES: u64 = 4 << 20;
+const MAX_PAGES: usize = 10_000;
+
+const UNKNOWN: u8 = 0;
+const SUPPORTED: u8 = 1;
+const UNSUPPORTED: u8 = 2;
+
+/// How referrers are listed and recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferrersMode {
+    /// Try the Referrers API, fall back to the tag schema.
+    Auto,
+    /// Only the Referrers API (`v1.1-referrers-api`).
+    Api,
+    /// Only the tag schema (`v1.1-referrers-tag`).
+    TagSchema,
+}
+
+/// A repository on a registry.
+pub struct Repository {
+    client: Arc<Client>,
+    reference: Reference,
+    scheme: &'static str,
+    actions: Vec<&'static str>,
+    referrers: AtomicU8,
+    mode: ReferrersMode,
+}
+
+fn manifest_accept() -> String {
+    media_type::MANIFEST_TYPES.join(", ")
+}
+
+fn content_type(resp: &Response) -> String {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.split(';').next().unwrap_or_default().trim().to_string())
+        .unwrap_or_default()
+}
+
+fn header_u64(resp: &Response, name: &str) -> Option<u64> {
+    resp.headers().get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+fn header_digest(resp: &Response) -> Result<Option<Digest>> {
+    match resp
+        .headers()
+        .get("Docker-Content-Digest")
+        .and_then(|v| v.to_str().ok())
+    {
+        None => Ok(None),
+        Some(s) => Digest::parse(s.trim()).map(Some).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidDigest,
+                format!("invalid Docker-Content-Digest {s:?}: {e}"),
+            )
+        }),
+    }
+}
+
+/// The next page of a `Link: <url>; rel="next"` header, resolved and required same-origin.
+fn next_link(resp: &Response) -> Result<Option<Url>> {
+    let Some(link) = resp.headers().get("Link").and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let Some(start) = link.find('<') else {
+        return Ok(None);
+    };
+    let Some(end) = link[start..].find('>') else {
+        return Ok(None);
+    };
+    if !link[start + end..].contains("rel=\"next\"") && !link[start + end..].contains("rel=next") {
+        return Ok(None);
+    }
+    let next = resp
+        .url()
+        .join(&link[start + 1..start + end])
+        .map_err(|e| Error::invalid(format!("invalid Link header: {e}")))?;
+    let here = resp.url();
+    if next.scheme() != here.scheme()
+        || next.host_str() != here.host_str()
+        || next.port_or_known_default() != here.port_or_known_default()
+    {
+        return Err(Error::invalid(format!("refusing cross-origin Link {next}")));
+    }
+    Ok(Some(next))
+}
+
+impl Repository {
+    /// A repository client for `reference` (its tag or digest is ignored).
+    pub fn new(client: Arc<Client>, reference: &Reference, plain_http: bool) -> Repository {
+        Repository {
+            client,
+            reference: Reference {
+                reference: String::new(),
+                ..reference.clone()
+            },
+            scheme: if plain_http { "http" } else { "https" },
+            actions: vec!["pull"],
+            referrers: AtomicU8::new(UNKNOWN),
+            mode: ReferrersMode::Auto,
+        }
+    }
+
+    /// Adds scope hints (`push`, `delete`) so one token covers the whole operation.
+    pub fn with_actions(mut self, actions: &[&'static str]) -> Repository {
+        for a in actions {
+            if !self.actions.contains(a) {
+                self.actions.push(a);
+            }
+        }
+        self
+    }
+
+    /// Chooses how referrers are handled (`--distribution-spec`).
+    pub fn with_referrers_mode(mut self, mode: ReferrersMode) -> Repository {
+        self.mode = mode;
+        match mode {
+            ReferrersMode::Api => self.referrers.store(SUPPORTED, Ordering::Relaxed),
+            ReferrersMode::TagSchema => self.referrers.store(UNSUPPORTED, Ordering::Relaxed),
+            ReferrersMode::Auto => {}
+        }
+        self
+    }
+
+    /// Declares the Referrers API supported (tagging never touches a tag-schema index then).
+    pub fn assume_referrers_api(&self) {
+        self.referrers.store(SUPPORTED, Ordering::Relaxed);
+    }
+
+    /// `registry/repository`.
+    pub fn reference(&self) -> &Reference {
+        &self.reference
+    }
+
+    fn url(&self, tail: &str) -> Result<Url> {
+        let s = format!(
+            "{}://{}/v2/{}/{tail}",
+            self.scheme,
+            self.reference.host(),
+            self.reference.repository
+        );
+        Url::parse(&s).map_err(|e| Error::new(ErrorKind::InvalidReference, format!("{s}: {e}")))
+    }
+
+    fn scopes(&self, extra: &[&str]) -> Vec<String> {
+        let mut actions: Vec<&str> = self.actions.clone();
+        actions.extend(extra.iter().copied().filter(|a| !self.actions.contains(a)));
+        vec![repository_scope(&self.reference.repository, &actions)]
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        headers: HeaderMap,
+        body: ReqBody,
+        extra: &[&str],
+    ) -> Result<Response> {
+        self.client
+            .send(method, url, headers, body, &self.scopes(extra))
+            .await
+    }
+
+    fn display(&self, reference: &str) -> String {
+        if Digest::parse(reference).is_ok() {
+            format!(
+                "{}/{}@{reference}",
+                self.reference.registry, self.reference.repository
+            )
+        } else {
+            format!(
+                "{}/{}:{reference}",
+                self.reference.registry, self.reference.repository
+            )
+        }
+    }
+
+    /// HEAD or GET a manifest by tag or digest; builds its descriptor.
+    async fn manifest_descriptor(&self, reference: &str) -> Result<Descriptor> {
+        let url = self.url(&format!("manifests/{reference}"))?;
+        let accept = manifest_accept();
+        let resp = self
+            .send(
+                Method::HEAD,
+                url.clone(),
+                headers([("Accept", accept.as_str())]),
+                ReqBody::Empty,
+                &[],
+            )
+            .await?;
+        match resp.status().as_u16() {
+            200 => {}
+            404 => return Err(Error::not_found(self.display(reference))),
+            _ => return Err(Client::error(&Method::HEAD, resp).await),
+        }
+        let mt = content_type(&resp);
+        let size = header_u64(&resp, "Content-Length");
+        let want = Digest::parse(reference).ok();
+        let got = header_digest(&resp)?;
+        if let (Some(w), Some(g)) = (&want, &got)
+            && w != g
+        {
+            return Err(Error::new(
+                ErrorKind::DigestMismatch,
+                format!(
+                    "{}: mismatch Docker-Content-Digest: {g}",
+                    self.display(reference)
+                ),
+            ));
+        }
+        match (want.or(got), size) {
+            (Some(d), Some(s)) if !mt.is_empty() => Ok(Descriptor::new(mt, d, s)),
+            _ => {
+                // No usable headers (digest missing on a tag): GET and hash the body.
+                let (desc, _) = self.fetch_manifest(reference).await?;
+                Ok(desc)
+            }
+        }
+    }
+
+    /// GETs a manifest by tag or digest; returns its descriptor and verified bytes.
+    pub async fn fetch_manifest(&self, reference: &str) -> Result<(Descriptor, Bytes)> {
+        let url = self.url(&format!("manifests/{reference}"))?;
+        let accept = manifest_accept();
+        let resp = self
+            .send(
+                Method::GET,
+                url,
+                headers([("Accept", accept.as_str())]),
+                ReqBody::Empty,
+                &[],
+            )
+            .await?;
+        match resp.status().as_u16() {
+            200 => {}
+            404 => return Err(Error::not_found(self.display(reference))),
+            _ => return Err(Client::error(&Method::GET, resp).await),
+        }
+        let mt = content_type(&resp);
+        let header = header_digest(&resp)?;
+        if header_u64(&resp, "Content-Length").is_some_and(|n| n > MAX_METADATA_BYTES) {
+            return Err(Error::new(
+                ErrorKind::SizeExceedsLimit,
+                format!(
+                    "{}: manifest exceeds {MAX_METADATA_BYTES} bytes",
+                    self.display(reference)
+                ),
+            ));
+        }
+        let body = read_limited(resp, MAX_METADATA_BYTES as usize + 1).await?;
+        if body.len() as u64 > MAX_METADATA_BYTES {
+            return Err(Error::new(
+                ErrorKind::SizeExceedsLimit,
+                format!(
+                    "{}: manifest exceeds {MAX_METADATA_BYTES} bytes",
+                    self.display(reference)
+                ),
+            ));
+        }
+        let want = Digest::parse(reference).ok().or(header);
+        let digest = match want {
+            Some(w) => {
+                let got = w.same_alg_of(&body);
+                if got != w {
+                    return Err(Error::new(
+                        ErrorKind::DigestMismatch,
+                        format!(
+                            "{}: mismatched digest: expected {w} but got {got}",
+                            self.display(reference)
+                        ),
+                    ));
+                }
+                w
+            }
+            None => Digest::sha256_of(&body),
+        };
+        let mt = if mt.is_empty() {
+            SuccessorView::parse(&body)
+                .map(|v| v.media_type)
+                .unwrap_or_default()
+        } else {
+            mt
+        };
+        Ok((Descriptor::new(mt, digest, body.len() as u64), body))
+    }
+
+    /// PUTs manifest bytes under a tag or digest; returns whether the registry acknowledged
+    /// the subject (`OCI-Subject`).
+    async fn put_manifest(&self, desc: &Descriptor, reference: &str, bytes: Bytes) -> Result<bool> {
+        let url = self.url(&format!("manifests/{reference}"))?;
+        let resp = self
+            .send(
+                Method::PUT,
+                url,
+                headers([("Content-Type", desc.media_type.as_str())]),
+                ReqBody::Bytes(bytes),
+                &["push"],
+            )
+            .await?;
+        if resp.status().as_u16() != 201 && !resp.status().is_success() {
+            return Err(Client::error(&Method::PUT, resp).await);
+        }
+        if let Some(d) = header_digest(&resp)?
+            && Digest::parse(reference).is_ok()
+            && d != desc.digest
+        {
+            return Err(Error::new(
+                ErrorKind::DigestMismatch,
+                format!(
+                    "{}: registry answered Docker-Content-Digest {d}",
+                    self.display(reference)
+                ),
+            ));
+        }
+        Ok(resp.headers().contains_key("OCI-Subject"))
+    }
+
+    /// Pushes manifest bytes under `reference` (a tag), maintaining referrers as needed.
+    pub async fn push_manifest(
+        &self,
+        desc: &Descriptor,
+        reference: &str,
+        bytes: Bytes,
+    ) -> Result<()> {
+        let acknowledged = self.put_manifest(desc, reference, bytes.clone()).await?;
+        self.after_manifest_push(desc, &bytes, acknowledged).await
+    }
+
+    async fn after_manifest_push(
+        &self,
+        desc: &Descriptor,
+        bytes: &[u8],
+        acknowledged: bool,
+    ) -> Result<()> {
+        if acknowledged {
+            self.referrers.store(SUPPORTED, Ordering::Relaxed);
+            return Ok(());
+        }
+        if self.referrers.load(Ordering::Relaxed) == SUPPORTED {
+            return Ok(());
+        }
+        let Ok(view) = SuccessorView::parse(bytes) else {
+            return Ok(());
+        };
+        let Some(subject) = view.subject.clone() else {
+            return Ok(());
+        };
+        self.referrers.store(UNSUPPORTED, Ordering::Relaxed);
+        let mut entry = desc.plain();
+        entry.artifact_type = view.referrer_artifact_type();
+        entry.annotations = view.annotations.clone();
+        self.update_referrers_index(&subject, Some(entry), None)
+            .await
+    }
+
+    fn referrers_tag(subject: &Descriptor) -> String {
+        format!(
+            "{}-{}",
+            subject.digest.algorithm().name(),
+            subject.digest.hex()
+        )
+    }
+
+    /// Adds or removes an entry of the tag-schema referrers index of `subject`.
+    async fn update_referrers_index(
+        &self,
+        subject: &Descriptor,
+        add: Option<Descriptor>,
+        remove: Option<&Digest>,
+    ) -> Result<()> {
+        let tag = Self::referrers_tag(subject);
+        let mut index = match self.fetch_manifest(&tag).await {
+            Ok((_, bytes)) => serde_json::from_slice::<ImageIndex>(&bytes)
+                .map_err(|e| Error::invalid(format!("invalid referrers index {tag}: {e}")))?,
+            Err(e) if e.kind() == ErrorKind::NotFound => ImageIndex::new(),
+            Err(e) => return Err(e),
+        };
+        let before = index.manifests.clone();
+        if let Some(d) = remove {
+            index.manifests.retain(|m| &m.digest != d);
+        }
+        if let Some(a) = add {
+            index.manifests.retain(|m| m.digest != a.digest);
+            index.manifests.push(a);
+        }
+        if index.manifests == before && !before.is_empty() {
+            return Ok(());
+        }
+        let bytes = Bytes::from(gojson::to_vec(&index));
+        let desc = Descriptor::from_bytes(media_type::IMAGE_INDEX, &bytes);
+        self.put_manifest(&desc, &tag, bytes).await?;
+        Ok(())
+    }
+
+    async fn referrers_api(
+        &self,
+        subject: &Descriptor,
+        artifact_type: &str,
+    ) -> Result<Option<Vec<Descriptor>>> {
+        let mut url = self.url(&format!("referrers/{}", subject.digest))?;
+        if !artifact_type.is_empty() {
+            url.query_pairs_mut()
+                .append_pair("artifactType", artifact_type);
+        }
+        let mut out = Vec::new();
+        let mut next = Some(url);
+        let mut pages = 0;
+        while let Some(u) = next.take() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(Error::new(
+                    ErrorKind::SizeExceedsLimit,
+                    "too many pages of referrers",
+                ));
+            }
+            let accept = media_type::IMAGE_INDEX;
+            let resp = self
+                .send(
+                    Method::GET,
+                    u,
+                    headers([("Accept", accept)]),
+                    ReqBody::Empty,
+                    &[],
+                )
+                .await?;
+            let status = resp.status().as_u16();
+            if status == 404 || (status == 200 && content_type(&resp) != media_type::IMAGE_INDEX) {
+                if status == 404 {
+                    let body = read_limited(resp, 8 << 10).await.unwrap_or_default();
+                    if has_code(&body, "NAME_UNKNOWN") {
+                        return Err(Error::not_found(format!(
+                            "{}/{}",
+                            self.reference.registry, self.reference.repository
+                        )));
+                    }
+                }
+                return Ok(None);
+            }
+            if status != 200 {
+                return Err(Client::error(&Method::GET, resp).await);
+            }
+            let filtered = resp
+                .headers()
+                .get("OCI-Filters-Applied")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
+            next = next_link(&resp)?;
+            let body = read_limited(resp, MAX_METADATA_BYTES as usize).await?;
+            let index: ImageIndex = serde_json::from_slice(&body)
+                .map_err(|e| Error::invalid(format!("invalid referrers response: {e}")))?;
+            out.extend(index.manifests.into_iter().filter(|m| {
+                filtered || artifact_type.is_empty() || m.artifact_type == artifact_type
+            }));
+        }
+        self.referrers.store(SUPPORTED, Ordering::Relaxed);
+        Ok(Some(out))
+    }
+
+    async fn referrers_tag_schema(
+        &self,
+        subject: &Descriptor,
+        artifact_type: &str,
+    ) -> Result<Vec<Descriptor>> {
+        let tag = Self::referrers_tag(subject);
+        match self.fetch_manifest(&tag).await {
+            Ok((_, bytes)) => {
+                let index: ImageIndex = serde_json::from_slice(&bytes)
+                    .map_err(|e| Error::invalid(format!("invalid referrers index {tag}: {e}")))?;
+                Ok(index
+                    .manifests
+                    .into_iter()
+                    .filter(|m| artifact_type.is_empty() || m.artifact_type == artifact_type)
+                    .collect())
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Lists tags, following `Link` pages; starts after `last` when given.
+    pub async fn list_tags(&self, last: Option<&str>) -> Result<Vec<String>> {
+        let mut url = self.url("tags/list")?;
+        if let Some(l) = last.filter(|l| !l.is_empty()) {
+            url.query_pairs_mut().append_pair("last", l);
+        }
+        let mut tags = Vec::new();
+        let mut next = Some(url);
+        let mut pages = 0;
+        while let Some(u) = next.take() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(Error::new(
+                    ErrorKind::SizeExceedsLimit,
+                    "too many pages of tags",
+                ));
+            }
+            let resp = self
+                .send(Method::GET, u, HeaderMap::new(), ReqBody::Empty, &[])
+                .await?;
+            if resp.status().as_u16() != 200 {
+                return Err(Client::error(&Method::GET, resp).await);
+            }
+            next = next_link(&resp)?;
+            let body = read_limited(resp, MAX_METADATA_BYTES as usize).await?;
+            #[derive(serde::Deserialize)]
+            struct Tags {
+                #[serde(default)]
+                tags: Option<Vec<String>>,
+            }
+            let t: Tags = serde_json::from_slice(&body)
+                .map_err(|e| Error::invalid(format!("invalid tag list: {e}")))?;
+            tags.extend(t.tags.unwrap_or_default());
+        }
+        Ok(tags)
+    }
+
+    /// Uploads a blob: POST for a session, then one PUT with the whole body.
+    async fn upload_blob(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
+        let start = self.url("blobs/uploads/")?;
+        let resp = self
+            .send(
+                Method::POST,
+                start.clone(),
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &["push"],
+            )
+            .await?;
+        if resp.status().as_u16() != 202 {
+            return Err(Client::error(&Method::POST, resp).await);
+        }
+        let loc = resp
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Network,
+                    format!(
+                        "POST {:?}: no Location in the upload response",
+                        start.as_str()
+                    ),
+                )
+            })?;
+        let mut put = start
+            .join(loc)
+            .map_err(|e| Error::invalid(format!("invalid upload Location: {e}")))?;
+        if put.host_str() != start.host_str()
+            || (start.scheme() == "https" && put.scheme() != "https")
+        {
+            return Err(Error::invalid(format!(
+                "refusing upload Location on another origin: {}",
+                put.host_str().unwrap_or_default()
+            )));
+        }
+        put.query_pairs_mut()
+            .append_pair("digest", &expected.digest.to_string());
+        let body = match content {
+            BlobSource::Bytes(b) => ReqBody::Bytes(b),
+            BlobSource::Reader(r) => ReqBody::Stream(r, expected.size),
+        };
+        let resp = self
+            .send(
+                Method::PUT,
+                put,
+                headers([("Content-Type", "application/octet-stream")]),
+                body,
+                &["push"],
+            )
+            .await?;
+        if resp.status().as_u16() != 201 && !resp.status().is_success() {
+            return Err(Client::error(&Method::PUT, resp).await);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ReadOnlyStorage for Repository {
+    async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
+        let is_manifest = desc.is_manifest();
+        let url = self.url(&format!(
+            "{}/{}",
+            if is_manifest { "manifests" } else { "blobs" },
+            desc.digest
+        ))?;
+        let accept = if is_manifest && !desc.media_type.is_empty() {
+            desc.media_type.clone()
+        } else {
+            manifest_accept()
+        };
+        let h = if is_manifest {
+            headers([("Accept", accept.as_str())])
+        } else {
+            HeaderMap::new()
+        };
+        let resp = self.send(Method::GET, url, h, ReqBody::Empty, &[]).await?;
+        match resp.status().as_u16() {
+            200 => {
+                if let Some(len) = header_u64(&resp, "Content-Length")
+                    && len != desc.size
+                {
+                    return Err(Error::new(
+                        ErrorKind::SizeMismatch,
+                        format!(
+                            "{}: registry sent {len} bytes, expected {}",
+                            desc.digest, desc.size
+                        ),
+                    ));
+                }
+                if let Some(d) = header_digest(&resp)?
+                    && d != desc.digest
+                {
+                    return Err(Error::new(
+                        ErrorKind::DigestMismatch,
+                        format!(
+                            "{}: registry answered Docker-Content-Digest {d}",
+                            desc.digest
+                        ),
+                    ));
+                }
+                Ok(body_reader(resp))
+            }
+            404 => Err(Error::not_found(self.display(&desc.digest.to_string()))),
+            _ => Err(Client::error(&Method::GET, resp).await),
+        }
+    }
+
+    async fn exists(&self, desc: &Descriptor) -> Result<bool> {
+        let is_manifest = desc.is_manifest();
+        let url = self.url(&format!(
+            "{}/{}",
+            if is_manifest { "manifests" } else { "blobs" },
+            desc.digest
+        ))?;
+        let accept = manifest_accept();
+        let h = if is_manifest {
+            headers([("Accept", accept.as_str())])
+        } else {
+            HeaderMap::new()
+        };
+        let resp = self.send(Method::HEAD, url, h, ReqBody::Empty, &[]).await?;
+        match resp.status().as_u16() {
+            200 => Ok(true),
+            404 => Ok(false),
+            _ => Err(Client::error(&Method::HEAD, resp).await),
+        }
+    }
+}
+
+#[async_trait]
+impl Storage for Repository {
+    async fn push(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
+        if expected.is_manifest() {
+            let bytes = read_all(content.into_reader(), expected, MAX_METADATA_BYTES).await?;
+            let acknowledged = self
+                .put_manifest(expected, &expected.digest.to_string(), bytes.clone())
+                .await?;
+            return self
+                .after_manifest_push(expected, &bytes, acknowledged)
+                .await;
+        }
+        self.upload_blob(expected, content).await
+    }
+}
+
+#[async_trait]
+impl Resolver for Repository {
+    async fn resolve(&self, reference: &str) -> Result<Descriptor> {
+        if reference.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidReference, "missing reference"));
+        }
+        self.manifest_descriptor(reference).await
+    }
+
+    /// `HEAD /v2/<name>/blobs/<digest>`.
+    async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
+        let url = self.url(&format!("blobs/{digest}"))?;
+        let resp = self
+            .send(Method::HEAD, url, HeaderMap::new(), ReqBody::Empty, &[])
+            .await?;
+        match resp.status().as_u16() {
+            200 => {
+                let size = header_u64(&resp, "Content-Length").ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Network,
+                        format!("{digest}: no Content-Length in the blob response"),
+                    )
+                })?;
+                Ok(Descriptor::new(
+                    media_type::OCTET_STREAM,
+                    digest.clone(),
+                    size,
+                ))
+            }
+            404 => Err(Error::not_found(self.display(&digest.to_string()))),
+            _ => Err(Client::error(&Method::HEAD, resp).await),
+        }
+    }
+}
+
+#[async_trait]
+impl Tagger for Repository {
+    /// Re-PUTs the manifest bytes under the tag.
+    async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {
+        let (fetched, bytes) = self.fetch_manifest(&desc.digest.to_string()).await?;
+        self.put_manifest(&fetched, reference, bytes).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl PredecessorFinder for Repository {
+    async fn predecessors(&self, node: &Descriptor) -> Result<Vec<Descriptor>> {
+        Ok(self.list_referrers(node, "").await?.unwrap_or_default())
+    }
+
+    async fn list_referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: &str,
+    ) -> Result<Option<Vec<Descriptor>>> {
+        if self.referrers.load(Ordering::Relaxed) != UNSUPPORTED || self.mode == ReferrersMode::Api
+        {
+            match self.referrers_api(subject, artifact_type).await? {
+                Some(list) => return Ok(Some(list)),
+                None if self.mode == ReferrersMode::Api => {
+                    return Err(Error::unsupported(format!(
+                        "{}: the registry does not support the Referrers API",
+                        self.reference.registry
+                    )));
+                }
+                None => self.referrers.store(UNSUPPORTED, Ordering::Relaxed),
+            }
+        }
+        Ok(Some(
+            self.referrers_tag_schema(subject, artifact_type).await?,
+        ))
+    }
+}
+
+#[async_trait]
+impl TagLister for Repository {
+    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
+        self.list_tags(last).await
+    }
+}
+
+#[async_trait]
+impl Deleter for Repository {
+    async fn delete(&self, desc: &Descriptor) -> Result<()> {
+        let is_manifest = desc.is_manifest();
+        // A referrer leaves the tag-schema index of its subject.
+        let mut subject = None;
+        if is_manifest
+            && self.referrers.load(Ordering::Relaxed) != SUPPORTED
+            && let Ok((_, bytes)) = self.fetch_manifest(&desc.digest.to_string()).await
+        {
+            subject = SuccessorView::parse(&bytes).ok().and_then(|v| v.subject);
+        }
+        let url = self.url(&format!(
+            "{}/{}",
+            if is_manifest { "manifests" } else { "blobs" },
+            desc.digest
+        ))?;
+        let resp = self
+            .send(
+                Method::DELETE,
+                url,
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &["delete"],
+            )
+            .await?;
+        match resp.status().as_u16() {
+            200 | 202 | 204 => {}
+            404 => return Err(Error::not_found(self.display(&desc.digest.to_string()))),
+            _ => return Err(Client::error(&Method::DELETE, resp).await),
+        }
+        if let Some(s) = subject
+            && self.referrers.load(Ordering::Relaxed) != SUPPORTED
+        {
+            let has_api = self.referrers_api(&s, "").await.ok().flatten().is_some();
+            if !has_api {
+                self.update_referrers_index(&s, None, Some(&desc.digest))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A registry (for listing repositories and checking credentials).
+pub struct Registry {
+    client: Arc<Client>,
+    host: String,
+    scheme: &'static str,
+}
+
+impl Registry {
+    pub fn new(client: Arc<Client>, registry: &str, plain_http: bool) -> Registry {
+        let host = if registry == "docker.io" {
+            "registry-1.docker.io".to_string()
+        } else {
+            registry.to_string()
+        };
+        Registry {
+            client,
+            host,
+            scheme: if plain_http { "http" } else { "https" },
+        }
+    }
+
+    fn url(&self, tail: &str) -> Result<Url> {
+        let s = format!("{}://{}/v2/{tail}", self.scheme, self.host);
+        Url::parse(&s).map_err(|e| Error::new(ErrorKind::InvalidReference, format!("{s}: {e}")))
+    }
+
+    /// `GET /v2/`: succeeds when the registry accepts the client's credentials.
+    pub async fn ping(&self) -> Result<()> {
+        let url = self.url("")?;
+        let resp = self
+            .client
+            .send(Method::GET, url, HeaderMap::new(), ReqBody::Empty, &[])
+            .await?;
+        match resp.status().as_u16() {
+            200 => Ok(()),
+            404 => Err(Error::not_found(format!("{}/v2/", self.host))),
+            _ => Err(Client::error(&Method::GET, resp).await),
+        }
+    }
+
+    /// Lists repositories through `_catalog`, following `Link` pages, after `last`.
+    pub async fn repositories(&self, last: Option<&str>) -> Result<Vec<String>> {
+        let mut url = self.url("_catalog")?;
+        if let Some(l) = last.filter(|l| !l.is_empty()) {
+            url.query_pairs_mut().append_pair("last", l);
+        }
+        let scopes = vec![crate::registry::auth::CATALOG_SCOPE.to_string()];
+        let mut out = Vec::new();
+        let mut next = Some(url);
+        let mut pages = 0;
+        while let Some(u) = next.take() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(Error::new(
+                    ErrorKind::SizeExceedsLimit,
+                    "too many pages of repositories",
+                ));
+            }
+            let resp = self
+                .client
+                .send(Method::GET, u, HeaderMap::new(), ReqBody::Empty, &scopes)
+                .await?;
+            if resp.status().as_u16() != 200 {
+                return Err(Client::error(&Method::GET, resp).await);
+            }
+            next = next_link(&resp)?;
+            let body = read_limited(resp, MAX_METADATA_BYTES as usize).await?;
+            #[derive(serde::Deserialize)]
+            struct Catalog {
+                #[serde(default)]
+                repositories: Option<Vec<String>>,
+            }
+            let c: Catalog = serde_json::from_slice(&body)
+                .map_err(|e| Error::invalid(format!("invalid catalog: {e}")))?;
+            out.extend(c.repositories.unwrap_or_default());
+        }
+        Ok(out)
+    }
+}
