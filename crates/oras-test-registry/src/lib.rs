@@ -7,6 +7,8 @@
 //! println!("registry at {}", reg.addr);
 //! ```
 
+pub mod inproc;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

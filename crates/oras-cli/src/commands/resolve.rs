@@ -31,7 +31,11 @@ pub async fn exec(a: ResolveArgs) -> CliResult {
     let src = target.open_read()?;
     let desc = ops::resolve(&*src, &target.reference, platform.as_ref())
         .await
-        .map_err(|e| CliError::new(format!("failed to resolve digest: {e}")))?;
+        .map_err(|e| {
+            let mut err = CliError::from(e);
+            err.message = format!("failed to resolve digest: {}", err.message);
+            err
+        })?;
     if a.full_reference {
         line(target.with_digest(&desc.digest));
     } else {

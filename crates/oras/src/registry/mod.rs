@@ -5,6 +5,7 @@ pub mod client;
 pub mod credentials;
 pub mod errcode;
 pub mod repository;
+pub mod resume;
 
 pub use client::{Client, ClientOptions, CredentialProvider, StaticCredential};
 pub use repository::{ReferrersMode, Registry, Repository};

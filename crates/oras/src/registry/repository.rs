@@ -21,6 +21,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::repository_scope;
 use crate::registry::client::{Client, ReqBody, body_reader, headers, read_limited};
 use crate::registry::errcode::has_code;
+use crate::registry::resume::ResumingReader;
 
 /// Default limit for manifests, tag lists and referrer indexes held in memory.
 pub const MAX_METADATA_BYTES: u64 = 4 << 20;
@@ -49,6 +50,8 @@ pub struct Repository {
     actions: Vec<&'static str>,
     referrers: AtomicU8,
     mode: ReferrersMode,
+    /// Manifests fetched while resolving, served again without a second GET.
+    manifests: std::sync::Mutex<std::collections::HashMap<Digest, Bytes>>,
 }
 
 fn manifest_accept() -> String {
@@ -124,6 +127,7 @@ impl Repository {
             actions: vec!["pull"],
             referrers: AtomicU8::new(UNKNOWN),
             mode: ReferrersMode::Auto,
+            manifests: Default::default(),
         }
     }
 
@@ -198,49 +202,6 @@ impl Repository {
                 "{}/{}:{reference}",
                 self.reference.registry, self.reference.repository
             )
-        }
-    }
-
-    /// HEAD or GET a manifest by tag or digest; builds its descriptor.
-    async fn manifest_descriptor(&self, reference: &str) -> Result<Descriptor> {
-        let url = self.url(&format!("manifests/{reference}"))?;
-        let accept = manifest_accept();
-        let resp = self
-            .send(
-                Method::HEAD,
-                url.clone(),
-                headers([("Accept", accept.as_str())]),
-                ReqBody::Empty,
-                &[],
-            )
-            .await?;
-        match resp.status().as_u16() {
-            200 => {}
-            404 => return Err(Error::not_found(self.display(reference))),
-            _ => return Err(Client::error(&Method::HEAD, resp).await),
-        }
-        let mt = content_type(&resp);
-        let size = header_u64(&resp, "Content-Length");
-        let want = Digest::parse(reference).ok();
-        let got = header_digest(&resp)?;
-        if let (Some(w), Some(g)) = (&want, &got)
-            && w != g
-        {
-            return Err(Error::new(
-                ErrorKind::DigestMismatch,
-                format!(
-                    "{}: mismatch Docker-Content-Digest: {g}",
-                    self.display(reference)
-                ),
-            ));
-        }
-        match (want.or(got), size) {
-            (Some(d), Some(s)) if !mt.is_empty() => Ok(Descriptor::new(mt, d, s)),
-            _ => {
-                // No usable headers (digest missing on a tag): GET and hash the body.
-                let (desc, _) = self.fetch_manifest(reference).await?;
-                Ok(desc)
-            }
         }
     }
 
@@ -358,7 +319,7 @@ impl Repository {
         bytes: &[u8],
         acknowledged: bool,
     ) -> Result<()> {
-        if acknowledged {
+        if acknowledged && self.mode != ReferrersMode::TagSchema {
             self.referrers.store(SUPPORTED, Ordering::Relaxed);
             return Ok(());
         }
@@ -605,6 +566,16 @@ impl Repository {
 impl ReadOnlyStorage for Repository {
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
         let is_manifest = desc.is_manifest();
+        if is_manifest
+            && let Some(b) = self
+                .manifests
+                .lock()
+                .expect("manifest cache")
+                .get(&desc.digest)
+                .cloned()
+        {
+            return Ok(BlobSource::Bytes(b).into_reader());
+        }
         let url = self.url(&format!(
             "{}/{}",
             if is_manifest { "manifests" } else { "blobs" },
@@ -620,7 +591,9 @@ impl ReadOnlyStorage for Repository {
         } else {
             HeaderMap::new()
         };
-        let resp = self.send(Method::GET, url, h, ReqBody::Empty, &[]).await?;
+        let resp = self
+            .send(Method::GET, url.clone(), h, ReqBody::Empty, &[])
+            .await?;
         match resp.status().as_u16() {
             200 => {
                 if let Some(len) = header_u64(&resp, "Content-Length")
@@ -645,7 +618,19 @@ impl ReadOnlyStorage for Repository {
                         ),
                     ));
                 }
-                Ok(body_reader(resp))
+                if is_manifest {
+                    return Ok(body_reader(resp));
+                }
+                // Resume against the registry URL: a redirect is followed again (and never
+                // carries credentials to another origin).
+                let first = body_reader(resp);
+                Ok(Box::pin(ResumingReader::new(
+                    self.client.clone(),
+                    url,
+                    self.scopes(&[]),
+                    desc.size,
+                    first,
+                )))
             }
             404 => Err(Error::not_found(self.display(&desc.digest.to_string()))),
             _ => Err(Client::error(&Method::GET, resp).await),
@@ -696,7 +681,16 @@ impl Resolver for Repository {
         if reference.is_empty() {
             return Err(Error::new(ErrorKind::InvalidReference, "missing reference"));
         }
-        self.manifest_descriptor(reference).await
+        // One GET resolves and fetches (the body is verified against the digest the registry
+        // claims, so a lying Docker-Content-Digest is caught here); the bytes are kept for the
+        // fetch that usually follows.
+        let (desc, bytes) = self.fetch_manifest(reference).await?;
+        let mut cache = self.manifests.lock().expect("manifest cache");
+        if cache.len() > 64 {
+            cache.clear();
+        }
+        cache.insert(desc.digest.clone(), bytes);
+        Ok(desc)
     }
 
     /// `HEAD /v2/<name>/blobs/<digest>`.

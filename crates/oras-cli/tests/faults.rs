@@ -1,0 +1,327 @@
+//! The in-process registry: Referrers API, injected faults and origin-crossing safety.
+
+mod common;
+
+use common::*;
+use oras_test_registry::inproc::{Auth, Options, TestRegistry};
+use serde_json::Value;
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}):\n{s}"))
+}
+
+fn big_file(dir: &std::path::Path, name: &str, len: usize) -> String {
+    let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(dir.join(name), &data).unwrap();
+    sha256_file(&dir.join(name))
+}
+
+#[test]
+fn referrers_api_is_used_when_the_registry_has_it() {
+    let reg = TestRegistry::start(Options {
+        referrers_api: true,
+        ..Default::default()
+    });
+    let d = tempdir();
+    let r = format!("{}/api/repo", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), b"a").unwrap();
+    oras(d.path(), &["push", &format!("{r}:v1"), "a.txt"]).ok();
+    oras(
+        d.path(),
+        &[
+            "attach",
+            &format!("{r}:v1"),
+            "--artifact-type",
+            "sig/one",
+            "-a",
+            "k=v",
+        ],
+    )
+    .ok();
+    oras(
+        d.path(),
+        &[
+            "attach",
+            &format!("{r}:v1"),
+            "--artifact-type",
+            "sbom/two",
+            "-a",
+            "k=w",
+        ],
+    )
+    .ok();
+    let tags = oras(d.path(), &["repo", "tags", &r]).ok().stdout;
+    assert_eq!(
+        tags, "v1\n",
+        "no tag-schema index when the registry acknowledges the subject"
+    );
+    reg.clear_requests();
+    let disc = json(
+        &oras(
+            d.path(),
+            &["discover", &format!("{r}:v1"), "--format", "json"],
+        )
+        .ok()
+        .stdout,
+    );
+    assert_eq!(disc["referrers"].as_array().unwrap().len(), 2);
+    assert!(
+        reg.requests()
+            .iter()
+            .any(|q| q.path.contains("/referrers/")),
+        "the Referrers API was called"
+    );
+    let one = json(
+        &oras(
+            d.path(),
+            &[
+                "discover",
+                &format!("{r}:v1"),
+                "--artifact-type",
+                "sig/one",
+                "--format",
+                "json",
+            ],
+        )
+        .ok()
+        .stdout,
+    );
+    assert_eq!(one["referrers"].as_array().unwrap().len(), 1);
+    assert!(
+        reg.requests()
+            .iter()
+            .any(|q| q.query.contains("artifactType=sig%2Fone")),
+        "filter sent to the server"
+    );
+    // forcing the tag schema writes the sha256-<hex> index even here
+    oras(
+        d.path(),
+        &[
+            "attach",
+            &format!("{r}:v1"),
+            "--artifact-type",
+            "t/x",
+            "-a",
+            "a=b",
+            "--distribution-spec",
+            "v1.1-referrers-tag",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        oras(d.path(), &["repo", "tags", &r])
+            .ok()
+            .stdout
+            .lines()
+            .count(),
+        2
+    );
+    let e = oras(
+        d.path(),
+        &[
+            "discover",
+            &format!("{r}:v1"),
+            "--distribution-spec",
+            "v1.9",
+        ],
+    )
+    .fails();
+    assert!(
+        e.stderr
+            .contains("unknown distribution specification flag: v1.9"),
+        "{}",
+        e.stderr
+    );
+}
+
+#[test]
+fn bursts_of_503_and_429_are_retried() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/retry/repo:v1", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), b"retry me").unwrap();
+    reg.faults(|f| f.fail_next.extend([503, 503, 429]));
+    oras(d.path(), &["push", &r, "a.txt"]).ok();
+    reg.faults(|f| f.fail_next.extend([502, 429]));
+    oras(d.path(), &["pull", &r, "-o", "out"]).ok();
+    assert_eq!(
+        std::fs::read(d.path().join("out/a.txt")).unwrap(),
+        b"retry me"
+    );
+    // a persistent failure gives up with the registry's error
+    reg.faults(|f| f.fail_next.extend([503; 10]));
+    let e = oras(d.path(), &["resolve", &r]).fails();
+    assert!(
+        e.stderr.starts_with("Error response from registry: "),
+        "{}",
+        e.stderr
+    );
+    assert!(
+        e.stderr.contains("unavailable: injected fault"),
+        "{}",
+        e.stderr
+    );
+}
+
+#[test]
+fn dropped_download_resumes_with_a_range_request() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/resume/repo:v1", reg.localhost());
+    let digest = big_file(d.path(), "big.bin", 3 << 20);
+    oras(d.path(), &["push", &r, "big.bin"]).ok();
+    reg.clear_requests();
+    reg.faults(|f| f.drop_blob_after = Some(1 << 20));
+    oras(d.path(), &["pull", &r, "-o", "out"]).ok();
+    assert_eq!(sha256_file(&d.path().join("out/big.bin")), digest);
+    let ranges: Vec<String> = reg
+        .requests()
+        .iter()
+        .filter_map(|q| {
+            q.headers
+                .get("range")
+                .map(|v| v.to_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(ranges.len(), 1, "one ranged request: {ranges:?}");
+    let start: u64 = ranges[0]
+        .trim_start_matches("bytes=")
+        .trim_end_matches('-')
+        .parse()
+        .unwrap();
+    assert!(
+        start > 0 && start <= 1 << 20,
+        "resumed from the bytes already read, not from 0: {start}"
+    );
+}
+
+#[test]
+fn corrupt_short_or_lying_content_is_caught() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/bad/repo:v1", reg.localhost());
+    let digest = big_file(d.path(), "f.bin", 100_000);
+    oras(d.path(), &["push", &r, "f.bin"]).ok();
+
+    reg.faults(|f| f.corrupt_blobs = true);
+    let e = oras(d.path(), &["pull", &r, "-o", "out1"]).fails();
+    assert!(e.stderr.contains("digest"), "{}", e.stderr);
+    assert!(!d.path().join("out1/f.bin").exists());
+    let e = oras(
+        d.path(),
+        &[
+            "blob",
+            "fetch",
+            &format!("{}/bad/repo@{digest}", reg.localhost()),
+            "-o",
+            "x.bin",
+        ],
+    )
+    .fails();
+    assert!(e.stderr.contains("digest"), "{}", e.stderr);
+    assert!(!d.path().join("x.bin").exists());
+    reg.faults(|f| f.corrupt_blobs = false);
+
+    reg.faults(|f| f.short_blobs = true);
+    let e = oras(d.path(), &["pull", &r, "-o", "out2"]).fails();
+    assert!(e.stderr.contains("bytes"), "{}", e.stderr);
+    assert!(!d.path().join("out2/f.bin").exists());
+    reg.faults(|f| f.short_blobs = false);
+
+    reg.faults(|f| f.lie_digest = true);
+    let e = oras(d.path(), &["manifest", "fetch", &r]).fails();
+    assert!(e.stderr.to_lowercase().contains("digest"), "{}", e.stderr);
+    let e = oras(d.path(), &["cp", &r, "--to-oci-layout", "lay:v1"]).fails();
+    assert!(e.stderr.to_lowercase().contains("digest"), "{}", e.stderr);
+}
+
+#[test]
+fn redirects_to_another_origin_carry_no_credentials_or_headers() {
+    let reg = TestRegistry::start(Options {
+        auth: Auth::Basic("u".into(), "p".into()),
+        ..Default::default()
+    });
+    let d = tempdir();
+    let r = format!("{}/redir/repo:v1", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), b"redirected").unwrap();
+    oras(d.path(), &["push", &r, "a.txt", "-u", "u", "-p", "p"]).ok();
+    reg.faults(|f| f.redirect_blobs = true);
+    reg.clear_requests();
+    oras(
+        d.path(),
+        &[
+            "pull",
+            &r,
+            "-o",
+            "out",
+            "-u",
+            "u",
+            "-p",
+            "p",
+            "-H",
+            "X-Secret: s3cr3t",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        std::fs::read(d.path().join("out/a.txt")).unwrap(),
+        b"redirected"
+    );
+    let reqs = reg.requests();
+    let side: Vec<_> = reqs.iter().filter(|q| q.server == "side").collect();
+    assert!(!side.is_empty(), "the blob came from the other origin");
+    for q in side {
+        assert!(
+            q.headers.get("authorization").is_none(),
+            "Authorization leaked to {}",
+            q.path
+        );
+        assert!(
+            q.headers.get("x-secret").is_none(),
+            "custom header leaked to {}",
+            q.path
+        );
+    }
+    assert!(
+        reqs.iter()
+            .any(|q| q.server == "main" && q.headers.get("x-secret").is_some()),
+        "the registry itself gets -H"
+    );
+}
+
+#[test]
+fn token_realm_on_another_origin_gets_no_custom_headers() {
+    let reg = TestRegistry::start(Options {
+        auth: Auth::Bearer,
+        ..Default::default()
+    });
+    let d = tempdir();
+    let r = format!("{}/tok/repo:v1", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), b"t").unwrap();
+    let out = oras(
+        d.path(),
+        &["push", &r, "a.txt", "-H", "X-Secret: s3cr3t", "-d"],
+    )
+    .ok();
+    assert!(
+        !out.stderr.contains("test-token-0123456789"),
+        "token printed in the debug trace"
+    );
+    assert!(
+        !out.stderr.contains("s3cr3t"),
+        "custom header value printed in the debug trace"
+    );
+    let reqs = reg.requests();
+    let realm: Vec<_> = reqs
+        .iter()
+        .filter(|q| q.server == "side" && q.path == "/token")
+        .collect();
+    assert!(!realm.is_empty(), "a token was fetched");
+    for q in realm {
+        assert!(
+            q.headers.get("x-secret").is_none(),
+            "custom header sent to the token realm"
+        );
+    }
+    oras(d.path(), &["pull", &r, "-o", "out"]).ok();
+}

@@ -1,0 +1,779 @@
+//! An in-process registry for what distribution 2.8 lacks: the Referrers API, `OCI-Subject`,
+//! chunked uploads with a body cap, and injected faults (5xx/429 bursts, dropped or corrupted
+//! blob downloads, a lying `Docker-Content-Digest`, redirects to another origin, a token realm
+//! on another origin). Every request is recorded for assertions.
+//!
+//! It runs on its own thread and runtime, so plain `#[test]`s can use it.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use oras_spec::Digest;
+
+/// Authentication the registry demands.
+#[derive(Debug, Clone, Default)]
+pub enum Auth {
+    #[default]
+    None,
+    /// Basic auth with this user and password.
+    Basic(String, String),
+    /// Bearer tokens from the realm served by the side server (another origin).
+    Bearer,
+}
+
+/// Faults to inject; each one-shot fault is used once.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// Statuses answered to the next requests (429 gets `Retry-After: 1`).
+    pub fail_next: VecDeque<u16>,
+    /// The next blob GET sends this many bytes and then drops the connection.
+    pub drop_blob_after: Option<usize>,
+    /// Serve blobs with one byte flipped.
+    pub corrupt_blobs: bool,
+    /// Serve blobs one byte short (with a matching Content-Length).
+    pub short_blobs: bool,
+    /// Answer manifest requests with a wrong `Docker-Content-Digest`.
+    pub lie_digest: bool,
+    /// Redirect blob GETs to the side server (another origin).
+    pub redirect_blobs: bool,
+    /// Refuse request bodies larger than this (413), like a proxy cap.
+    pub max_body: Option<usize>,
+}
+
+/// One recorded request.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: HeaderMap,
+    /// `main` or `side` (the other origin).
+    pub server: &'static str,
+}
+
+#[derive(Default)]
+struct Store {
+    blobs: HashMap<String, Bytes>,
+    /// digest → (media type, bytes)
+    manifests: HashMap<String, (String, Bytes)>,
+    /// repo → tag → digest
+    tags: HashMap<String, HashMap<String, String>>,
+    uploads: HashMap<String, Vec<u8>>,
+    next_upload: u64,
+}
+
+struct Shared {
+    referrers_api: bool,
+    auth: Auth,
+    store: Mutex<Store>,
+    faults: Mutex<Faults>,
+    log: Mutex<Vec<Recorded>>,
+    side_addr: Mutex<String>,
+}
+
+/// A running in-process registry (stopped when dropped).
+pub struct TestRegistry {
+    /// `127.0.0.1:<port>` of the registry.
+    pub addr: String,
+    /// `127.0.0.1:<port>` of the side server (redirect target and token realm).
+    pub side_addr: String,
+    shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Options of [`TestRegistry::start`].
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub referrers_api: bool,
+    pub auth: Auth,
+}
+
+/// The token the side server hands out and the registry accepts.
+pub const TOKEN: &str = "test-token-0123456789";
+
+impl TestRegistry {
+    pub fn start(options: Options) -> TestRegistry {
+        let shared = Arc::new(Shared {
+            referrers_api: options.referrers_api,
+            auth: options.auth,
+            store: Mutex::default(),
+            faults: Mutex::default(),
+            log: Mutex::default(),
+            side_addr: Mutex::default(),
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let s = shared.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let main = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                let side = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                let main_addr = main.local_addr().unwrap().to_string();
+                let side_addr = side.local_addr().unwrap().to_string();
+                *s.side_addr.lock().unwrap() = side_addr.clone();
+                let app = axum::Router::new()
+                    .fallback(handle_main)
+                    .with_state(s.clone());
+                let side_app = axum::Router::new()
+                    .fallback(handle_side)
+                    .with_state(s.clone());
+                tx.send((main_addr, side_addr)).unwrap();
+                let a = axum::serve(main, app);
+                let b = axum::serve(side, side_app);
+                tokio::select! {
+                    _ = a => {}
+                    _ = b => {}
+                    _ = stop_rx => {}
+                }
+            });
+        });
+        let (addr, side_addr) = rx.recv().expect("registry started");
+        TestRegistry {
+            addr,
+            side_addr,
+            shared,
+            shutdown: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `localhost:<port>` (oras uses plain HTTP for `localhost`).
+    pub fn localhost(&self) -> String {
+        self.addr.replace("127.0.0.1", "localhost")
+    }
+
+    /// Changes the faults.
+    pub fn faults(&self, f: impl FnOnce(&mut Faults)) {
+        f(&mut self.shared.faults.lock().unwrap());
+    }
+
+    /// The requests seen so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.log.lock().unwrap().clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.shared.log.lock().unwrap().clear();
+    }
+
+    /// Whether the registry holds a blob.
+    pub fn has_blob(&self, digest: &str) -> bool {
+        self.shared.store.lock().unwrap().blobs.contains_key(digest)
+    }
+}
+
+impl Drop for TestRegistry {
+    fn drop(&mut self) {
+        if let Some(s) = self.shutdown.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn record(s: &Shared, req: &Request, server: &'static str) {
+    s.log.lock().unwrap().push(Recorded {
+        method: req.method().to_string(),
+        path: req.uri().path().to_string(),
+        query: req.uri().query().unwrap_or_default().to_string(),
+        headers: req.headers().clone(),
+        server,
+    });
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({"errors": [{"code": code, "message": message, "detail": null}]})
+        .to_string();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn query_param(query: &str, key: &str) -> Option<String> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == key).then(|| percent_decode(v))
+    })
+}
+
+fn authorized(s: &Shared, headers: &HeaderMap) -> Option<Response> {
+    let got = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match &s.auth {
+        Auth::None => None,
+        Auth::Basic(u, p) => {
+            use std::io::Write;
+            let mut want = Vec::new();
+            let _ = write!(want, "{u}:{p}");
+            let want = format!("Basic {}", b64(&want));
+            if got == want {
+                None
+            } else {
+                let mut r = error(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHORIZED",
+                    "authentication required",
+                );
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"test\""),
+                );
+                Some(r)
+            }
+        }
+        Auth::Bearer => {
+            if got == format!("Bearer {TOKEN}") {
+                None
+            } else {
+                let side = s.side_addr.lock().unwrap().clone();
+                let mut r = error(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHORIZED",
+                    "authentication required",
+                );
+                let v = format!("Bearer realm=\"http://{side}/token\",service=\"test\"");
+                r.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_str(&v).unwrap());
+                Some(r)
+            }
+        }
+    }
+}
+
+fn b64(data: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+async fn handle_side(State(s): State<Arc<Shared>>, req: Request) -> Response {
+    record(&s, &req, "side");
+    let path = req.uri().path().to_string();
+    if path == "/token" {
+        let body = serde_json::json!({"token": TOKEN, "access_token": TOKEN, "expires_in": 300})
+            .to_string();
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+    }
+    if let Some(digest) = path.strip_prefix("/blob/") {
+        let blob = s.store.lock().unwrap().blobs.get(digest).cloned();
+        return match blob {
+            Some(b) => (StatusCode::OK, b).into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
+    StatusCode::NOT_FOUND.into_response()
+}
+
+async fn handle_main(State(s): State<Arc<Shared>>, req: Request) -> Response {
+    record(&s, &req, "main");
+    if let Some(status) = s.faults.lock().unwrap().fail_next.pop_front() {
+        let mut r = error(
+            StatusCode::from_u16(status).unwrap(),
+            "UNAVAILABLE",
+            "injected fault",
+        );
+        if status == 429 {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        return r;
+    }
+    if let Some(r) = authorized(&s, req.headers()) {
+        return r;
+    }
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or_default().to_string();
+    let headers = req.headers().clone();
+    let max = s.faults.lock().unwrap().max_body;
+    let body = match axum::body::to_bytes(req.into_body(), 1 << 30).await {
+        Ok(b) => b,
+        Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+    };
+    if let Some(m) = max
+        && body.len() > m
+    {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    }
+    if path == "/v2/" || path == "/v2" {
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{}",
+        )
+            .into_response();
+    }
+    let Some(rest) = path.strip_prefix("/v2/") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    for marker in [
+        "/blobs/uploads/",
+        "/blobs/",
+        "/manifests/",
+        "/referrers/",
+        "/tags/list",
+    ] {
+        if let Some(i) = rest.rfind(marker) {
+            let repo = rest[..i].to_string();
+            let tail = rest[i + marker.len()..].to_string();
+            return match marker {
+                "/blobs/uploads/" => uploads(&s, &method, &repo, &tail, &query, &headers, body),
+                "/blobs/" => blobs(&s, &method, &tail, &headers),
+                "/manifests/" => manifests(&s, &method, &repo, &tail, &headers, body),
+                "/referrers/" => referrers(&s, &tail, &query),
+                _ => tags(&s, &repo),
+            };
+        }
+    }
+    StatusCode::NOT_FOUND.into_response()
+}
+
+fn uploads(
+    s: &Shared,
+    method: &Method,
+    repo: &str,
+    session: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut st = s.store.lock().unwrap();
+    if method == Method::POST {
+        if let Some(from) = query_param(query, "from")
+            && let Some(d) = query_param(query, "mount")
+            && st.blobs.contains_key(&d)
+        {
+            let _ = from;
+            return (
+                StatusCode::CREATED,
+                [(header::LOCATION, format!("/v2/{repo}/blobs/{d}"))],
+            )
+                .into_response();
+        }
+        st.next_upload += 1;
+        let id = format!("u{}", st.next_upload);
+        st.uploads.insert(id.clone(), Vec::new());
+        let min = "1";
+        return (
+            StatusCode::ACCEPTED,
+            [
+                (header::LOCATION, format!("/v2/{repo}/blobs/uploads/{id}")),
+                (header::RANGE, "0-0".to_string()),
+                (
+                    HeaderName::from_static("oci-chunk-min-length"),
+                    min.to_string(),
+                ),
+            ],
+        )
+            .into_response();
+    }
+    let Some(buf) = st.uploads.get_mut(session) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "BLOB_UPLOAD_UNKNOWN",
+            "blob upload unknown",
+        );
+    };
+    if method == Method::PATCH {
+        if let Some(r) = headers
+            .get(header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            && let Some(start) = r.split('-').next().and_then(|x| x.parse::<usize>().ok())
+            && start != buf.len()
+        {
+            return StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+        }
+        buf.extend_from_slice(&body);
+        let end = buf.len().saturating_sub(1);
+        return (
+            StatusCode::ACCEPTED,
+            [
+                (
+                    header::LOCATION,
+                    format!("/v2/{repo}/blobs/uploads/{session}"),
+                ),
+                (header::RANGE, format!("0-{end}")),
+            ],
+        )
+            .into_response();
+    }
+    if method == Method::GET {
+        let end = buf.len().saturating_sub(1);
+        return (
+            StatusCode::NO_CONTENT,
+            [
+                (
+                    header::LOCATION,
+                    format!("/v2/{repo}/blobs/uploads/{session}"),
+                ),
+                (header::RANGE, format!("0-{end}")),
+            ],
+        )
+            .into_response();
+    }
+    if method == Method::PUT {
+        buf.extend_from_slice(&body);
+        let data = Bytes::from(std::mem::take(buf));
+        st.uploads.remove(session);
+        let Some(want) = query_param(query, "digest") else {
+            return error(StatusCode::BAD_REQUEST, "DIGEST_INVALID", "missing digest");
+        };
+        let got = Digest::sha256_of(&data).to_string();
+        if got != want {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "DIGEST_INVALID",
+                "digest did not match content",
+            );
+        }
+        st.blobs.insert(got.clone(), data);
+        return (
+            StatusCode::CREATED,
+            [
+                (header::LOCATION, format!("/v2/{repo}/blobs/{got}")),
+                (HeaderName::from_static("docker-content-digest"), got),
+            ],
+        )
+            .into_response();
+    }
+    if method == Method::DELETE {
+        st.uploads.remove(session);
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    StatusCode::METHOD_NOT_ALLOWED.into_response()
+}
+
+use axum::http::HeaderName;
+
+fn blobs(s: &Shared, method: &Method, digest: &str, headers: &HeaderMap) -> Response {
+    let blob = s.store.lock().unwrap().blobs.get(digest).cloned();
+    if method == Method::DELETE {
+        return match s.store.lock().unwrap().blobs.remove(digest) {
+            Some(_) => StatusCode::ACCEPTED.into_response(),
+            None => error(
+                StatusCode::NOT_FOUND,
+                "BLOB_UNKNOWN",
+                "blob unknown to registry",
+            ),
+        };
+    }
+    let Some(mut blob) = blob else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "BLOB_UNKNOWN",
+            "blob unknown to registry",
+        );
+    };
+    let mut f = s.faults.lock().unwrap();
+    if method == Method::GET && f.redirect_blobs {
+        let side = s.side_addr.lock().unwrap().clone();
+        return (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, format!("http://{side}/blob/{digest}"))],
+        )
+            .into_response();
+    }
+    if f.corrupt_blobs && !blob.is_empty() {
+        let mut v = blob.to_vec();
+        v[0] ^= 0xff;
+        blob = Bytes::from(v);
+    }
+    if f.short_blobs && !blob.is_empty() {
+        blob = blob.slice(..blob.len() - 1);
+    }
+    let total = blob.len();
+    let (status, start) = match headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.strip_prefix("bytes="))
+    {
+        Some(r) => {
+            let start: usize = r
+                .split('-')
+                .next()
+                .and_then(|x| x.parse().ok())
+                .unwrap_or(0);
+            (StatusCode::PARTIAL_CONTENT, start.min(total))
+        }
+        None => (StatusCode::OK, 0),
+    };
+    let part = blob.slice(start..);
+    let mut resp_headers = vec![
+        (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+        (header::CONTENT_LENGTH, part.len().to_string()),
+        (header::ACCEPT_RANGES, "bytes".to_string()),
+        (
+            HeaderName::from_static("docker-content-digest"),
+            digest.to_string(),
+        ),
+    ];
+    if status == StatusCode::PARTIAL_CONTENT {
+        resp_headers.push((
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{}/{total}", total.saturating_sub(1)),
+        ));
+    }
+    if method == Method::HEAD {
+        let mut r = status.into_response();
+        for (k, v) in resp_headers {
+            r.headers_mut()
+                .insert(k, HeaderValue::from_str(&v).unwrap());
+        }
+        return r;
+    }
+    let body = match (method == Method::GET)
+        .then(|| f.drop_blob_after.take())
+        .flatten()
+    {
+        Some(n) => {
+            let head = part.slice(..n.min(part.len()));
+            let stream = futures::stream::iter(vec![
+                Ok::<Bytes, std::io::Error>(head),
+                Err(std::io::Error::other("injected connection drop")),
+            ]);
+            Body::from_stream(stream.boxed())
+        }
+        None => Body::from(part),
+    };
+    let mut r = (status, body).into_response();
+    for (k, v) in resp_headers {
+        r.headers_mut()
+            .insert(k, HeaderValue::from_str(&v).unwrap());
+    }
+    r
+}
+
+fn manifests(
+    s: &Shared,
+    method: &Method,
+    repo: &str,
+    reference: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut st = s.store.lock().unwrap();
+    let digest = if Digest::parse(reference).is_ok() {
+        Some(reference.to_string())
+    } else {
+        st.tags.get(repo).and_then(|t| t.get(reference)).cloned()
+    };
+    if method == Method::PUT {
+        let mt = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let d = Digest::sha256_of(&body).to_string();
+        if Digest::parse(reference).is_ok() && reference != d {
+            return error(StatusCode::BAD_REQUEST, "DIGEST_INVALID", "digest mismatch");
+        }
+        let subject = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| {
+                v.get("subject")
+                    .and_then(|s| s.get("digest"))
+                    .and_then(|d| d.as_str())
+                    .map(str::to_string)
+            });
+        st.manifests.insert(d.clone(), (mt, body));
+        if Digest::parse(reference).is_err() {
+            st.tags
+                .entry(repo.to_string())
+                .or_default()
+                .insert(reference.to_string(), d.clone());
+        }
+        let mut r = (
+            StatusCode::CREATED,
+            [(HeaderName::from_static("docker-content-digest"), d)],
+        )
+            .into_response();
+        if let Some(sub) = subject.filter(|_| s.referrers_api) {
+            r.headers_mut().insert(
+                HeaderName::from_static("oci-subject"),
+                HeaderValue::from_str(&sub).unwrap(),
+            );
+        }
+        return r;
+    }
+    let Some(d) = digest else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "MANIFEST_UNKNOWN",
+            "manifest unknown",
+        );
+    };
+    if method == Method::DELETE {
+        return match st.manifests.remove(&d) {
+            Some(_) => {
+                for t in st.tags.values_mut() {
+                    t.retain(|_, v| v != &d);
+                }
+                StatusCode::ACCEPTED.into_response()
+            }
+            None => error(
+                StatusCode::NOT_FOUND,
+                "MANIFEST_UNKNOWN",
+                "manifest unknown",
+            ),
+        };
+    }
+    let Some((mt, bytes)) = st.manifests.get(&d).cloned() else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "MANIFEST_UNKNOWN",
+            "manifest unknown",
+        );
+    };
+    let shown = if s.faults.lock().unwrap().lie_digest {
+        Digest::sha256_of(b"lie").to_string()
+    } else {
+        d
+    };
+    let hdrs = [
+        (header::CONTENT_TYPE, mt),
+        (HeaderName::from_static("docker-content-digest"), shown),
+        (header::CONTENT_LENGTH, bytes.len().to_string()),
+    ];
+    if method == Method::HEAD {
+        return (StatusCode::OK, hdrs).into_response();
+    }
+    (StatusCode::OK, hdrs, bytes).into_response()
+}
+
+fn referrers(s: &Shared, subject: &str, query: &str) -> Response {
+    if !s.referrers_api {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain")],
+            "404 page not found",
+        )
+            .into_response();
+    }
+    let filter = query_param(query, "artifactType");
+    let st = s.store.lock().unwrap();
+    let mut list = Vec::new();
+    for (d, (mt, bytes)) in &st.manifests {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+            continue;
+        };
+        if v.get("subject")
+            .and_then(|x| x.get("digest"))
+            .and_then(|x| x.as_str())
+            != Some(subject)
+        {
+            continue;
+        }
+        let at = v
+            .get("artifactType")
+            .and_then(|x| x.as_str())
+            .or_else(|| {
+                v.get("config")
+                    .and_then(|c| c.get("mediaType"))
+                    .and_then(|x| x.as_str())
+            })
+            .unwrap_or_default()
+            .to_string();
+        if filter.as_ref().is_some_and(|f| f != &at) {
+            continue;
+        }
+        let mut e = serde_json::json!({"mediaType": mt, "digest": d, "size": bytes.len(), "artifactType": at});
+        if let Some(a) = v.get("annotations") {
+            e["annotations"] = a.clone();
+        }
+        list.push(e);
+    }
+    let body = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": list}).to_string();
+    let mut r = (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "application/vnd.oci.image.index.v1+json",
+        )],
+        body,
+    )
+        .into_response();
+    if filter.is_some() {
+        r.headers_mut().insert(
+            HeaderName::from_static("oci-filters-applied"),
+            HeaderValue::from_static("artifactType"),
+        );
+    }
+    r
+}
+
+fn tags(s: &Shared, repo: &str) -> Response {
+    let st = s.store.lock().unwrap();
+    let Some(t) = st.tags.get(repo) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NAME_UNKNOWN",
+            "repository name not known to registry",
+        );
+    };
+    let mut names: Vec<&String> = t.keys().collect();
+    names.sort();
+    let body = serde_json::json!({"name": repo, "tags": names}).to_string();
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,150 @@
+//! Downloads that survive a dropped connection: when a blob body ends early or fails, the
+//! rest is requested with `Range: bytes=<offset>-` (a bounded number of times) and the stream
+//! continues where it stopped. Verification downstream sees one continuous stream.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::future::BoxFuture;
+use reqwest::Method;
+use tokio::io::{AsyncRead, ReadBuf};
+use url::Url;
+
+use crate::content::BlobReader;
+use crate::error::{Error, ErrorKind, Result};
+use crate::registry::client::{Client, ReqBody, body_reader, headers};
+
+/// How many times one download is resumed at most.
+const MAX_RESUMES: u32 = 5;
+
+/// A blob body that resumes with ranged requests.
+pub struct ResumingReader {
+    client: Arc<Client>,
+    url: Url,
+    scopes: Vec<String>,
+    size: u64,
+    offset: u64,
+    resumes: u32,
+    inner: Option<BlobReader>,
+    pending: Option<BoxFuture<'static, Result<BlobReader>>>,
+}
+
+impl ResumingReader {
+    pub fn new(
+        client: Arc<Client>,
+        url: Url,
+        scopes: Vec<String>,
+        size: u64,
+        first: BlobReader,
+    ) -> ResumingReader {
+        ResumingReader {
+            client,
+            url,
+            scopes,
+            size,
+            offset: 0,
+            resumes: 0,
+            inner: Some(first),
+            pending: None,
+        }
+    }
+
+    fn resume(&mut self) {
+        self.resumes += 1;
+        self.inner = None;
+        let client = self.client.clone();
+        let url = self.url.clone();
+        let scopes = self.scopes.clone();
+        let offset = self.offset;
+        self.pending = Some(Box::pin(async move {
+            let range = format!("bytes={offset}-");
+            let resp = client
+                .send(
+                    Method::GET,
+                    url.clone(),
+                    headers([("Range", range.as_str())]),
+                    ReqBody::Empty,
+                    &scopes,
+                )
+                .await?;
+            let status = resp.status().as_u16();
+            if status != 206 {
+                return Err(Error::new(
+                    ErrorKind::Network,
+                    format!(
+                        "GET {:?}: cannot resume at byte {offset}: response status code {status}",
+                        url.as_str()
+                    ),
+                ));
+            }
+            let start = resp
+                .headers()
+                .get("Content-Range")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("bytes "))
+                .and_then(|v| v.split('-').next())
+                .and_then(|v| v.parse::<u64>().ok());
+            if start != Some(offset) {
+                return Err(Error::new(
+                    ErrorKind::Network,
+                    format!(
+                        "GET {:?}: resumed at the wrong offset {start:?}, wanted {offset}",
+                        url.as_str()
+                    ),
+                ));
+            }
+            Ok(body_reader(resp))
+        }));
+    }
+}
+
+impl AsyncRead for ResumingReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        loop {
+            if let Some(p) = this.pending.as_mut() {
+                match p.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(r)) => {
+                        this.pending = None;
+                        this.inner = Some(r);
+                    }
+                    Poll::Ready(Err(e)) => {
+                        this.pending = None;
+                        return Poll::Ready(Err(e.into()));
+                    }
+                }
+            }
+            let Some(inner) = this.inner.as_mut() else {
+                return Poll::Ready(Ok(()));
+            };
+            let before = buf.filled().len();
+            match inner.as_mut().poll_read(cx, buf) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(())) => {
+                    let n = buf.filled().len() - before;
+                    if n == 0 && this.offset < this.size && this.resumes < MAX_RESUMES {
+                        this.resume();
+                        continue;
+                    }
+                    this.offset += n as u64;
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Ready(Err(e)) => {
+                    if this.offset < this.size && this.resumes < MAX_RESUMES {
+                        // what was read before the error is kept; continue from there
+                        buf.set_filled(before);
+                        this.resume();
+                        continue;
+                    }
+                    return Poll::Ready(Err(e));
+                }
+            }
+        }
+    }
+}
