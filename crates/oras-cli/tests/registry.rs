@@ -732,3 +732,145 @@ fn skopeo_reads_what_we_push_and_we_pull_what_it_pushes() {
         b"interop"
     );
 }
+
+#[test]
+fn backup_and_restore_with_referrers() {
+    let reg = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    let src = format!("{}/bk/src", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), b"backed up").unwrap();
+    oras(d.path(), &["push", &format!("{src}:v1,v2"), "a.txt"]).ok();
+    oras(
+        d.path(),
+        &[
+            "attach",
+            &format!("{src}:v1"),
+            "--artifact-type",
+            "sig/x",
+            "-a",
+            "k=v",
+        ],
+    )
+    .ok();
+    let digest = oras(d.path(), &["resolve", &format!("{src}:v1")])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+
+    let b = oras(
+        d.path(),
+        &["backup", &src, "--output", "bk.tar", "--include-referrers"],
+    )
+    .ok();
+    assert!(
+        b.stdout
+            .starts_with(&format!("Found 2 tag(s) in {src}: v1, v2\n")),
+        "{}",
+        b.stdout
+    );
+    assert!(
+        b.stdout.contains("Pulled tag v1 with 1 referrer(s)\n"),
+        "{}",
+        b.stdout
+    );
+    assert!(
+        b.stdout
+            .contains("Exporting to bk.tar\nExported to bk.tar ("),
+        "{}",
+        b.stdout
+    );
+    assert!(
+        b.stdout.contains(&format!(
+            "Successfully backed up 2 tag(s) from {src:?} to \"bk.tar\" in "
+        )),
+        "{}",
+        b.stdout
+    );
+    assert_eq!(
+        oras(d.path(), &["repo", "tags", "--oci-layout", "bk.tar"])
+            .ok()
+            .stdout,
+        "v1\nv2\n"
+    );
+
+    let dir = oras(d.path(), &["backup", &format!("{src}:v2"), "-o", "bkdir"]).ok();
+    assert!(
+        dir.stdout.contains("Pulled tag v2 with 0 referrer(s)\n"),
+        "{}",
+        dir.stdout
+    );
+    assert!(!d.path().join("bkdir/ingest").exists());
+
+    let dst = format!("{}/bk/restored", reg.localhost());
+    let dry = oras(
+        d.path(),
+        &["restore", &dst, "--input", "bk.tar", "--dry-run"],
+    )
+    .ok();
+    assert!(
+        dry.stdout
+            .contains("Dry run: would push tag v1 with 1 referrer(s)\n"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout.ends_with(&format!(
+            "Dry run complete: 2 tag(s) would be restored to {dst:?} (no data pushed)\n"
+        )),
+        "{}",
+        dry.stdout
+    );
+    oras(d.path(), &["resolve", &format!("{dst}:v1")]).fails();
+    let r = oras(d.path(), &["restore", &dst, "--input", "bk.tar"]).ok();
+    assert!(
+        r.stdout.starts_with("Loaded backup archive: bk.tar ("),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains(&format!("Successfully restored 2 tag(s) to {dst:?} in ")),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        oras(d.path(), &["resolve", &format!("{dst}:v2")])
+            .ok()
+            .stdout
+            .trim(),
+        digest
+    );
+    let disc = json(
+        &oras(
+            d.path(),
+            &["discover", &format!("{dst}:v1"), "--format", "json"],
+        )
+        .ok()
+        .stdout,
+    );
+    assert_eq!(disc["referrers"][0]["artifactType"], "sig/x");
+
+    let e = oras(d.path(), &["backup", &format!("{src}@{digest}"), "-o", "x"]).fails();
+    assert!(
+        e.stderr
+            .starts_with("Error: digest references are not supported"),
+        "{}",
+        e.stderr
+    );
+    let e = oras(
+        d.path(),
+        &[
+            "backup",
+            &format!("{}/bk/empty", reg.localhost()),
+            "-o",
+            "x",
+        ],
+    )
+    .fails();
+    assert!(
+        e.stderr.contains("name unknown") || e.stderr.contains("no tags found"),
+        "{}",
+        e.stderr
+    );
+}

@@ -167,40 +167,62 @@ pub async fn copy_graph(
     engine.visit(root.clone()).await
 }
 
-/// Copies the graph of `root` and the graphs of everything that refers to it (referrers,
-/// recursively, up to `depth` levels; 0 = unlimited). Also follows referrers of each node in
-/// `extra_subjects` (for example the children of an index).
-pub async fn extended_copy_graph(
-    src: Arc<dyn ReadOnlyGraphTarget>,
-    dst: Arc<dyn Storage>,
+/// The referrers of `root`, recursively (up to `depth` levels; 0 = unlimited), and of the
+/// children of `root` when it is an index. Cycle-safe.
+pub async fn find_referrers(
+    src: &dyn ReadOnlyGraphTarget,
     root: &Descriptor,
-    extra_subjects: &[Descriptor],
     depth: usize,
-    opts: &CopyGraphOptions,
-) -> Result<()> {
-    let mut roots = vec![root.clone()];
-    let mut seen: HashSet<oras_spec::Digest> = HashSet::new();
-    let mut queue: VecDeque<(Descriptor, usize)> = VecDeque::new();
-    seen.insert(root.digest.clone());
-    queue.push_back((root.clone(), 0));
-    for s in extra_subjects {
-        if seen.insert(s.digest.clone()) {
-            queue.push_back((s.clone(), 0));
+) -> Result<Vec<Descriptor>> {
+    let mut found = Vec::new();
+    let mut seen: HashSet<oras_spec::Digest> = HashSet::from([root.digest.clone()]);
+    let mut queue: VecDeque<(Descriptor, usize)> = VecDeque::from([(root.clone(), 0)]);
+    if media_type::is_index(&root.media_type) {
+        let bytes = verify::fetch_all(src, root, DEFAULT_MAX_METADATA_BYTES).await?;
+        for child in successors_of(root, &bytes)? {
+            if seen.insert(child.digest.clone()) {
+                queue.push_back((child, 0));
+            }
         }
     }
     while let Some((node, level)) = queue.pop_front() {
         if depth != 0 && level >= depth {
             continue;
         }
-        for r in referrers(&*src, &node, "").await? {
+        for r in referrers(src, &node, "").await? {
             if seen.insert(r.digest.clone()) {
-                roots.push(r.clone());
+                found.push(r.clone());
                 queue.push_back((r, level + 1));
             }
         }
     }
-    let src_storage: Arc<dyn ReadOnlyStorage> = src;
-    let engine = Engine::new(src_storage, dst, opts);
-    try_join_all(roots.into_iter().map(|r| engine.visit(r))).await?;
+    Ok(found)
+}
+
+/// Copies the graphs of several roots with one engine, so shared nodes move once.
+pub async fn copy_graphs(
+    src: Arc<dyn ReadOnlyStorage>,
+    dst: Arc<dyn Storage>,
+    roots: &[Descriptor],
+    opts: &CopyGraphOptions,
+) -> Result<()> {
+    let engine = Engine::new(src, dst, opts);
+    try_join_all(roots.iter().map(|r| engine.visit(r.clone()))).await?;
     Ok(())
+}
+
+/// Copies the graph of `root` and of all its referrers (see [`find_referrers`]); returns the
+/// referrers copied.
+pub async fn extended_copy_graph(
+    src: Arc<dyn ReadOnlyGraphTarget>,
+    dst: Arc<dyn Storage>,
+    root: &Descriptor,
+    depth: usize,
+    opts: &CopyGraphOptions,
+) -> Result<Vec<Descriptor>> {
+    let referrers = find_referrers(&*src, root, depth).await?;
+    let mut roots = vec![root.clone()];
+    roots.extend(referrers.iter().cloned());
+    copy_graphs(src, dst, &roots, opts).await?;
+    Ok(referrers)
 }

@@ -4,8 +4,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use oras::copy::{CopyGraphOptions, copy_graph, extended_copy_graph};
-use oras::{content::successors_of, ops};
-use oras_spec::media_type;
+use oras::ops;
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
@@ -241,13 +240,7 @@ pub async fn exec(a: CpArgs) -> CliResult {
         ..Default::default()
     };
     if a.recursive {
-        let mut children = Vec::new();
-        if media_type::is_index(&root.media_type) {
-            let bytes =
-                oras::content::verify::fetch_all(&*src, &root, opts.max_metadata_bytes).await?;
-            children = successors_of(&root, &bytes)?;
-        }
-        extended_copy_graph(src.clone(), dst.clone(), &root, &children, 0, &opts).await?;
+        extended_copy_graph(src.clone(), dst.clone(), &root, 0, &opts).await?;
     } else {
         copy_graph(src.clone(), dst.clone(), &root, &opts).await?;
     }

@@ -1,6 +1,7 @@
 //! The command tree: one module per command, each with its arguments and an `exec`.
 
 mod attach;
+mod backup;
 mod blob;
 mod cp;
 mod discover;
@@ -32,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// [Preview] Attach files to an existing artifact
     Attach(attach::AttachArgs),
+    /// [Experimental] Back up artifacts from a repository into an OCI image layout
+    Backup(backup::BackupArgs),
     /// Blob operations
     #[command(subcommand)]
     Blob(blob::BlobCommand),
@@ -59,6 +62,8 @@ pub enum Command {
     /// Repository operations
     #[command(subcommand, alias = "repository")]
     Repo(repo::RepoCommand),
+    /// [Experimental] Restore artifacts to a repository from an OCI image layout
+    Restore(backup::RestoreArgs),
     /// [Preview] Resolves digest of the target artifact
     #[command(alias = "digest")]
     Resolve(resolve::ResolveArgs),
@@ -74,6 +79,7 @@ pub enum Command {
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Attach(a) => attach::exec(a).await,
+        Command::Backup(a) => backup::backup(a).await,
         Command::Blob(c) => blob::exec(c).await,
         Command::Completion { shell } => {
             let mut cmd = Cli::command();
@@ -88,6 +94,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Pull(a) => pull::exec(a).await,
         Command::Push(a) => push::exec(a).await,
         Command::Repo(c) => repo::exec(c).await,
+        Command::Restore(a) => backup::restore(a).await,
         Command::Resolve(a) => resolve::exec(a).await,
         Command::Tag(a) => tag::exec(a).await,
         Command::Version { args } => version::exec(&args),
