@@ -874,3 +874,129 @@ fn backup_and_restore_with_referrers() {
         e.stderr
     );
 }
+
+#[test]
+fn token_auth_anonymous_pull_password_and_identity_token() {
+    let reg = Distribution::start(Mode::Token);
+    let d = tempdir();
+    let r = format!("{}/tok/repo", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), b"token").unwrap();
+    let cfg = d.path().join("cfg.json");
+    let cfg_s = cfg.display().to_string();
+    // anonymous tokens only allow pull
+    let e = oras(
+        d.path(),
+        &[
+            "push",
+            &format!("{r}:v1"),
+            "a.txt",
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .fails();
+    assert!(
+        e.stderr
+            .contains("Error response from registry: unauthorized"),
+        "{}",
+        e.stderr
+    );
+    oras(
+        d.path(),
+        &[
+            "push",
+            &format!("{r}:v1"),
+            "a.txt",
+            "-u",
+            USER,
+            "-p",
+            PASS,
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .ok();
+    oras(
+        d.path(),
+        &[
+            "pull",
+            &format!("{r}:v1"),
+            "-o",
+            "anon",
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .ok();
+    assert_eq!(
+        std::fs::read(d.path().join("anon/a.txt")).unwrap(),
+        b"token"
+    );
+    // an identity token goes through the OAuth2 refresh-token grant, and login stores it
+    let token = oras_test_registry::token::REFRESH_TOKEN;
+    oras(
+        d.path(),
+        &[
+            "attach",
+            &format!("{r}:v1"),
+            "--artifact-type",
+            "t/x",
+            "-a",
+            "k=v",
+            "--identity-token",
+            token,
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .ok();
+    let ok = oras_stdin(
+        d.path(),
+        &[
+            "login",
+            &reg.localhost(),
+            "--identity-token-stdin",
+            "--registry-config",
+            &cfg_s,
+        ],
+        token.as_bytes(),
+    )
+    .ok();
+    assert_eq!(ok.stdout, "Login Succeeded\n");
+    let saved: Value = serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap();
+    assert_eq!(saved["auths"][&reg.localhost()]["identitytoken"], token);
+    oras(
+        d.path(),
+        &["tag", &format!("{r}:v1"), "v2", "--registry-config", &cfg_s],
+    )
+    .ok();
+    let disc = json(
+        &oras(
+            d.path(),
+            &[
+                "discover",
+                &format!("{r}:v2"),
+                "--format",
+                "json",
+                "--registry-config",
+                &cfg_s,
+            ],
+        )
+        .ok()
+        .stdout,
+    );
+    assert_eq!(disc["referrers"][0]["artifactType"], "t/x");
+    let e = oras(
+        d.path(),
+        &[
+            "login",
+            &reg.localhost(),
+            "--identity-token",
+            "wrong",
+            "--registry-config",
+            &cfg_s,
+        ],
+    )
+    .fails();
+    assert!(e.stderr.contains("401"), "{}", e.stderr);
+}

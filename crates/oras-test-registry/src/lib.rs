@@ -8,6 +8,7 @@
 //! ```
 
 pub mod inproc;
+pub mod token;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,9 @@ pub enum Mode {
     Basic,
     /// HTTPS with a throwaway CA (see [`Distribution::ca_file`]), no auth.
     Tls,
+    /// Plain HTTP with token auth: a token server ([`token`]) on another port mints JWTs;
+    /// anonymous clients may pull, [`USER`] / [`PASS`] or [`token::REFRESH_TOKEN`] may push.
+    Token,
 }
 
 /// A running registry.
@@ -131,6 +135,16 @@ impl Distribution {
                 "  tls:\n    certificate: {}\n    key: {}\n",
                 root.join("server.crt").display(),
                 root.join("server.key").display()
+            ));
+        }
+        if mode == Mode::Token {
+            let crt = token::make_signing_key(root);
+            let addr = token::start(root, USER, PASS);
+            config.push_str(&format!(
+                "auth:\n  token:\n    realm: http://{addr}/token\n    service: {}\n    issuer: {}\n    rootcertbundle: {}\n",
+                token::SERVICE,
+                token::ISSUER,
+                crt.display()
             ));
         }
         if mode == Mode::Basic {
