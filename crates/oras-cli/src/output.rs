@@ -148,6 +148,9 @@ impl CopyHooks for StatusPrinter {
     fn on_skipped(&self, d: &Descriptor) {
         self.print(self.prompts.exists, d);
     }
+    fn on_mounted(&self, d: &Descriptor) {
+        self.print("Mounted", d);
+    }
 }
 
 /// How a command prints its result.

@@ -325,3 +325,27 @@ fn token_realm_on_another_origin_gets_no_custom_headers() {
     }
     oras(d.path(), &["pull", &r, "-o", "out"]).ok();
 }
+
+#[test]
+fn registry_warnings_are_shown_once() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"w").unwrap();
+    reg.faults(|f| f.warning = Some("this registry is deprecated".into()));
+    let out = oras(
+        d.path(),
+        &[
+            "push",
+            &format!("{}/warn/repo:v1", reg.localhost()),
+            "a.txt",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        out.stderr.matches("this registry is deprecated").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("[WARN]"), "{}", out.stderr);
+}

@@ -1000,3 +1000,60 @@ fn token_auth_anonymous_pull_password_and_identity_token() {
     .fails();
     assert!(e.stderr.contains("401"), "{}", e.stderr);
 }
+
+#[test]
+fn copy_within_a_registry_mounts_blobs() {
+    let reg = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"mount me").unwrap();
+    let src = format!("{}/m/src:v1", reg.localhost());
+    oras(d.path(), &["push", &src, "a.txt"]).ok();
+    let cp = oras(
+        d.path(),
+        &["cp", &src, &format!("{}/m/dst:v1", reg.localhost())],
+    )
+    .ok();
+    assert!(
+        cp.stdout
+            .lines()
+            .any(|l| l.starts_with("Mounted ") && l.ends_with(" a.txt")),
+        "{}",
+        cp.stdout
+    );
+    assert!(
+        !cp.stdout
+            .lines()
+            .any(|l| l.starts_with("Copied ") && l.ends_with(" a.txt")),
+        "{}",
+        cp.stdout
+    );
+    oras(
+        d.path(),
+        &[
+            "pull",
+            &format!("{}/m/dst:v1", reg.localhost()),
+            "-o",
+            "out",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        std::fs::read(d.path().join("out/a.txt")).unwrap(),
+        b"mount me"
+    );
+    // different credentials: no mount
+    let cp = oras(
+        d.path(),
+        &[
+            "cp",
+            &src,
+            &format!("{}/m/dst2:v1", reg.localhost()),
+            "--to-username",
+            "x",
+            "--to-password",
+            "y",
+        ],
+    )
+    .ok();
+    assert!(!cp.stdout.contains("Mounted"), "{}", cp.stdout);
+}

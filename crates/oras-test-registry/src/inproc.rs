@@ -43,6 +43,8 @@ pub struct Faults {
     pub redirect_blobs: bool,
     /// Refuse request bodies larger than this (413), like a proxy cap.
     pub max_body: Option<usize>,
+    /// Add `Warning: 299 - "<text>"` to every response.
+    pub warning: Option<String>,
 }
 
 /// One recorded request.
@@ -322,6 +324,18 @@ async fn handle_side(State(s): State<Arc<Shared>>, req: Request) -> Response {
 }
 
 async fn handle_main(State(s): State<Arc<Shared>>, req: Request) -> Response {
+    let warning = s.faults.lock().unwrap().warning.clone();
+    let mut resp = route_main(s, req).await;
+    if let Some(w) = warning {
+        resp.headers_mut().append(
+            header::WARNING,
+            HeaderValue::from_str(&format!("299 - \"{w}\"")).unwrap(),
+        );
+    }
+    resp
+}
+
+async fn route_main(s: Arc<Shared>, req: Request) -> Response {
     record(&s, &req, "main");
     if let Some(status) = s.faults.lock().unwrap().fail_next.pop_front() {
         let mut r = error(

@@ -31,6 +31,8 @@ pub trait CopyHooks: Send + Sync {
     fn post_copy(&self, _desc: &Descriptor) {}
     /// The destination already had a node (and so its sub-graph).
     fn on_skipped(&self, _desc: &Descriptor) {}
+    /// A blob was mounted from another repository instead of copied.
+    fn on_mounted(&self, _desc: &Descriptor) {}
 }
 
 /// Hooks that do nothing.
@@ -48,6 +50,8 @@ pub struct CopyGraphOptions {
     pub hooks: Arc<dyn CopyHooks>,
     /// Overrides how successors are found (default: all successors but foreign layers).
     pub find_successors: Option<FindSuccessors>,
+    /// Repository (of the destination's registry) to mount blobs from instead of copying.
+    pub mount_from: Option<String>,
 }
 
 impl Default for CopyGraphOptions {
@@ -57,6 +61,7 @@ impl Default for CopyGraphOptions {
             max_metadata_bytes: DEFAULT_MAX_METADATA_BYTES,
             hooks: Arc::new(NoHooks),
             find_successors: None,
+            mount_from: None,
         }
     }
 }
@@ -136,6 +141,13 @@ impl Engine {
             try_join_all(children).await?;
         }
         let _permit = self.permits.acquire().await.expect("semaphore open");
+        if cached.is_none()
+            && let Some(from) = &self.opts.mount_from
+            && self.dst.mount(&desc, from).await.unwrap_or(false)
+        {
+            self.opts.hooks.on_mounted(&desc);
+            return Ok(());
+        }
         self.opts.hooks.pre_copy(&desc);
         let source = match cached {
             Some(bytes) => BlobSource::Bytes(bytes),

@@ -8,8 +8,8 @@ use oras::ops;
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
-    CommonOpts, DistSpecOpts, PlatformOpts, RemoteOpts, TargetOpts, TtyOpts, require_reference,
-    split_tags,
+    CommonOpts, DistSpecOpts, Kind, PlatformOpts, RemoteOpts, TargetOpts, TtyOpts,
+    require_reference, split_tags,
 };
 use crate::output::{COPY_PROMPTS, StatusPrinter, line};
 
@@ -234,9 +234,22 @@ pub async fn exec(a: CpArgs) -> CliResult {
         .map_err(|e| side_err("source", &src_ref, e))?;
 
     let printer = Arc::new(StatusPrinter::new(COPY_PROMPTS, verbose, false));
+    // Blobs are mounted, not copied, between repositories of one registry reached with the
+    // same credentials.
+    let mount_from = match (&src_ref.kind, &dst_ref.kind) {
+        (Kind::Registry(s), Kind::Registry(d))
+            if s.registry == d.registry
+                && s.repository != d.repository
+                && same_credentials(&src_ref.remote, &dst_ref.remote) =>
+        {
+            Some(s.repository.clone())
+        }
+        _ => None,
+    };
     let opts = CopyGraphOptions {
         concurrency: a.concurrency,
         hooks: printer,
+        mount_from,
         ..Default::default()
     };
     if a.recursive {
@@ -272,4 +285,11 @@ pub async fn exec(a: CpArgs) -> CliResult {
     }
     line(format!("Digest: {}", root.digest));
     Ok(())
+}
+
+fn same_credentials(a: &RemoteOpts, b: &RemoteOpts) -> bool {
+    a.username == b.username
+        && a.password == b.password
+        && a.identity_token == b.identity_token
+        && a.registry_config == b.registry_config
 }

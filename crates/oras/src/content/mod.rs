@@ -54,6 +54,12 @@ pub trait Storage: ReadOnlyStorage {
     /// Stores `content`, which must match `expected` (size and digest); nothing is committed
     /// unless it does.
     async fn push(&self, expected: &Descriptor, content: BlobSource) -> Result<()>;
+
+    /// Makes a blob available by mounting it from another repository of the same registry,
+    /// without transferring it. `Ok(false)`: not mounted (unsupported or refused); copy it.
+    async fn mount(&self, _desc: &Descriptor, _from_repository: &str) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// Resolves a tag or digest to a descriptor.

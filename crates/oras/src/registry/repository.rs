@@ -673,6 +673,51 @@ impl Storage for Repository {
         }
         self.upload_blob(expected, content).await
     }
+
+    /// `POST /blobs/uploads/?mount=<digest>&from=<repo>`: 201 means mounted; a 202 (an upload
+    /// session instead) is cancelled and reported as not mounted.
+    async fn mount(&self, desc: &Descriptor, from_repository: &str) -> Result<bool> {
+        let mut url = self.url("blobs/uploads/")?;
+        url.query_pairs_mut()
+            .append_pair("mount", &desc.digest.to_string())
+            .append_pair("from", from_repository);
+        let mut scopes = self.scopes(&["push"]);
+        scopes.push(repository_scope(from_repository, &["pull"]));
+        let resp = match self
+            .client
+            .send(
+                Method::POST,
+                url.clone(),
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &scopes,
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(_) => return Ok(false),
+        };
+        match resp.status().as_u16() {
+            201 => Ok(true),
+            202 => {
+                if let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok())
+                    && let Ok(session) = url.join(loc)
+                {
+                    let _ = self
+                        .send(
+                            Method::DELETE,
+                            session,
+                            HeaderMap::new(),
+                            ReqBody::Empty,
+                            &["push"],
+                        )
+                        .await;
+                }
+                Ok(false)
+            }
+            _ => Ok(false),
+        }
+    }
 }
 
 #[async_trait]
