@@ -1057,3 +1057,83 @@ fn copy_within_a_registry_mounts_blobs() {
     .ok();
     assert!(!cp.stdout.contains("Mounted"), "{}", cp.stdout);
 }
+
+/// The Python with the oras-py SDK (PyPI `oras`): `$ORAS_PY`, or `target/pyenv` made by scripts/test.
+fn oras_py() -> Option<std::path::PathBuf> {
+    let p = std::env::var_os("ORAS_PY")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyenv/bin/python")
+        });
+    let ok = std::process::Command::new(&p)
+        .args(["-c", "import oras.client"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if ok {
+        return Some(p);
+    }
+    let required =
+        std::env::var_os("CI").is_some() || std::env::var_os("ORAS_TEST_REQUIRE_PEERS").is_some();
+    assert!(
+        !required,
+        "oras-py is required for this test (scripts/test installs it into target/pyenv)"
+    );
+    eprintln!("SKIPPED: oras-py is not installed");
+    None
+}
+
+#[test]
+fn oras_py_interop_both_ways() {
+    let Some(py) = oras_py() else { return };
+    let reg = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    std::fs::write(d.path().join("hello.txt"), b"hello from python\n").unwrap();
+    std::fs::write(d.path().join("ours.txt"), b"hello from rust\n").unwrap();
+    let host = reg.addr.clone();
+    oras(
+        d.path(),
+        &[
+            "push",
+            &format!("{host}/py/repo:ours"),
+            "ours.txt",
+            "--plain-http",
+        ],
+    )
+    .ok();
+    let script = format!(
+        r#"
+import os, oras.client
+c = oras.client.OrasClient(hostname="{host}", insecure=True)
+c.push(target="{host}/py/repo:theirs", files=["hello.txt:text/plain"])
+files = c.pull(target="{host}/py/repo:ours", outdir="pyout")
+print(open(os.path.join("pyout", "ours.txt"), "rb").read().decode(), end="")
+"#
+    );
+    let out = std::process::Command::new(&py)
+        .args(["-c", &script])
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "oras-py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from rust\n");
+    oras(
+        d.path(),
+        &[
+            "pull",
+            &format!("{host}/py/repo:theirs"),
+            "--plain-http",
+            "-o",
+            "out",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        std::fs::read(d.path().join("out/hello.txt")).unwrap(),
+        b"hello from python\n"
+    );
+}
