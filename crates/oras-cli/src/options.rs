@@ -14,6 +14,7 @@ use oras::registry::auth::Credential;
 use oras::registry::credentials::CredentialStore;
 use oras::registry::{
     Client, ClientOptions, CredentialProvider, ReferrersMode, Repository, StaticCredential,
+    UploadPolicy,
 };
 use oras_spec::{Digest, LayoutReference, Platform, Reference};
 
@@ -430,7 +431,8 @@ impl TargetRef {
         let client = self.remote.client(&r.registry)?;
         let repo = Repository::new(client, r, self.remote.plain_http(&r.registry))
             .with_actions(actions)
-            .with_referrers_mode(self.referrers);
+            .with_referrers_mode(self.referrers)
+            .with_upload_policy(upload_policy()?);
         Ok(Arc::new(repo))
     }
 
@@ -481,6 +483,25 @@ impl TargetRef {
         }
         Ok(Arc::new(OciLayout::open(&path)?))
     }
+}
+
+/// The upload policy: `ORAS_CHUNK_SIZE` (bytes per chunk) and `ORAS_CHUNKED_ABOVE` (upload
+/// blobs larger than this many bytes in chunks); by default monolithic with a chunked fallback.
+fn upload_policy() -> CliResult<UploadPolicy> {
+    let mut p = UploadPolicy::default();
+    let var = |name: &str| -> CliResult<Option<u64>> {
+        match std::env::var(name) {
+            Ok(v) if !v.is_empty() => v.trim().parse().map(Some).map_err(|_| {
+                CliError::new(format!("invalid {name} {v:?}: expecting a number of bytes"))
+            }),
+            _ => Ok(None),
+        }
+    };
+    if let Some(n) = var("ORAS_CHUNK_SIZE")? {
+        p.chunk_size = n.max(1);
+    }
+    p.chunked_above = var("ORAS_CHUNKED_ABOVE")?;
+    Ok(p)
 }
 
 /// The reason part of an io error, as Go prints it (`no such file or directory`).

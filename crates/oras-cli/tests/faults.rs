@@ -11,7 +11,7 @@ fn json(s: &str) -> Value {
 }
 
 fn big_file(dir: &std::path::Path, name: &str, len: usize) -> String {
-    let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+    let data: Vec<u8> = (0..len).map(|i| ((i * 7 + len) % 251) as u8).collect();
     std::fs::write(dir.join(name), &data).unwrap();
     sha256_file(&dir.join(name))
 }
@@ -348,4 +348,57 @@ fn registry_warnings_are_shown_once() {
         out.stderr
     );
     assert!(out.stderr.contains("[WARN]"), "{}", out.stderr);
+}
+
+#[test]
+fn body_cap_switches_to_chunked_upload() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/chunk/repo:v1", reg.localhost());
+    let digest = big_file(d.path(), "big.bin", 3 << 20);
+    reg.faults(|f| f.max_body = Some(1 << 20));
+    let env_chunk = (512 << 10).to_string();
+    let out = std::process::Command::new(oras_bin())
+        .args(["push", &r, "big.bin"])
+        .current_dir(d.path())
+        .env("ORAS_CHUNK_SIZE", &env_chunk)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let patches: Vec<_> = reg
+        .requests()
+        .into_iter()
+        .filter(|q| q.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 6, "3 MiB in 512 KiB chunks");
+    assert_eq!(
+        patches[1].headers.get("content-range").unwrap(),
+        "524288-1048575"
+    );
+    assert!(reg.has_blob(&digest));
+    reg.faults(|f| f.max_body = None);
+    oras(d.path(), &["pull", &r, "-o", "out"]).ok();
+    assert_eq!(sha256_file(&d.path().join("out/big.bin")), digest);
+    // a one-shot stream cannot be sent again: the 413 is reported
+    reg.faults(|f| f.max_body = Some(1 << 20));
+    let other = big_file(d.path(), "other.bin", (2 << 20) + 1);
+    let data = std::fs::read(d.path().join("other.bin")).unwrap();
+    let e = oras_stdin(
+        d.path(),
+        &[
+            "blob",
+            "push",
+            &format!("{}/chunk/other@{other}", reg.localhost()),
+            "-",
+            "--size",
+            &data.len().to_string(),
+        ],
+        &data,
+    )
+    .fails();
+    assert!(e.stderr.contains("413"), "{}", e.stderr);
 }

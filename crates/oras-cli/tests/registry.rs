@@ -1137,3 +1137,28 @@ print(open(os.path.join("pyout", "ours.txt"), "rb").read().decode(), end="")
         b"hello from python\n"
     );
 }
+
+#[test]
+fn chunked_uploads_to_distribution() {
+    let reg = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    let data: Vec<u8> = (0..(5 << 20) + 123).map(|i| (i % 253) as u8).collect();
+    std::fs::write(d.path().join("big.bin"), &data).unwrap();
+    let r = format!("{}/chunked/repo:v1", reg.localhost());
+    let out = std::process::Command::new(oras_bin())
+        .args(["push", &r, "big.bin", "--debug"])
+        .current_dir(d.path())
+        .env("ORAS_CHUNKED_ABOVE", "1048576")
+        .env("ORAS_CHUNK_SIZE", "2097152")
+        .output()
+        .unwrap();
+    let trace = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{trace}");
+    assert_eq!(
+        trace.matches("> Request method: \"PATCH\"").count(),
+        3,
+        "5 MiB in 2 MiB chunks"
+    );
+    oras(d.path(), &["pull", &r, "-o", "out"]).ok();
+    assert_eq!(std::fs::read(d.path().join("out/big.bin")).unwrap(), data);
+}

@@ -155,7 +155,7 @@ impl Engine {
                 Some(d) if desc.digest.same_alg_of(d) == desc.digest => {
                     BlobSource::Bytes(d.clone().into())
                 }
-                _ => BlobSource::Reader(self.src.fetch(&desc).await?),
+                _ => self.src.fetch_source(&desc).await?,
             },
         };
         match self.dst.push(&desc, source).await {

@@ -626,6 +626,19 @@ impl ReadOnlyStorage for FileStore {
         }
     }
 
+    async fn fetch_source(&self, desc: &Descriptor) -> Result<BlobSource> {
+        let path = self
+            .files
+            .lock()
+            .expect("file store files")
+            .get(&desc.digest)
+            .cloned();
+        match path {
+            Some(p) => Ok(BlobSource::File(p)),
+            None => Ok(BlobSource::Reader(self.fallback.fetch(desc).await?)),
+        }
+    }
+
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {
         if let Some(name) = desc.title() {
             return Ok(self.names.lock().expect("file store names").get(name) == Some(&desc.digest));

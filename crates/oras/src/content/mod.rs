@@ -25,16 +25,73 @@ pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
 pub enum BlobSource {
     /// Bytes in memory (manifests, small blobs): replayable at no cost.
     Bytes(Bytes),
+    /// A file that can be reopened (replayable: retries, fallbacks, chunks).
+    File(std::path::PathBuf),
     /// A one-shot stream.
     Reader(BlobReader),
 }
 
 impl BlobSource {
-    /// The content as a reader.
+    /// Whether the content can be read again from the start.
+    pub fn is_replayable(&self) -> bool {
+        !matches!(self, BlobSource::Reader(_))
+    }
+
+    /// The content as a reader, opening a file now (so a missing file fails here).
+    pub async fn into_reader_async(self) -> Result<BlobReader> {
+        match self {
+            BlobSource::Reader(r) => Ok(r),
+            BlobSource::Bytes(b) => Ok(Box::pin(std::io::Cursor::new(b))),
+            BlobSource::File(p) => {
+                let f = tokio::fs::File::open(&p)
+                    .await
+                    .map_err(|e| crate::Error::from(e).context(p.display()))?;
+                Ok(Box::pin(f))
+            }
+        }
+    }
+
+    /// The content as a reader (a file is opened lazily on first read).
     pub fn into_reader(self) -> BlobReader {
         match self {
             BlobSource::Bytes(b) => Box::pin(std::io::Cursor::new(b)),
             BlobSource::Reader(r) => r,
+            BlobSource::File(p) => Box::pin(LazyFile::Closed(p)),
+        }
+    }
+}
+
+/// A file reader that opens the file on first read.
+enum LazyFile {
+    Closed(std::path::PathBuf),
+    Opening(
+        std::pin::Pin<
+            Box<dyn std::future::Future<Output = std::io::Result<tokio::fs::File>> + Send>,
+        >,
+    ),
+    Open(tokio::fs::File),
+}
+
+impl AsyncRead for LazyFile {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        loop {
+            match &mut *self {
+                LazyFile::Closed(p) => {
+                    let p = p.clone();
+                    *self =
+                        LazyFile::Opening(Box::pin(async move { tokio::fs::File::open(p).await }));
+                }
+                LazyFile::Opening(f) => match f.as_mut().poll(cx) {
+                    std::task::Poll::Pending => return std::task::Poll::Pending,
+                    std::task::Poll::Ready(Ok(file)) => *self = LazyFile::Open(file),
+                    std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready(Err(e)),
+                },
+                LazyFile::Open(f) => return Pin::new(f).poll_read(cx, buf),
+            }
         }
     }
 }
@@ -44,6 +101,11 @@ impl BlobSource {
 pub trait ReadOnlyStorage: Send + Sync {
     /// Opens the content of `desc`. Callers verify what they read (see [`verify`]).
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader>;
+    /// The content of `desc` as a push source; stores holding files return a reopenable
+    /// [`BlobSource::File`].
+    async fn fetch_source(&self, desc: &Descriptor) -> Result<BlobSource> {
+        Ok(BlobSource::Reader(self.fetch(desc).await?))
+    }
     /// Whether the store holds `desc`.
     async fn exists(&self, desc: &Descriptor) -> Result<bool>;
 }

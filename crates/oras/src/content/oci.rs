@@ -405,6 +405,16 @@ impl ReadOnlyStorage for OciLayout {
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {
         Ok(self.blob_size(&desc.digest).await?.is_some())
     }
+
+    async fn fetch_source(&self, desc: &Descriptor) -> Result<BlobSource> {
+        match &self.backend {
+            Backend::Dir => match self.blob_size(&desc.digest).await? {
+                Some(_) => Ok(BlobSource::File(self.blob_path(&desc.digest))),
+                None => Err(Error::not_found(&desc.digest)),
+            },
+            Backend::Tar(_) => Ok(BlobSource::Reader(self.fetch(desc).await?)),
+        }
+    }
 }
 
 #[async_trait]

@@ -8,4 +8,4 @@ pub mod repository;
 pub mod resume;
 
 pub use client::{Client, ClientOptions, CredentialProvider, StaticCredential};
-pub use repository::{ReferrersMode, Registry, Repository};
+pub use repository::{ReferrersMode, Registry, Repository, UploadPolicy};

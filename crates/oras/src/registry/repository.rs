@@ -42,6 +42,26 @@ pub enum ReferrersMode {
     TagSchema,
 }
 
+/// How blobs are uploaded.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadPolicy {
+    /// Size of the chunks of a chunked upload (raised to the registry's
+    /// `OCI-Chunk-Min-Length`); each chunk is held in memory.
+    pub chunk_size: u64,
+    /// Upload in chunks when a blob is larger than this; `None`: monolithic, falling back to
+    /// chunks only when the registry refuses a large body.
+    pub chunked_above: Option<u64>,
+}
+
+impl Default for UploadPolicy {
+    fn default() -> Self {
+        UploadPolicy {
+            chunk_size: 16 << 20,
+            chunked_above: None,
+        }
+    }
+}
+
 /// A repository on a registry.
 pub struct Repository {
     client: Arc<Client>,
@@ -50,6 +70,7 @@ pub struct Repository {
     actions: Vec<&'static str>,
     referrers: AtomicU8,
     mode: ReferrersMode,
+    upload: UploadPolicy,
     /// Manifests fetched while resolving, served again without a second GET.
     manifests: std::sync::Mutex<std::collections::HashMap<Digest, Bytes>>,
 }
@@ -128,6 +149,7 @@ impl Repository {
             referrers: AtomicU8::new(UNKNOWN),
             mode: ReferrersMode::Auto,
             manifests: Default::default(),
+            upload: UploadPolicy::default(),
         }
     }
 
@@ -149,6 +171,12 @@ impl Repository {
             ReferrersMode::TagSchema => self.referrers.store(UNSUPPORTED, Ordering::Relaxed),
             ReferrersMode::Auto => {}
         }
+        self
+    }
+
+    /// Sets how blobs are uploaded.
+    pub fn with_upload_policy(mut self, policy: UploadPolicy) -> Repository {
+        self.upload = policy;
         self
     }
 
@@ -501,8 +529,8 @@ impl Repository {
         Ok(tags)
     }
 
-    /// Uploads a blob: POST for a session, then one PUT with the whole body.
-    async fn upload_blob(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
+    /// Starts an upload session; returns its location and the registry's minimum chunk size.
+    async fn start_upload(&self) -> Result<(Url, u64)> {
         let start = self.url("blobs/uploads/")?;
         let resp = self
             .send(
@@ -516,6 +544,13 @@ impl Repository {
         if resp.status().as_u16() != 202 {
             return Err(Client::error(&Method::POST, resp).await);
         }
+        let min = header_u64(&resp, "OCI-Chunk-Min-Length").unwrap_or(0);
+        let loc = self.upload_location(&start, &resp)?;
+        Ok((loc, min))
+    }
+
+    /// The `Location` of an upload response, resolved and kept on the registry's origin.
+    fn upload_location(&self, base: &Url, resp: &Response) -> Result<Url> {
         let loc = resp
             .headers()
             .get(LOCATION)
@@ -523,29 +558,59 @@ impl Repository {
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::Network,
-                    format!(
-                        "POST {:?}: no Location in the upload response",
-                        start.as_str()
-                    ),
+                    format!("{:?}: no Location in the upload response", base.as_str()),
                 )
             })?;
-        let mut put = start
+        let url = base
             .join(loc)
             .map_err(|e| Error::invalid(format!("invalid upload Location: {e}")))?;
-        if put.host_str() != start.host_str()
-            || (start.scheme() == "https" && put.scheme() != "https")
+        if url.host_str() != base.host_str()
+            || (base.scheme() == "https" && url.scheme() != "https")
         {
             return Err(Error::invalid(format!(
                 "refusing upload Location on another origin: {}",
-                put.host_str().unwrap_or_default()
+                url.host_str().unwrap_or_default()
             )));
         }
+        Ok(url)
+    }
+
+    /// Uploads a blob: monolithic (POST, then one PUT with the whole body) unless the policy
+    /// asks for chunks; a monolithic upload the registry refuses as too large (413) is redone
+    /// in chunks when the source can be read again.
+    async fn upload_blob(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
+        let chunked = self.upload.chunked_above.is_some_and(|t| expected.size > t);
+        if chunked {
+            return self.upload_chunked(expected, content).await;
+        }
+        let (body, fallback) = match content {
+            BlobSource::Bytes(b) => (ReqBody::Bytes(b.clone()), Some(BlobSource::Bytes(b))),
+            BlobSource::File(p) => {
+                let f = tokio::fs::File::open(&p)
+                    .await
+                    .map_err(|e| Error::from(e).context(p.display()))?;
+                (
+                    ReqBody::Stream(Box::pin(f), expected.size),
+                    Some(BlobSource::File(p)),
+                )
+            }
+            BlobSource::Reader(r) => (ReqBody::Stream(r, expected.size), None),
+        };
+        match self.upload_monolithic(expected, body).await {
+            Err(e)
+                if e.registry_response().is_some_and(|r| r.status == 413) && fallback.is_some() =>
+            {
+                self.upload_chunked(expected, fallback.expect("checked"))
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    async fn upload_monolithic(&self, expected: &Descriptor, body: ReqBody) -> Result<()> {
+        let (mut put, _) = self.start_upload().await?;
         put.query_pairs_mut()
             .append_pair("digest", &expected.digest.to_string());
-        let body = match content {
-            BlobSource::Bytes(b) => ReqBody::Bytes(b),
-            BlobSource::Reader(r) => ReqBody::Stream(r, expected.size),
-        };
         let resp = self
             .send(
                 Method::PUT,
@@ -555,10 +620,87 @@ impl Repository {
                 &["push"],
             )
             .await?;
-        if resp.status().as_u16() != 201 && !resp.status().is_success() {
+        if !resp.status().is_success() {
             return Err(Client::error(&Method::PUT, resp).await);
         }
         Ok(())
+    }
+
+    /// Chunked upload: PATCH chunks with `Content-Range` (each chunk is in memory, so it can be
+    /// retried), then PUT the digest. The session is cancelled on failure.
+    async fn upload_chunked(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
+        use tokio::io::AsyncReadExt;
+        let (mut location, min) = self.start_upload().await?;
+        let chunk = self.upload.chunk_size.max(min).max(1) as usize;
+        let res: Result<()> = async {
+            let mut reader = content.into_reader_async().await?;
+            let mut offset = 0u64;
+            let mut buf = vec![0u8; chunk.min(expected.size.max(1) as usize)];
+            loop {
+                let mut n = 0;
+                while n < buf.len() {
+                    let r = reader.read(&mut buf[n..]).await?;
+                    if r == 0 {
+                        break;
+                    }
+                    n += r;
+                }
+                if n == 0 {
+                    break;
+                }
+                let range = format!("{offset}-{}", offset + n as u64 - 1);
+                let h = headers([
+                    ("Content-Type", "application/octet-stream"),
+                    ("Content-Range", range.as_str()),
+                ]);
+                let resp = self
+                    .send(
+                        Method::PATCH,
+                        location.clone(),
+                        h,
+                        ReqBody::Bytes(Bytes::copy_from_slice(&buf[..n])),
+                        &["push"],
+                    )
+                    .await?;
+                if resp.status().as_u16() != 202 {
+                    return Err(Client::error(&Method::PATCH, resp).await);
+                }
+                location = self.upload_location(&location, &resp)?;
+                offset += n as u64;
+                if n < buf.len() {
+                    break;
+                }
+            }
+            let mut put = location.clone();
+            put.query_pairs_mut()
+                .append_pair("digest", &expected.digest.to_string());
+            let resp = self
+                .send(
+                    Method::PUT,
+                    put,
+                    HeaderMap::new(),
+                    ReqBody::Empty,
+                    &["push"],
+                )
+                .await?;
+            if !resp.status().is_success() {
+                return Err(Client::error(&Method::PUT, resp).await);
+            }
+            Ok(())
+        }
+        .await;
+        if res.is_err() {
+            let _ = self
+                .send(
+                    Method::DELETE,
+                    location,
+                    HeaderMap::new(),
+                    ReqBody::Empty,
+                    &["push"],
+                )
+                .await;
+        }
+        res
     }
 }
 
