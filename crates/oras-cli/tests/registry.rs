@@ -1162,3 +1162,127 @@ fn chunked_uploads_to_distribution() {
     oras(d.path(), &["pull", &r, "-o", "out"]).ok();
     assert_eq!(std::fs::read(d.path().join("out/big.bin")).unwrap(), data);
 }
+
+/// The same command sequence in every mode of distribution 2.8.
+fn command_matrix(mode: Mode) {
+    let reg = Distribution::start(mode);
+    let d = tempdir();
+    let (host, mut flags): (String, Vec<String>) = match mode {
+        Mode::Tls => (
+            reg.addr.clone(),
+            vec![
+                "--ca-file".into(),
+                reg.ca_file().unwrap().display().to_string(),
+            ],
+        ),
+        _ => (reg.localhost(), vec![]),
+    };
+    if matches!(mode, Mode::Basic | Mode::Token) {
+        flags.extend([
+            "-u".to_string(),
+            USER.to_string(),
+            "-p".to_string(),
+            PASS.to_string(),
+        ]);
+    }
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(flags.iter().map(String::as_str));
+        oras(d.path(), &all).ok()
+    };
+    std::fs::write(d.path().join("m.txt"), format!("matrix {mode:?}")).unwrap();
+    let r = format!("{host}/matrix/app");
+    let digest =
+        json(&run(&["push", &format!("{r}:v1"), "m.txt", "--format", "json"]).stdout)["digest"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    run(&["tag", &format!("{r}:v1"), "v2"]);
+    assert_eq!(run(&["resolve", &format!("{r}:v2")]).stdout.trim(), digest);
+    let m = json(&run(&["manifest", "fetch", &format!("{r}@{digest}")]).stdout);
+    let layer = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    assert_eq!(
+        run(&["blob", "fetch", &format!("{r}@{layer}"), "-o", "-"]).stdout,
+        format!("matrix {mode:?}")
+    );
+    run(&[
+        "attach",
+        &format!("{r}:v1"),
+        "--artifact-type",
+        "sig/m",
+        "-a",
+        "k=v",
+    ]);
+    let disc = json(&run(&["discover", &format!("{r}:v1"), "--format", "json"]).stdout);
+    assert_eq!(disc["referrers"][0]["artifactType"], "sig/m");
+    assert!(run(&["repo", "tags", &r]).stdout.contains("v2\n"));
+    assert!(run(&["repo", "ls", &host]).stdout.contains("matrix/app\n"));
+    // cp has only --from-*/--to-* connection flags
+    let mut cp: Vec<String> = vec![
+        "cp".into(),
+        "-r".into(),
+        format!("{r}:v1"),
+        format!("{host}/matrix/copy:v1"),
+    ];
+    for pair in flags.chunks(2) {
+        let name = match pair[0].as_str() {
+            "-u" => "username",
+            "-p" => "password",
+            other => other.trim_start_matches("--"),
+        };
+        for side in ["from", "to"] {
+            cp.extend([format!("--{side}-{name}"), pair[1].clone()]);
+        }
+    }
+    oras(d.path(), &cp.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    run(&[
+        "backup",
+        &format!("{r}:v1"),
+        "-o",
+        "b.tar",
+        "--include-referrers",
+    ]);
+    run(&[
+        "restore",
+        &format!("{host}/matrix/restored"),
+        "--input",
+        "b.tar",
+    ]);
+    assert_eq!(
+        run(&["resolve", &format!("{host}/matrix/restored:v1")])
+            .stdout
+            .trim(),
+        digest
+    );
+    run(&["pull", &format!("{host}/matrix/copy:v1"), "-o", "out"]);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("out/m.txt")).unwrap(),
+        format!("matrix {mode:?}")
+    );
+    run(&[
+        "manifest",
+        "delete",
+        &format!("{host}/matrix/copy@{digest}"),
+        "-f",
+    ]);
+}
+
+#[test]
+fn command_matrix_plain() {
+    command_matrix(Mode::Plain);
+}
+
+#[test]
+fn command_matrix_basic_auth() {
+    command_matrix(Mode::Basic);
+}
+
+#[test]
+fn command_matrix_token_auth() {
+    command_matrix(Mode::Token);
+}
+
+#[test]
+fn command_matrix_tls() {
+    command_matrix(Mode::Tls);
+}
