@@ -71,6 +71,7 @@ pub struct Repository {
     referrers: AtomicU8,
     mode: ReferrersMode,
     upload: UploadPolicy,
+    max_metadata: u64,
     /// Manifests fetched while resolving, served again without a second GET.
     manifests: std::sync::Mutex<std::collections::HashMap<Digest, Bytes>>,
 }
@@ -150,6 +151,7 @@ impl Repository {
             mode: ReferrersMode::Auto,
             manifests: Default::default(),
             upload: UploadPolicy::default(),
+            max_metadata: MAX_METADATA_BYTES,
         }
     }
 
@@ -171,6 +173,12 @@ impl Repository {
             ReferrersMode::TagSchema => self.referrers.store(UNSUPPORTED, Ordering::Relaxed),
             ReferrersMode::Auto => {}
         }
+        self
+    }
+
+    /// Sets the size limit for manifests, tag lists and referrer indexes (default 4 MiB).
+    pub fn with_max_metadata_bytes(mut self, limit: u64) -> Repository {
+        self.max_metadata = limit;
         self
     }
 
@@ -253,22 +261,24 @@ impl Repository {
         }
         let mt = content_type(&resp);
         let header = header_digest(&resp)?;
-        if header_u64(&resp, "Content-Length").is_some_and(|n| n > MAX_METADATA_BYTES) {
+        if header_u64(&resp, "Content-Length").is_some_and(|n| n > self.max_metadata) {
             return Err(Error::new(
                 ErrorKind::SizeExceedsLimit,
                 format!(
-                    "{}: manifest exceeds {MAX_METADATA_BYTES} bytes",
-                    self.display(reference)
+                    "{}: manifest exceeds {} bytes",
+                    self.display(reference),
+                    self.max_metadata
                 ),
             ));
         }
-        let body = read_limited(resp, MAX_METADATA_BYTES as usize + 1).await?;
-        if body.len() as u64 > MAX_METADATA_BYTES {
+        let body = read_limited(resp, self.max_metadata as usize + 1).await?;
+        if body.len() as u64 > self.max_metadata {
             return Err(Error::new(
                 ErrorKind::SizeExceedsLimit,
                 format!(
-                    "{}: manifest exceeds {MAX_METADATA_BYTES} bytes",
-                    self.display(reference)
+                    "{}: manifest exceeds {} bytes",
+                    self.display(reference),
+                    self.max_metadata
                 ),
             ));
         }
@@ -460,7 +470,7 @@ impl Repository {
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
             next = next_link(&resp)?;
-            let body = read_limited(resp, MAX_METADATA_BYTES as usize).await?;
+            let body = read_limited(resp, self.max_metadata as usize).await?;
             let index: ImageIndex = serde_json::from_slice(&body)
                 .map_err(|e| Error::invalid(format!("invalid referrers response: {e}")))?;
             out.extend(index.manifests.into_iter().filter(|m| {
@@ -516,7 +526,7 @@ impl Repository {
                 return Err(Client::error(&Method::GET, resp).await);
             }
             next = next_link(&resp)?;
-            let body = read_limited(resp, MAX_METADATA_BYTES as usize).await?;
+            let body = read_limited(resp, self.max_metadata as usize).await?;
             #[derive(serde::Deserialize)]
             struct Tags {
                 #[serde(default)]
@@ -805,7 +815,7 @@ impl ReadOnlyStorage for Repository {
 impl Storage for Repository {
     async fn push(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
         if expected.is_manifest() {
-            let bytes = read_all(content.into_reader(), expected, MAX_METADATA_BYTES).await?;
+            let bytes = read_all(content.into_reader(), expected, self.max_metadata).await?;
             let acknowledged = self
                 .put_manifest(expected, &expected.digest.to_string(), bytes.clone())
                 .await?;
