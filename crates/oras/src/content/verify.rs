@@ -96,27 +96,56 @@ impl<R: AsyncRead + Unpin> AsyncRead for VerifyingReader<R> {
     }
 }
 
-/// Streams `reader` into `writer` in 1 MiB chunks, verifying size and digest against
-/// `expected`; the writer is flushed. On error the caller discards what was written.
-pub async fn copy_verified<W>(
-    reader: BlobReader,
-    expected: &Descriptor,
-    writer: &mut W,
-) -> Result<u64>
+/// Streams `reader` into `writer`, verifying size and digest against `expected`; the writer
+/// is flushed. Reading and hashing run in their own task, one chunk ahead of the writes (at most
+/// a few MiB in flight), so network, hashing and disk overlap. On error the caller discards
+/// what was written.
+pub async fn copy_verified<W>(reader: BlobReader, expected: &Descriptor, writer: &mut W) -> Result<u64>
 where
     W: tokio::io::AsyncWrite + Unpin + ?Sized,
 {
     use tokio::io::AsyncWriteExt;
-    let mut reader = VerifyingReader::new(reader, expected);
-    let mut buf = vec![0u8; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = reader.read(&mut buf).await?;
-        if n == 0 {
-            break;
+    const CHUNK: usize = 1 << 20;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(4);
+    let expected_plain = expected.plain();
+    let producer = tokio::spawn(async move {
+        let mut reader = VerifyingReader::new(reader, &expected_plain);
+        loop {
+            let mut buf = bytes::BytesMut::with_capacity(CHUNK);
+            let res = async {
+                while buf.len() < CHUNK {
+                    if reader.read_buf(&mut buf).await? == 0 {
+                        break;
+                    }
+                }
+                Ok::<_, Error>(())
+            }
+            .await;
+            let done = buf.len() < CHUNK;
+            let msg = res.map(|()| buf.freeze());
+            let failed = msg.is_err();
+            if tx.send(msg).await.is_err() || failed || done {
+                return;
+            }
         }
-        writer.write_all(&buf[..n]).await?;
-        total += n as u64;
+    });
+    let mut total = 0u64;
+    while let Some(chunk) = rx.recv().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                producer.abort();
+                return Err(e);
+            }
+        };
+        if chunk.is_empty() {
+            continue;
+        }
+        if let Err(e) = writer.write_all(&chunk).await {
+            producer.abort();
+            return Err(e.into());
+        }
+        total += chunk.len() as u64;
     }
     writer.flush().await?;
     Ok(total)
