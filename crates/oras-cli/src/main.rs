@@ -4,6 +4,7 @@ mod commands;
 mod error;
 mod options;
 mod output;
+mod progress;
 mod template;
 
 use clap::Parser;

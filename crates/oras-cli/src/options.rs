@@ -319,6 +319,26 @@ pub struct TtyOpts {
     pub no_tty: Option<bool>,
 }
 
+impl TtyOpts {
+    /// The progress display, when stderr is a terminal and neither `--no-tty` nor `--debug`.
+    pub fn start(&self, debug: bool) -> Option<Arc<crate::progress::TtyProgress>> {
+        use std::io::IsTerminal;
+        let on = match self.no_tty {
+            Some(true) => false,
+            Some(false) => std::io::stderr().is_terminal(),
+            None => !debug && std::io::stderr().is_terminal(),
+        };
+        on.then(crate::progress::TtyProgress::start)
+    }
+}
+
+/// Finishes a progress display, if any.
+pub fn finish_tty(tty: &Option<Arc<crate::progress::TtyProgress>>) {
+    if let Some(t) = tty {
+        t.finish();
+    }
+}
+
 /// `--descriptor` and `--pretty`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct DescriptorOpts {

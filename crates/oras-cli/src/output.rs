@@ -4,7 +4,11 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::Mutex;
 
+use std::sync::Arc;
+
 use oras::copy::CopyHooks;
+
+use crate::progress::TtyProgress;
 use oras_spec::{Descriptor, gojson};
 use serde_json::{Map, Value, json};
 
@@ -106,6 +110,7 @@ pub struct StatusPrinter {
     /// Print nothing (JSON / template output).
     pub quiet: bool,
     printed: Mutex<HashSet<(String, String)>>,
+    tty: Option<Arc<TtyProgress>>,
 }
 
 impl StatusPrinter {
@@ -115,11 +120,22 @@ impl StatusPrinter {
             verbose,
             quiet,
             printed: Mutex::default(),
+            tty: None,
         }
+    }
+
+    /// Shows progress on the terminal instead of status lines.
+    pub fn with_tty(mut self, tty: Option<Arc<TtyProgress>>) -> StatusPrinter {
+        self.tty = tty;
+        self
     }
 
     /// Prints `prompt short-digest name`, unless untitled and not verbose.
     pub fn print(&self, prompt: &str, d: &Descriptor) {
+        if let Some(t) = &self.tty {
+            t.event(prompt, d);
+            return;
+        }
         if self.quiet || (d.title().is_none() && !self.verbose) {
             return;
         }
@@ -150,6 +166,14 @@ impl CopyHooks for StatusPrinter {
     }
     fn on_mounted(&self, d: &Descriptor) {
         self.print("Mounted", d);
+    }
+    fn wants_bytes(&self) -> bool {
+        self.tty.is_some()
+    }
+    fn on_bytes(&self, d: &Descriptor, so_far: u64) {
+        if let Some(t) = &self.tty {
+            t.bytes(d, so_far);
+        }
     }
 }
 

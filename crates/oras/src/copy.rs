@@ -33,6 +33,38 @@ pub trait CopyHooks: Send + Sync {
     fn on_skipped(&self, _desc: &Descriptor) {}
     /// A blob was mounted from another repository instead of copied.
     fn on_mounted(&self, _desc: &Descriptor) {}
+    /// Whether [`CopyHooks::on_bytes`] is wanted (it turns re-readable sources into streams).
+    fn wants_bytes(&self) -> bool {
+        false
+    }
+    /// Bytes of `desc` transferred so far.
+    fn on_bytes(&self, _desc: &Descriptor, _so_far: u64) {}
+}
+
+/// A reader that reports how many bytes passed through.
+struct ProgressReader {
+    inner: crate::content::BlobReader,
+    desc: Descriptor,
+    hooks: Arc<dyn CopyHooks>,
+    so_far: u64,
+}
+
+impl tokio::io::AsyncRead for ProgressReader {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        let before = buf.filled().len();
+        let r = this.inner.as_mut().poll_read(cx, buf);
+        let n = (buf.filled().len() - before) as u64;
+        if n > 0 {
+            this.so_far += n;
+            this.hooks.on_bytes(&this.desc, this.so_far);
+        }
+        r
+    }
 }
 
 /// Hooks that do nothing.
@@ -149,7 +181,7 @@ impl Engine {
             return Ok(());
         }
         self.opts.hooks.pre_copy(&desc);
-        let source = match cached {
+        let mut source = match cached {
             Some(bytes) => BlobSource::Bytes(bytes),
             None => match &desc.data {
                 Some(d) if desc.digest.same_alg_of(d) == desc.digest => {
@@ -158,6 +190,15 @@ impl Engine {
                 _ => self.src.fetch_source(&desc).await?,
             },
         };
+        if self.opts.hooks.wants_bytes() && !matches!(source, BlobSource::Bytes(_)) {
+            let inner = source.into_reader_async().await?;
+            source = BlobSource::Reader(Box::pin(ProgressReader {
+                inner,
+                desc: desc.clone(),
+                hooks: self.opts.hooks.clone(),
+                so_far: 0,
+            }));
+        }
         match self.dst.push(&desc, source).await {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {}

@@ -11,7 +11,9 @@ use oras_spec::Digest;
 
 use super::packer::{PackerOpts, load_config, load_files};
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts};
+use crate::options::{
+    CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, finish_tty,
+};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
 const USAGE: &str = "[flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]";
@@ -104,11 +106,10 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     }
     let (root, bytes) = pack_manifest(&*store, PackVersion::V1_1, &a.artifact_type, pack).await?;
     a.packer.export(&bytes)?;
-    let printer = Arc::new(StatusPrinter::new(
-        PUSH_PROMPTS,
-        verbose,
-        format.is_structured(),
-    ));
+    let tty = a.tty.start(a.common.debug);
+    let printer = Arc::new(
+        StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
+    );
     // The subject is already in the target: do not walk (or report) it again.
     let root_digest = root.digest.clone();
     let find: oras::copy::FindSuccessors = Arc::new(move |node, bytes| {
@@ -128,7 +129,10 @@ pub async fn exec(a: AttachArgs) -> CliResult {
         find_successors: Some(find),
         ..Default::default()
     };
-    copy_graph(store.clone(), dst.clone(), &root, &opts).await?;
+    copy_graph(store.clone(), dst.clone(), &root, &opts)
+        .await
+        .inspect_err(|_| finish_tty(&tty))?;
+    finish_tty(&tty);
 
     let model = descriptor_model(&target.with_digest(&root.digest), &root);
     if format.print_model(&serde_json::Value::Object(model))? {

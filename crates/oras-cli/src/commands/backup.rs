@@ -13,7 +13,7 @@ use oras_spec::Descriptor;
 
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
-    CommonOpts, DistSpecOpts, RemoteOpts, TargetOpts, TargetRef, TtyOpts, split_tags,
+    CommonOpts, DistSpecOpts, RemoteOpts, TargetOpts, TargetRef, TtyOpts, finish_tty, split_tags,
 };
 use crate::output::{Prompts, StatusPrinter, line};
 
@@ -233,7 +233,8 @@ pub async fn backup(a: BackupArgs) -> CliResult {
         .map(|s| s.path().to_path_buf())
         .unwrap_or_else(|| PathBuf::from(&a.output));
     let dst: Arc<dyn GraphTarget> = Arc::new(OciLayout::open(&layout_dir)?);
-    let printer = Arc::new(StatusPrinter::new(PULL, true, false));
+    let tty = a.tty.start(a.common.debug);
+    let printer = Arc::new(StatusPrinter::new(PULL, true, false).with_tty(tty.clone()));
     let opts = CopyGraphOptions {
         concurrency: a.concurrency,
         hooks: printer,
@@ -252,6 +253,7 @@ pub async fn backup(a: BackupArgs) -> CliResult {
             })?;
         line(format!("Pulled tag {t} with {n} referrer(s)"));
     }
+    finish_tty(&tty);
     let _ = std::fs::remove_dir_all(layout_dir.join("ingest"));
     if let Some(stage) = staging {
         line(format!("Exporting to {}", a.output));
@@ -373,7 +375,12 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
     }
     found_line(tags.len(), "the backup", &tags);
     let dst: Arc<dyn GraphTarget> = target.open_write()?;
-    let printer = Arc::new(StatusPrinter::new(PUSH, true, a.dry_run));
+    let tty = if a.dry_run {
+        None
+    } else {
+        a.tty.start(a.common.debug)
+    };
+    let printer = Arc::new(StatusPrinter::new(PUSH, true, a.dry_run).with_tty(tty.clone()));
     let opts = CopyGraphOptions {
         concurrency: a.concurrency,
         hooks: printer,
@@ -396,6 +403,7 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
             line(format!("Pushed tag {t} with {n} referrer(s)"));
         }
     }
+    finish_tty(&tty);
     if a.dry_run {
         line(format!(
             "Dry run complete: {} tag(s) would be restored to {:?} (no data pushed)",

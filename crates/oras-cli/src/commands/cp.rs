@@ -8,7 +8,7 @@ use oras::ops;
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
-    CommonOpts, DistSpecOpts, Kind, PlatformOpts, RemoteOpts, TargetOpts, TtyOpts,
+    CommonOpts, DistSpecOpts, Kind, PlatformOpts, RemoteOpts, TargetOpts, TtyOpts, finish_tty,
     require_reference, split_tags,
 };
 use crate::output::{COPY_PROMPTS, StatusPrinter, line};
@@ -233,7 +233,8 @@ pub async fn exec(a: CpArgs) -> CliResult {
         .await
         .map_err(|e| side_err("source", &src_ref, e))?;
 
-    let printer = Arc::new(StatusPrinter::new(COPY_PROMPTS, verbose, false));
+    let tty = a.tty.start(a.common.debug);
+    let printer = Arc::new(StatusPrinter::new(COPY_PROMPTS, verbose, false).with_tty(tty.clone()));
     // Blobs are mounted, not copied, between repositories of one registry reached with the
     // same credentials.
     let mount_from = match (&src_ref.kind, &dst_ref.kind) {
@@ -253,10 +254,15 @@ pub async fn exec(a: CpArgs) -> CliResult {
         ..Default::default()
     };
     if a.recursive {
-        extended_copy_graph(src.clone(), dst.clone(), &root, 0, &opts).await?;
+        extended_copy_graph(src.clone(), dst.clone(), &root, 0, &opts)
+            .await
+            .inspect_err(|_| finish_tty(&tty))?;
     } else {
-        copy_graph(src.clone(), dst.clone(), &root, &opts).await?;
+        copy_graph(src.clone(), dst.clone(), &root, &opts)
+            .await
+            .inspect_err(|_| finish_tty(&tty))?;
     }
+    finish_tty(&tty);
     if !dst_ref.reference.is_empty() && dst_ref.digest().is_none() {
         dst.tag(&root, &dst_ref.reference)
             .await

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
-    CommonOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, require_reference,
+    CommonOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, finish_tty, require_reference,
 };
 use crate::output::{PULL_PROMPTS, StatusPrinter, descriptor_model, line};
 
@@ -104,6 +104,12 @@ impl CopyHooks for PullHooks {
     fn on_skipped(&self, d: &Descriptor) {
         self.printer.print("Exists     ", d);
     }
+    fn wants_bytes(&self) -> bool {
+        self.printer.wants_bytes()
+    }
+    fn on_bytes(&self, d: &Descriptor, so_far: u64) {
+        self.printer.on_bytes(d, so_far);
+    }
 }
 
 pub async fn exec(a: PullArgs) -> CliResult {
@@ -138,8 +144,10 @@ pub async fn exec(a: PullArgs) -> CliResult {
         }
         None => (None, String::new()),
     };
+    let tty = a.tty.start(a.common.debug);
     let hooks = Arc::new(PullHooks {
-        printer: StatusPrinter::new(PULL_PROMPTS, verbose, format.is_structured()),
+        printer: StatusPrinter::new(PULL_PROMPTS, verbose, format.is_structured())
+            .with_tty(tty.clone()),
         store: dst.clone(),
         files: Mutex::default(),
     });
@@ -201,7 +209,7 @@ pub async fn exec(a: PullArgs) -> CliResult {
         find_successors: Some(find),
         ..Default::default()
     };
-    copy_graph(src.clone(), dst.clone(), &root, &opts).await.map_err(|e| {
+    copy_graph(src.clone(), dst.clone(), &root, &opts).await.inspect_err(|_| finish_tty(&tty)).map_err(|e| {
         if e.kind() == oras::ErrorKind::PathTraversal {
             CliError::new(e.to_string()).recommend("Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check.")
         } else {
@@ -209,6 +217,7 @@ pub async fn exec(a: PullArgs) -> CliResult {
         }
     })?;
 
+    finish_tty(&tty);
     let files = hooks.files.lock().expect("pulled files").clone();
     let out_dir = std::path::absolute(&a.output).unwrap_or_else(|_| PathBuf::from(&a.output));
     let file_models: Vec<Value> = files

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::packer::{PackerOpts, load_config, load_files};
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, FormatOpts, TargetOpts, TtyOpts, split_tags};
+use crate::options::{CommonOpts, FormatOpts, TargetOpts, TtyOpts, finish_tty, split_tags};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
 const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]";
@@ -153,17 +153,19 @@ pub async fn exec(a: PushArgs) -> CliResult {
     if no_files && !format.is_structured() {
         line("Uploading empty artifact");
     }
-    let printer = Arc::new(StatusPrinter::new(
-        PUSH_PROMPTS,
-        verbose,
-        format.is_structured(),
-    ));
+    let tty = a.tty.start(a.common.debug);
+    let printer = Arc::new(
+        StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
+    );
     let opts = CopyGraphOptions {
         concurrency: a.concurrency,
         hooks: printer,
         ..Default::default()
     };
-    copy_graph(store.clone(), dst.clone(), &root, &opts).await?;
+    copy_graph(store.clone(), dst.clone(), &root, &opts)
+        .await
+        .inspect_err(|_| finish_tty(&tty))?;
+    finish_tty(&tty);
 
     let mut tags = Vec::new();
     if !target.reference.is_empty() && target.digest().is_none() {

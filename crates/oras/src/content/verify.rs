@@ -100,7 +100,11 @@ impl<R: AsyncRead + Unpin> AsyncRead for VerifyingReader<R> {
 /// is flushed. Reading and hashing run in their own task, one chunk ahead of the writes (at most
 /// a few MiB in flight), so network, hashing and disk overlap. On error the caller discards
 /// what was written.
-pub async fn copy_verified<W>(reader: BlobReader, expected: &Descriptor, writer: &mut W) -> Result<u64>
+pub async fn copy_verified<W>(
+    reader: BlobReader,
+    expected: &Descriptor,
+    writer: &mut W,
+) -> Result<u64>
 where
     W: tokio::io::AsyncWrite + Unpin + ?Sized,
 {

@@ -1,0 +1,120 @@
+//! Progress on a real terminal (tmux): oras's two-line layout per blob, our total line, and the
+//! result lines after it.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Runs `script` in a detached 100x30 tmux session and returns the screen once `done` appears.
+fn screen(session: &str, script: &str, done: &str) -> String {
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", session])
+        .output();
+    let st = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &format!("{script}; sleep 30"),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success(), "tmux could not start");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", session])
+            .output()
+            .unwrap();
+        last = String::from_utf8_lossy(&out.stdout).into_owned();
+        if last.contains(done) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", session])
+        .output();
+    last
+}
+
+#[test]
+fn push_and_pull_show_progress_on_a_terminal() {
+    if !peer_available("tmux") {
+        return;
+    }
+    let d = tempdir();
+    let data: Vec<u8> = (0..(8 << 20)).map(|i| (i % 251) as u8).collect();
+    std::fs::write(d.path().join("big.bin"), &data).unwrap();
+    let digest = sha256_file(&d.path().join("big.bin"));
+    let oras = oras_bin().display().to_string();
+    let dir = d.path().display().to_string();
+    let session = format!("oras-tty-{}", std::process::id());
+
+    let push = screen(
+        &session,
+        &format!("cd {dir} && {oras} push --oci-layout L:v1 big.bin"),
+        "Digest: ",
+    );
+    let lines: Vec<&str> = push.lines().collect();
+    let blob = lines
+        .iter()
+        .position(|l| l.starts_with("✓ Uploaded  big.bin"))
+        .unwrap_or_else(|| panic!("no done line:\n{push}"));
+    assert!(lines[blob].trim_end().ends_with('s'), "{push}");
+    assert!(lines[blob].contains("8/8 MB 100.00%"), "{push}");
+    assert_eq!(lines[blob + 1], format!("  └─ {digest}"));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("✓ Uploaded  application/vnd.oci.image.manifest.v1+json")),
+        "{push}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("  Total 8 MB/8 MB ")),
+        "{push}"
+    );
+    assert!(
+        !push.contains("Uploading "),
+        "no plain status lines on a terminal:\n{push}"
+    );
+    assert!(push.contains("Pushed [oci-layout] L:v1\nArtifactType: application/vnd.unknown.artifact.v1\nDigest: sha256:"), "{push}");
+    assert!(
+        lines.iter().all(|l| l.chars().count() < 100),
+        "no line wraps:\n{push}"
+    );
+
+    let pull = screen(
+        &session,
+        &format!("cd {dir} && {oras} pull --oci-layout L:v1 -o out"),
+        "Digest: ",
+    );
+    assert!(
+        pull.lines()
+            .any(|l| l.starts_with("✓ Pulled      big.bin") && l.contains("8/8 MB 100.00%")),
+        "{pull}"
+    );
+    assert!(
+        pull.contains("Pulled [oci-layout] L:v1\nDigest: "),
+        "{pull}"
+    );
+    assert_eq!(std::fs::read(d.path().join("out/big.bin")).unwrap(), data);
+
+    // --no-tty keeps oras's plain lines even on a terminal
+    let plain = screen(
+        &session,
+        &format!("cd {dir} && {oras} pull --oci-layout L:v1 -o out2 --no-tty"),
+        "Digest: ",
+    );
+    assert!(plain.contains("Downloaded  "), "{plain}");
+    assert!(!plain.contains("✓"), "{plain}");
+}
