@@ -402,3 +402,121 @@ fn body_cap_switches_to_chunked_upload() {
     .fails();
     assert!(e.stderr.contains("413"), "{}", e.stderr);
 }
+
+/// Starts `oras args…` and kills it once `partial` holds at least `bytes` bytes.
+fn kill_when_partial(dir: &std::path::Path, args: &[&str], partial: &std::path::Path, bytes: u64) {
+    let mut child = std::process::Command::new(oras_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::metadata(partial).map(|m| m.len()).unwrap_or(0) < bytes {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the transfer never reached {bytes} bytes"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the transfer ended before it could be interrupted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn interrupted_pull_and_copy_resume_after_a_restart() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/restart/repo:v1", reg.localhost());
+    let size = 8 << 20;
+    let digest = big_file(d.path(), "big.bin", size);
+    let hex = digest.trim_start_matches("sha256:").to_string();
+    oras(d.path(), &["push", &r, "big.bin"]).ok();
+    let cut = 3 << 20;
+
+    // pull into a directory
+    reg.faults(|f| f.stall_blob_after = Some(cut));
+    kill_when_partial(
+        d.path(),
+        &["pull", &r, "-o", "out"],
+        &d.path().join(format!("out/.oras-{hex}.partial")),
+        cut as u64,
+    );
+    assert!(
+        !d.path().join("out/big.bin").exists(),
+        "no file claims the content before it is verified"
+    );
+    reg.clear_requests();
+    reg.reset_counters();
+    oras(d.path(), &["pull", &r, "-o", "out"]).ok();
+    assert_eq!(sha256_file(&d.path().join("out/big.bin")), digest);
+    let ranges: Vec<String> = reg
+        .requests()
+        .iter()
+        .filter_map(|q| {
+            q.headers
+                .get("range")
+                .map(|v| v.to_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        ranges,
+        vec![format!("bytes={cut}-")],
+        "resumed with one ranged request"
+    );
+    assert_eq!(
+        reg.blob_bytes_served(),
+        (size - cut) as u64,
+        "the re-run moved only the missing bytes"
+    );
+    assert!(!d.path().join(format!("out/.oras-{hex}.partial")).exists());
+
+    // copy into an OCI layout
+    reg.faults(|f| f.stall_blob_after = Some(cut));
+    kill_when_partial(
+        d.path(),
+        &["cp", &r, "--to-oci-layout", "lay:v1"],
+        &d.path().join(format!("lay/ingest/sha256-{hex}.partial")),
+        cut as u64,
+    );
+    reg.reset_counters();
+    oras(d.path(), &["cp", &r, "--to-oci-layout", "lay:v1"]).ok();
+    assert_eq!(reg.blob_bytes_served(), (size - cut) as u64);
+    assert_layout_blobs_valid(&d.path().join("lay"));
+    assert_eq!(
+        oras(d.path(), &["resolve", "--oci-layout", "lay:v1"])
+            .ok()
+            .stdout,
+        oras(d.path(), &["resolve", &r]).ok().stdout
+    );
+}
+
+#[test]
+fn a_corrupt_partial_is_never_taken_for_content() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/badpartial/repo:v1", reg.localhost());
+    let digest = big_file(d.path(), "big.bin", 2 << 20);
+    let hex = digest.trim_start_matches("sha256:").to_string();
+    oras(d.path(), &["push", &r, "big.bin"]).ok();
+    // a partial whose bytes are wrong: the resumed download fails verification, the partial is
+    // dropped, and the next run starts over and succeeds
+    std::fs::create_dir_all(d.path().join("out")).unwrap();
+    std::fs::write(
+        d.path().join(format!("out/.oras-{hex}.partial")),
+        vec![0u8; 1 << 20],
+    )
+    .unwrap();
+    let e = oras(d.path(), &["pull", &r, "-o", "out"]).fails();
+    assert!(e.stderr.contains("digest"), "{}", e.stderr);
+    assert!(!d.path().join("out/big.bin").exists());
+    assert!(!d.path().join(format!("out/.oras-{hex}.partial")).exists());
+    oras(d.path(), &["pull", &r, "-o", "out"]).ok();
+    assert_eq!(sha256_file(&d.path().join("out/big.bin")), digest);
+}

@@ -45,6 +45,8 @@ pub struct Faults {
     pub max_body: Option<usize>,
     /// Add `Warning: 299 - "<text>"` to every response.
     pub warning: Option<String>,
+    /// The next blob GET sends this many bytes and then stalls (a hung connection).
+    pub stall_blob_after: Option<usize>,
 }
 
 /// One recorded request.
@@ -70,6 +72,8 @@ struct Store {
 }
 
 struct Shared {
+    /// Blob bytes sent in GET responses.
+    blob_bytes_served: std::sync::atomic::AtomicU64,
     referrers_api: bool,
     auth: Auth,
     store: Mutex<Store>,
@@ -102,6 +106,7 @@ pub const TOKEN: &str = "test-token-0123456789";
 impl TestRegistry {
     pub fn start(options: Options) -> TestRegistry {
         let shared = Arc::new(Shared {
+            blob_bytes_served: Default::default(),
             referrers_api: options.referrers_api,
             auth: options.auth,
             store: Mutex::default(),
@@ -172,6 +177,20 @@ impl TestRegistry {
     /// Forgets the recorded requests.
     pub fn clear_requests(&self) {
         self.shared.log.lock().unwrap().clear();
+    }
+
+    /// Blob bytes sent in GET responses so far.
+    pub fn blob_bytes_served(&self) -> u64 {
+        self.shared
+            .blob_bytes_served
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Resets [`TestRegistry::blob_bytes_served`].
+    pub fn reset_counters(&self) {
+        self.shared
+            .blob_bytes_served
+            .store(0, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether the registry holds a blob.
@@ -591,6 +610,29 @@ fn blobs(s: &Shared, method: &Method, digest: &str, headers: &HeaderMap) -> Resp
                 .insert(k, HeaderValue::from_str(&v).unwrap());
         }
         return r;
+    }
+    if method == Method::GET
+        && let Some(n) = f.stall_blob_after.take()
+    {
+        let head = part.slice(..n.min(part.len()));
+        s.blob_bytes_served
+            .fetch_add(head.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        let stall = futures::stream::once(async {
+            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+            Err::<Bytes, std::io::Error>(std::io::Error::other("stalled"))
+        });
+        let stream =
+            futures::stream::once(async move { Ok::<Bytes, std::io::Error>(head) }).chain(stall);
+        let mut r = (status, Body::from_stream(stream.boxed())).into_response();
+        for (k, v) in resp_headers {
+            r.headers_mut()
+                .insert(k, HeaderValue::from_str(&v).unwrap());
+        }
+        return r;
+    }
+    if method == Method::GET {
+        s.blob_bytes_served
+            .fetch_add(part.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }
     let body = match (method == Method::GET)
         .then(|| f.drop_blob_after.take())

@@ -173,6 +173,30 @@ impl Engine {
             try_join_all(children).await?;
         }
         let _permit = self.permits.acquire().await.expect("semaphore open");
+        if cached.is_none() && desc.data.is_none() {
+            // Continue what an interrupted run left behind, fetching only the rest.
+            let offset = self.dst.resume_point(&desc).await.unwrap_or(0);
+            if offset > 0
+                && let Some(rest) = self.src.fetch_range(&desc, offset).await?
+            {
+                self.opts.hooks.pre_copy(&desc);
+                let rest: crate::content::BlobReader = if self.opts.hooks.wants_bytes() {
+                    Box::pin(ProgressReader {
+                        inner: rest,
+                        desc: desc.clone(),
+                        hooks: self.opts.hooks.clone(),
+                        so_far: offset,
+                    })
+                } else {
+                    rest
+                };
+                self.dst
+                    .push_at(&desc, BlobSource::Reader(rest), offset)
+                    .await?;
+                self.opts.hooks.post_copy(&desc);
+                return Ok(());
+            }
+        }
         if cached.is_none()
             && let Some(from) = &self.opts.mount_from
             && self.dst.mount(&desc, from).await.unwrap_or(false)

@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use oras_spec::{Descriptor, Digest, Digester, annotations, media_type};
 
 use crate::content::memory::MemoryStore;
+use crate::content::partial;
 use crate::content::verify::copy_verified;
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage, successors_of};
 use crate::error::{Error, ErrorKind, IoContext, Result};
@@ -212,11 +213,41 @@ impl FileStore {
         })
     }
 
+    /// Where a pulled file is staged until verified (kept for resuming when interrupted).
+    fn partial_path(target: &Path, expected: &Descriptor) -> PathBuf {
+        let parent = target.parent().map(Path::to_path_buf).unwrap_or_default();
+        parent.join(format!(".oras-{}.partial", expected.digest.hex()))
+    }
+
+    /// Where a titled, not-unpacked blob would be staged, if its title is acceptable.
+    fn resumable_partial(&self, desc: &Descriptor) -> Option<PathBuf> {
+        let name = desc.title()?;
+        if desc
+            .annotations
+            .get(annotations::CONTENT_UNPACK)
+            .is_some_and(|v| v == "true")
+        {
+            return None;
+        }
+        let target = self.target_path(name).ok()?;
+        Some(Self::partial_path(&target, desc))
+    }
+
     async fn write_named(
         &self,
         expected: &Descriptor,
         name: &str,
         content: BlobSource,
+    ) -> Result<()> {
+        self.write_named_at(expected, name, content, 0).await
+    }
+
+    async fn write_named_at(
+        &self,
+        expected: &Descriptor,
+        name: &str,
+        content: BlobSource,
+        offset: u64,
     ) -> Result<()> {
         let target = self.target_path(name)?;
         if self.options.disable_overwrite && fs::symlink_metadata(&target).is_ok() {
@@ -269,25 +300,20 @@ impl FileStore {
                 .expect("file store written")
                 .insert(expected.digest.clone(), gz);
         } else {
-            let tmp = parent.join(format!(".oras-{}.partial", expected.digest.hex()));
-            if let Err(e) = write_verified(content, expected, &tmp).await {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(e);
+            if fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
+                return Err(Error::new(
+                    ErrorKind::AlreadyExists,
+                    format!("{}: is a directory", target.display()),
+                ));
             }
-            if let Ok(m) = fs::symlink_metadata(&target)
-                && m.is_dir()
-            {
-                {
-                    let _ = tokio::fs::remove_file(&tmp).await;
-                    return Err(Error::new(
-                        ErrorKind::AlreadyExists,
-                        format!("{}: is a directory", target.display()),
-                    ));
-                }
-            }
-            tokio::fs::rename(&tmp, &target)
-                .await
-                .ctx(format!("failed to write {}", target.display()))?;
+            partial::complete(
+                &Self::partial_path(&target, expected),
+                &target,
+                expected,
+                content,
+                offset,
+            )
+            .await?;
             self.files
                 .lock()
                 .expect("file store files")
@@ -649,6 +675,21 @@ impl ReadOnlyStorage for FileStore {
 
 #[async_trait]
 impl Storage for FileStore {
+    async fn resume_point(&self, desc: &Descriptor) -> Result<u64> {
+        match self.resumable_partial(desc) {
+            Some(p) => Ok(partial::resume_point(&p, desc).await),
+            None => Ok(0),
+        }
+    }
+
+    async fn push_at(&self, expected: &Descriptor, content: BlobSource, offset: u64) -> Result<()> {
+        let name = expected
+            .title()
+            .ok_or_else(|| Error::unsupported("only named content can be resumed"))?
+            .to_string();
+        self.write_named_at(expected, &name, content, offset).await
+    }
+
     async fn push(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
         match expected.title().map(str::to_string) {
             Some(name) => self.write_named(expected, &name, content).await,

@@ -7,6 +7,7 @@ pub mod file;
 pub mod graph;
 pub mod memory;
 pub mod oci;
+pub mod partial;
 pub mod verify;
 
 use std::pin::Pin;
@@ -101,6 +102,11 @@ impl AsyncRead for LazyFile {
 pub trait ReadOnlyStorage: Send + Sync {
     /// Opens the content of `desc`. Callers verify what they read (see [`verify`]).
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader>;
+    /// The content of `desc` from byte `offset` on, when the store can start there (for
+    /// resuming an interrupted transfer); `None` if it cannot.
+    async fn fetch_range(&self, _desc: &Descriptor, _offset: u64) -> Result<Option<BlobReader>> {
+        Ok(None)
+    }
     /// The content of `desc` as a push source; stores holding files return a reopenable
     /// [`BlobSource::File`].
     async fn fetch_source(&self, desc: &Descriptor) -> Result<BlobSource> {
@@ -116,6 +122,25 @@ pub trait Storage: ReadOnlyStorage {
     /// Stores `content`, which must match `expected` (size and digest); nothing is committed
     /// unless it does.
     async fn push(&self, expected: &Descriptor, content: BlobSource) -> Result<()>;
+
+    /// How many leading bytes of `desc` an interrupted earlier transfer left behind (0: none).
+    async fn resume_point(&self, _desc: &Descriptor) -> Result<u64> {
+        Ok(0)
+    }
+
+    /// Completes a partial blob: `content` holds its bytes from `offset` (a
+    /// [`Storage::resume_point`]) on. The whole blob is verified before it is committed.
+    async fn push_at(
+        &self,
+        expected: &Descriptor,
+        _content: BlobSource,
+        _offset: u64,
+    ) -> Result<()> {
+        Err(crate::Error::unsupported(format!(
+            "{}: this store cannot resume a transfer",
+            expected.digest
+        )))
+    }
 
     /// Makes a blob available by mounting it from another repository of the same registry,
     /// without transferring it. `Ok(false)`: not mounted (unsupported or refused); copy it.

@@ -19,7 +19,8 @@ use oras_spec::{Descriptor, Digest, ImageIndex, annotations, gojson, media_type}
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::content::graph::Graph;
-use crate::content::verify::{copy_verified, read_all};
+use crate::content::partial;
+use crate::content::verify::read_all;
 use crate::content::{
     BlobReader, BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage,
     TagLister, Tagger, successors_of,
@@ -406,6 +407,22 @@ impl ReadOnlyStorage for OciLayout {
         Ok(self.blob_size(&desc.digest).await?.is_some())
     }
 
+    async fn fetch_range(&self, desc: &Descriptor, offset: u64) -> Result<Option<BlobReader>> {
+        let mut reader = match &self.backend {
+            Backend::Dir => tokio::fs::File::open(self.blob_path(&desc.digest)).await?,
+            Backend::Tar(entries) => {
+                let (off, size) = *entries
+                    .get(&Self::blob_name(&desc.digest))
+                    .ok_or_else(|| Error::not_found(&desc.digest))?;
+                let mut f = tokio::fs::File::open(&self.root).await?;
+                f.seek(SeekFrom::Start(off + offset)).await?;
+                return Ok(Some(Box::pin(f.take(size.saturating_sub(offset)))));
+            }
+        };
+        reader.seek(SeekFrom::Start(offset)).await?;
+        Ok(Some(Box::pin(reader)))
+    }
+
     async fn fetch_source(&self, desc: &Descriptor) -> Result<BlobSource> {
         match &self.backend {
             Backend::Dir => match self.blob_size(&desc.digest).await? {
@@ -419,6 +436,29 @@ impl ReadOnlyStorage for OciLayout {
 
 #[async_trait]
 impl Storage for OciLayout {
+    async fn resume_point(&self, desc: &Descriptor) -> Result<u64> {
+        if !matches!(self.backend, Backend::Dir) || desc.is_manifest() {
+            return Ok(0);
+        }
+        Ok(partial::resume_point(&self.partial_path(&desc.digest), desc).await)
+    }
+
+    async fn push_at(&self, expected: &Descriptor, content: BlobSource, offset: u64) -> Result<()> {
+        self.writable()?;
+        let dest = self.blob_path(&expected.digest);
+        tokio::fs::create_dir_all(dest.parent().expect("blob path has a parent")).await?;
+        partial::complete(
+            &self.partial_path(&expected.digest),
+            &dest,
+            expected,
+            content,
+            offset,
+        )
+        .await?;
+        set_readonly(&dest).await;
+        Ok(())
+    }
+
     async fn push(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
         self.writable()?;
         let dest = self.blob_path(&expected.digest);
@@ -426,22 +466,15 @@ impl Storage for OciLayout {
             let ingest = self.root.join("ingest");
             tokio::fs::create_dir_all(&ingest).await?;
             tokio::fs::create_dir_all(dest.parent().expect("blob path has a parent")).await?;
-            let tmp = ingest.join(format!("{}_{}", expected.digest.hex(), unique_suffix()));
-            let res = async {
-                let mut file = tokio::fs::File::create(&tmp).await?;
-                copy_verified(content.into_reader(), expected, &mut file).await?;
-                drop(file);
-                let mut perms = tokio::fs::metadata(&tmp).await?.permissions();
-                perms.set_readonly(true);
-                tokio::fs::set_permissions(&tmp, perms).await?;
-                tokio::fs::rename(&tmp, &dest).await?;
-                Ok::<(), Error>(())
-            }
-            .await;
-            if let Err(e) = res {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(e);
-            }
+            partial::complete(
+                &self.partial_path(&expected.digest),
+                &dest,
+                expected,
+                content,
+                0,
+            )
+            .await?;
+            set_readonly(&dest).await;
         }
         if expected.is_manifest() {
             let entry = expected.plain_with_annotations();
@@ -458,6 +491,24 @@ impl Storage for OciLayout {
             }
         }
         Ok(())
+    }
+}
+
+impl OciLayout {
+    fn partial_path(&self, digest: &Digest) -> PathBuf {
+        self.root.join("ingest").join(format!(
+            "{}-{}.partial",
+            digest.algorithm().name(),
+            digest.hex()
+        ))
+    }
+}
+
+async fn set_readonly(path: &Path) {
+    if let Ok(m) = tokio::fs::metadata(path).await {
+        let mut perms = m.permissions();
+        perms.set_readonly(true);
+        let _ = tokio::fs::set_permissions(path, perms).await;
     }
 }
 

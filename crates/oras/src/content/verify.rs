@@ -29,6 +29,57 @@ impl<R> VerifyingReader<R> {
             digester: Some(expected.digest.algorithm().digester()),
         }
     }
+
+    /// Continues verification of a blob whose first `offset` bytes were already hashed into
+    /// `digester`; `inner` yields the bytes from `offset` on.
+    pub fn resumed(
+        inner: R,
+        expected: &Descriptor,
+        digester: Digester,
+        offset: u64,
+    ) -> VerifyingReader<R> {
+        VerifyingReader {
+            inner,
+            expected: expected.plain(),
+            read: offset,
+            digester: Some(digester),
+        }
+    }
+}
+
+/// Hashes the first bytes of a partially written blob (blocking I/O, run off the reactor).
+/// Returns the digester state and the length; `None` if there is nothing usable.
+pub async fn hash_prefix(
+    path: &std::path::Path,
+    expected: &Descriptor,
+) -> Result<Option<(Digester, u64)>> {
+    let path = path.to_path_buf();
+    let alg = expected.digest.algorithm();
+    let size = expected.size;
+    tokio::task::spawn_blocking(move || -> Result<Option<(Digester, u64)>> {
+        use std::io::Read;
+        let Ok(mut f) = std::fs::File::open(&path) else {
+            return Ok(None);
+        };
+        let len = f.metadata()?.len();
+        if len == 0 || len >= size {
+            return Ok(None);
+        }
+        let mut d = alg.digester();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut read = 0u64;
+        while read < len {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            d.update(&buf[..n]);
+            read += n as u64;
+        }
+        Ok((read == len).then_some((d, len)))
+    })
+    .await
+    .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?
 }
 
 fn io_err(e: Error) -> std::io::Error {
@@ -108,12 +159,34 @@ pub async fn copy_verified<W>(
 where
     W: tokio::io::AsyncWrite + Unpin + ?Sized,
 {
+    copy_verified_from(
+        reader,
+        expected,
+        writer,
+        expected.digest.algorithm().digester(),
+        0,
+    )
+    .await
+}
+
+/// [`copy_verified`] for a reader that starts at byte `offset` of the blob, the bytes before
+/// it having been hashed into `digester` (resuming a partial transfer). Returns the bytes written.
+pub async fn copy_verified_from<W>(
+    reader: BlobReader,
+    expected: &Descriptor,
+    writer: &mut W,
+    digester: Digester,
+    offset: u64,
+) -> Result<u64>
+where
+    W: tokio::io::AsyncWrite + Unpin + ?Sized,
+{
     use tokio::io::AsyncWriteExt;
     const CHUNK: usize = 1 << 20;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(4);
     let expected_plain = expected.plain();
     let producer = tokio::spawn(async move {
-        let mut reader = VerifyingReader::new(reader, &expected_plain);
+        let mut reader = VerifyingReader::resumed(reader, &expected_plain, digester, offset);
         loop {
             let mut buf = bytes::BytesMut::with_capacity(CHUNK);
             let res = async {

@@ -789,6 +789,42 @@ impl ReadOnlyStorage for Repository {
         }
     }
 
+    /// `GET` with `Range: bytes=<offset>-`; `None` unless the registry answers 206 from there.
+    async fn fetch_range(&self, desc: &Descriptor, offset: u64) -> Result<Option<BlobReader>> {
+        if desc.is_manifest() || offset == 0 || offset >= desc.size {
+            return Ok(None);
+        }
+        let url = self.url(&format!("blobs/{}", desc.digest))?;
+        let range = format!("bytes={offset}-");
+        let resp = self
+            .send(
+                Method::GET,
+                url.clone(),
+                headers([("Range", range.as_str())]),
+                ReqBody::Empty,
+                &[],
+            )
+            .await?;
+        if resp.status().as_u16() != 206 {
+            return Ok(None);
+        }
+        let start = resp
+            .headers()
+            .get("Content-Range")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("bytes "))
+            .and_then(|v| v.split('-').next())
+            .and_then(|v| v.parse::<u64>().ok());
+        if start != Some(offset) {
+            return Ok(None);
+        }
+        let first = body_reader(resp);
+        Ok(Some(Box::pin(
+            ResumingReader::new(self.client.clone(), url, self.scopes(&[]), desc.size, first)
+                .starting_at(offset),
+        )))
+    }
+
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {
         let is_manifest = desc.is_manifest();
         let url = self.url(&format!(

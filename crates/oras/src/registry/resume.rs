@@ -50,6 +50,12 @@ impl ResumingReader {
         }
     }
 
+    /// The first reader starts at byte `offset` of the blob (a ranged request).
+    pub fn starting_at(mut self, offset: u64) -> ResumingReader {
+        self.offset = offset;
+        self
+    }
+
     fn resume(&mut self) {
         self.resumes += 1;
         self.inner = None;

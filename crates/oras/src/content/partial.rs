@@ -1,0 +1,133 @@
+//! Partial blob files that survive an interrupted process, so a re-run continues where the
+//! last one stopped. A partial is written under an exclusive lock (two processes never append
+//! to the same one), verified as a whole (the kept prefix is re-hashed), and renamed into
+//! place only when size and digest match. Content that fails verification is deleted; a
+//! network failure or a kill leaves the partial for the next run.
+
+use std::path::{Path, PathBuf};
+
+use oras_spec::Descriptor;
+
+use crate::content::BlobSource;
+use crate::content::verify::{copy_verified_from, hash_prefix};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Bytes a partial at `path` already holds for `desc` (0 if none or unusable).
+pub async fn resume_point(path: &Path, desc: &Descriptor) -> u64 {
+    match tokio::fs::metadata(path).await {
+        Ok(m) if m.is_file() && m.len() < desc.size => m.len(),
+        _ => 0,
+    }
+}
+
+/// Writes `content` (the blob from byte `offset` on) into the partial at `path`, verifies the
+/// whole blob, and renames it to `dest`. With `offset` 0 any old partial is replaced. When the
+/// partial is locked by another process, a private temp file next to it is used instead.
+pub async fn complete(
+    path: &Path,
+    dest: &Path,
+    expected: &Descriptor,
+    content: BlobSource,
+    offset: u64,
+) -> Result<()> {
+    let wanted = offset;
+    let (file, path, offset) = open_locked(path, offset).await?;
+    if offset != wanted {
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(Error::new(
+            ErrorKind::Io,
+            format!("{}: another process is writing this blob", dest.display()),
+        ));
+    }
+    let (digester, offset) = if offset > 0 {
+        match hash_prefix(&path, expected).await? {
+            Some((d, len)) if len == offset => (d, offset),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!(
+                        "{}: the partial file changed while resuming",
+                        path.display()
+                    ),
+                ));
+            }
+        }
+    } else {
+        (expected.digest.algorithm().digester(), 0)
+    };
+    let mut writer = tokio::fs::File::from_std(file);
+    let res = async {
+        use tokio::io::AsyncSeekExt;
+        writer.seek(std::io::SeekFrom::Start(offset)).await?;
+        copy_verified_from(
+            content.into_reader_async().await?,
+            expected,
+            &mut writer,
+            digester,
+            offset,
+        )
+        .await?;
+        writer.sync_data().await.ok();
+        Ok::<(), Error>(())
+    }
+    .await;
+    match res {
+        Ok(()) => {
+            tokio::fs::rename(&path, dest).await.map_err(|e| {
+                Error::from(e).context(format!("failed to write {}", dest.display()))
+            })?;
+            drop(writer);
+            Ok(())
+        }
+        Err(e) => {
+            if matches!(
+                e.kind(),
+                ErrorKind::DigestMismatch | ErrorKind::SizeMismatch
+            ) {
+                let _ = tokio::fs::remove_file(&path).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Opens (creating) the partial and locks it; truncates it when starting over. Falls back to a
+/// unique file when another process holds the lock (then nothing is resumed).
+async fn open_locked(path: &Path, offset: u64) -> Result<(std::fs::File, PathBuf, u64)> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || -> Result<(std::fs::File, PathBuf, u64)> {
+        use std::fs::{OpenOptions, TryLockError};
+        let open = |p: &Path| {
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(p)
+        };
+        let file = open(&path).map_err(|e| Error::from(e).context(path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {
+                if offset == 0 {
+                    file.set_len(0)?;
+                }
+                Ok((file, path, offset))
+            }
+            Err(TryLockError::WouldBlock) => {
+                let mut other = path.clone().into_os_string();
+                other.push(format!(".{}", std::process::id()));
+                let other = PathBuf::from(other);
+                let f = OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .read(true)
+                    .open(&other)?;
+                Ok((f, other, 0))
+            }
+            Err(TryLockError::Error(e)) => Err(Error::from(e).context(path.display())),
+        }
+    })
+    .await
+    .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?
+}
