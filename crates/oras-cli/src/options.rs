@@ -521,7 +521,18 @@ fn upload_policy() -> CliResult<UploadPolicy> {
         p.chunk_size = n.max(1);
     }
     p.chunked_above = var("ORAS_CHUNKED_ABOVE")?;
+    p.session_dir = state_dir().map(|d| d.join("uploads"));
     Ok(p)
+}
+
+/// Where oras keeps state between runs: `$XDG_STATE_HOME/oras` or `~/.local/state/oras`.
+fn state_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d).join("oras"));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".local/state/oras"))
 }
 
 /// The reason part of an io error, as Go prints it (`no such file or directory`).

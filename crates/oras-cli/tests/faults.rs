@@ -520,3 +520,81 @@ fn a_corrupt_partial_is_never_taken_for_content() {
     oras(d.path(), &["pull", &r, "-o", "out"]).ok();
     assert_eq!(sha256_file(&d.path().join("out/big.bin")), digest);
 }
+
+#[test]
+fn interrupted_chunked_push_continues_the_upload_session() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/session/repo:v1", reg.localhost());
+    let size = 6 << 20;
+    let digest = big_file(d.path(), "big.bin", size);
+    let push = |dir: &std::path::Path| {
+        let mut c = std::process::Command::new(oras_bin());
+        c.args(["push", &r, "big.bin"])
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("ORAS_CHUNKED_ABOVE", (1 << 20).to_string())
+            .env("ORAS_CHUNK_SIZE", (1 << 20).to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        c
+    };
+    // two chunks go through, the third hangs: kill the push there
+    reg.faults(|f| f.stall_patch_after = Some(2));
+    let mut child = push(d.path()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while reg
+        .requests()
+        .iter()
+        .filter(|q| q.method == "PATCH")
+        .count()
+        < 3
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload never reached its third chunk"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    reg.clear_requests();
+    reg.faults(|f| f.patched_bytes = 0);
+    let out = push(d.path()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reqs = reg.requests();
+    assert!(
+        reqs.iter()
+            .any(|q| q.method == "GET" && q.path.contains("/blobs/uploads/")),
+        "the session was looked up"
+    );
+    assert!(
+        !reqs.iter().any(|q| q.method == "POST"
+            && q.path.ends_with("/blobs/uploads/")
+            && q.query.is_empty()),
+        "no new session"
+    );
+    let first = reqs.iter().find(|q| q.method == "PATCH").unwrap();
+    assert_eq!(
+        first.headers.get("content-range").unwrap(),
+        &format!("{}-{}", 2 << 20, (3 << 20) - 1)
+    );
+    let mut moved = 0;
+    reg.faults(|f| moved = f.patched_bytes);
+    assert_eq!(
+        moved,
+        (size - (2 << 20)) as u64,
+        "the re-run uploaded only the missing bytes"
+    );
+    assert!(reg.has_blob(&digest));
+    // the remembered session is gone once the upload is done
+    let left = std::fs::read_dir(d.path().join(".local/state/oras/uploads"))
+        .map(|r| r.count())
+        .unwrap_or(0);
+    assert_eq!(left, 0);
+}

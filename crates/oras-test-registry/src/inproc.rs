@@ -47,6 +47,10 @@ pub struct Faults {
     pub warning: Option<String>,
     /// The next blob GET sends this many bytes and then stalls (a hung connection).
     pub stall_blob_after: Option<usize>,
+    /// Accept this many more PATCH requests, then stall the next one (once).
+    pub stall_patch_after: Option<usize>,
+    /// Bytes received in PATCH bodies.
+    pub patched_bytes: u64,
 }
 
 /// One recorded request.
@@ -371,6 +375,26 @@ async fn route_main(s: Arc<Shared>, req: Request) -> Response {
     if let Some(r) = authorized(&s, req.headers()) {
         return r;
     }
+    if req.method() == Method::PATCH {
+        let stall = {
+            let mut f = s.faults.lock().unwrap();
+            match f.stall_patch_after {
+                Some(0) => {
+                    f.stall_patch_after = None;
+                    true
+                }
+                Some(n) => {
+                    f.stall_patch_after = Some(n - 1);
+                    false
+                }
+                None => false,
+            }
+        };
+        if stall {
+            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or_default().to_string();
@@ -475,6 +499,7 @@ fn uploads(
         }
         buf.extend_from_slice(&body);
         let end = buf.len().saturating_sub(1);
+        s.faults.lock().unwrap().patched_bytes += body.len() as u64;
         return (
             StatusCode::ACCEPTED,
             [

@@ -43,8 +43,11 @@ pub enum ReferrersMode {
 }
 
 /// How blobs are uploaded.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct UploadPolicy {
+    /// Where open chunked-upload sessions are remembered, so an interrupted push continues
+    /// the registry's session on the next run (`None`: not remembered).
+    pub session_dir: Option<std::path::PathBuf>,
     /// Size of the chunks of a chunked upload (raised to the registry's
     /// `OCI-Chunk-Min-Length`); each chunk is held in memory.
     pub chunk_size: u64,
@@ -56,6 +59,7 @@ pub struct UploadPolicy {
 impl Default for UploadPolicy {
     fn default() -> Self {
         UploadPolicy {
+            session_dir: None,
             chunk_size: 16 << 20,
             chunked_above: None,
         }
@@ -539,6 +543,66 @@ impl Repository {
         Ok(tags)
     }
 
+    /// The file remembering an open upload session of `expected` in this repository.
+    fn session_file(&self, expected: &Descriptor) -> Option<std::path::PathBuf> {
+        let dir = self.upload.session_dir.as_ref()?;
+        let key = format!(
+            "{}/{} {}",
+            self.reference.registry, self.reference.repository, expected.digest
+        );
+        Some(dir.join(format!("{}.json", Digest::sha256_of(key.as_bytes()).hex())))
+    }
+
+    /// Reopens a remembered upload session: asks the registry how much it holds.
+    async fn open_session(
+        &self,
+        file: &std::path::Path,
+        expected: &Descriptor,
+    ) -> Option<(Url, u64)> {
+        let raw = tokio::fs::read(file).await.ok()?;
+        let saved: serde_json::Value = serde_json::from_slice(&raw).ok()?;
+        let location = Url::parse(saved.get("location")?.as_str()?).ok()?;
+        let base = self.url("blobs/uploads/").ok()?;
+        if location.host_str() != base.host_str() || location.scheme() != base.scheme() {
+            let _ = tokio::fs::remove_file(file).await;
+            return None;
+        }
+        let resp = self
+            .send(
+                Method::GET,
+                location.clone(),
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &["push"],
+            )
+            .await
+            .ok()?;
+        let offset = match resp.status().as_u16() {
+            204 | 200 => resp
+                .headers()
+                .get("Range")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|r| {
+                    r.trim_start_matches("bytes=")
+                        .split('-')
+                        .nth(1)
+                        .and_then(|e| e.parse::<u64>().ok())
+                })
+                .map(|end| end + 1),
+            _ => None,
+        };
+        match offset {
+            Some(o) if o > 0 && o <= expected.size => {
+                let loc = self.upload_location(&location, &resp).unwrap_or(location);
+                Some((loc, o))
+            }
+            _ => {
+                let _ = tokio::fs::remove_file(file).await;
+                None
+            }
+        }
+    }
+
     /// Starts an upload session; returns its location and the registry's minimum chunk size.
     async fn start_upload(&self) -> Result<(Url, u64)> {
         let start = self.url("blobs/uploads/")?;
@@ -640,11 +704,37 @@ impl Repository {
     /// retried), then PUT the digest. The session is cancelled on failure.
     async fn upload_chunked(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
         use tokio::io::AsyncReadExt;
-        let (mut location, min) = self.start_upload().await?;
+        let state_file = self.session_file(expected);
+        // An upload session an interrupted run left open, if the registry still has it.
+        let resumed = match &state_file {
+            Some(f) => self.open_session(f, expected).await,
+            None => None,
+        };
+        let (mut location, start, min) = match resumed {
+            Some((loc, offset)) => (loc, offset, 0),
+            None => {
+                let (loc, min) = self.start_upload().await?;
+                (loc, 0, min)
+            }
+        };
         let chunk = self.upload.chunk_size.max(min).max(1) as usize;
         let res: Result<()> = async {
             let mut reader = content.into_reader_async().await?;
-            let mut offset = 0u64;
+            let mut offset = start;
+            if start > 0 {
+                // skip what the registry already has (a local read, not a transfer)
+                let skipped =
+                    tokio::io::copy(&mut (&mut reader).take(start), &mut tokio::io::sink()).await?;
+                if skipped != start {
+                    return Err(Error::new(
+                        ErrorKind::SizeMismatch,
+                        format!(
+                            "{}: source shorter than the resumed upload",
+                            expected.digest
+                        ),
+                    ));
+                }
+            }
             let mut buf = vec![0u8; chunk.min(expected.size.max(1) as usize)];
             loop {
                 let mut n = 0;
@@ -677,6 +767,9 @@ impl Repository {
                 }
                 location = self.upload_location(&location, &resp)?;
                 offset += n as u64;
+                if let Some(f) = &state_file {
+                    save_session(f, &location, offset).await;
+                }
                 if n < buf.len() {
                     break;
                 }
@@ -699,16 +792,28 @@ impl Repository {
             Ok(())
         }
         .await;
-        if res.is_err() {
-            let _ = self
-                .send(
-                    Method::DELETE,
-                    location,
-                    HeaderMap::new(),
-                    ReqBody::Empty,
-                    &["push"],
-                )
-                .await;
+        match &res {
+            Ok(()) => {
+                if let Some(f) = &state_file {
+                    let _ = tokio::fs::remove_file(f).await;
+                }
+            }
+            // a network failure keeps the session for the next run; anything else ends it
+            Err(e) if e.kind() == ErrorKind::Network && state_file.is_some() => {}
+            Err(_) => {
+                let _ = self
+                    .send(
+                        Method::DELETE,
+                        location,
+                        HeaderMap::new(),
+                        ReqBody::Empty,
+                        &["push"],
+                    )
+                    .await;
+                if let Some(f) = &state_file {
+                    let _ = tokio::fs::remove_file(f).await;
+                }
+            }
         }
         res
     }
@@ -1041,6 +1146,15 @@ impl Deleter for Repository {
         }
         Ok(())
     }
+}
+
+/// Remembers an open upload session (best effort).
+async fn save_session(file: &std::path::Path, location: &Url, offset: u64) {
+    if let Some(dir) = file.parent() {
+        let _ = tokio::fs::create_dir_all(dir).await;
+    }
+    let body = serde_json::json!({"location": location.as_str(), "offset": offset}).to_string();
+    let _ = tokio::fs::write(file, body).await;
 }
 
 /// A registry (for listing repositories and checking credentials).
