@@ -598,3 +598,28 @@ fn interrupted_chunked_push_continues_the_upload_session() {
         .unwrap_or(0);
     assert_eq!(left, 0);
 }
+
+#[test]
+fn interrupted_blob_fetch_resumes() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let repo = format!("{}/fetch/repo", reg.localhost());
+    let size = 4 << 20;
+    let digest = big_file(d.path(), "blob.bin", size);
+    let hex = digest.trim_start_matches("sha256:").to_string();
+    oras(d.path(), &["blob", "push", &repo, "blob.bin"]).ok();
+    let cut = 1 << 20;
+    reg.faults(|f| f.stall_blob_after = Some(cut));
+    let target = format!("{repo}@{digest}");
+    kill_when_partial(
+        d.path(),
+        &["blob", "fetch", &target, "-o", "copy.bin"],
+        &d.path().join(format!(".oras-{hex}.partial")),
+        cut as u64,
+    );
+    assert!(!d.path().join("copy.bin").exists());
+    reg.reset_counters();
+    oras(d.path(), &["blob", "fetch", &target, "-o", "copy.bin"]).ok();
+    assert_eq!(sha256_file(&d.path().join("copy.bin")), digest);
+    assert_eq!(reg.blob_bytes_served(), (size - cut) as u64);
+}

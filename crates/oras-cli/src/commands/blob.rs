@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use oras::content::BlobSource;
+use oras::content::partial;
 use oras::content::verify::copy_verified;
 use oras_spec::{Descriptor, Digest, media_type};
 
@@ -86,25 +87,31 @@ async fn fetch(a: FetchArgs) -> CliResult {
     let src = target.open_read()?;
     let desc = blob_descriptor(&*src, &digest, &target.raw).await?;
     if let Some(out) = &a.output {
-        let reader = src.fetch(&desc).await?;
         if out == "-" {
             // A closed pipe (`| head`) is not an error; content is still verified to the end.
+            let reader = src.fetch(&desc).await?;
             let mut stdout = crate::output::PipeTolerant(tokio::io::stdout());
             copy_verified(reader, &desc, &mut stdout).await?;
         } else {
+            // Staged in a partial file next to the output; a re-run after an interruption
+            // fetches only the missing bytes.
             let path = std::path::Path::new(out);
             let dir = path
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(std::path::Path::new("."));
-            let tmp = tempfile::NamedTempFile::new_in(dir)
-                .map_err(|e| CliError::new(format!("failed to create {out}: {e}")))?;
-            let (std_file, tmp_path) = tmp.into_parts();
-            let mut file = tokio::fs::File::from_std(std_file);
-            copy_verified(reader, &desc, &mut file).await?;
-            tmp_path
-                .persist(path)
-                .map_err(|e| CliError::new(format!("failed to write {out}: {}", e.error)))?;
+            let staged = dir.join(format!(".oras-{}.partial", desc.digest.hex()));
+            let offset = partial::resume_point(&staged, &desc).await;
+            let rest = if offset > 0 {
+                src.fetch_range(&desc, offset).await?
+            } else {
+                None
+            };
+            let (source, offset) = match rest {
+                Some(r) => (BlobSource::Reader(r), offset),
+                None => (BlobSource::Reader(src.fetch(&desc).await?), 0),
+            };
+            partial::complete(&staged, path, &desc, source, offset).await?;
         }
     }
     if a.desc.descriptor {

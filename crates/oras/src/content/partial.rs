@@ -2,14 +2,15 @@
 //! last one stopped. A partial is written under an exclusive lock (two processes never append
 //! to the same one), verified as a whole (the kept prefix is re-hashed), and renamed into
 //! place only when size and digest match. Content that fails verification is deleted; a
-//! network failure or a kill leaves the partial for the next run.
+//! network failure or a kill leaves the partial for the next run. Blobs are not fsynced (a
+//! blob damaged by a power loss fails verification wherever it is read next); `index.json` is.
 
 use std::path::{Path, PathBuf};
 
 use oras_spec::Descriptor;
 
 use crate::content::BlobSource;
-use crate::content::verify::{copy_verified_from, hash_prefix};
+use crate::content::verify::{hash_prefix, write_verified_file};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Bytes a partial at `path` already holds for `desc` (0 if none or unusable).
@@ -55,22 +56,15 @@ pub async fn complete(
     } else {
         (expected.digest.algorithm().digester(), 0)
     };
-    let mut writer = tokio::fs::File::from_std(file);
     let res = async {
-        use tokio::io::AsyncSeekExt;
-        writer.seek(std::io::SeekFrom::Start(offset)).await?;
-        copy_verified_from(
-            content.into_reader_async().await?,
-            expected,
-            &mut writer,
-            digester,
-            offset,
-        )
-        .await?;
-        writer.sync_data().await.ok();
+        let reader = content.into_reader_async().await?;
+        let file = write_verified_file(reader, expected, file.try_clone()?, digester, offset).await;
+        file?;
         Ok::<(), Error>(())
     }
     .await;
+    // the lock is held through `file` until it is dropped after the rename
+    let writer = file;
     match res {
         Ok(()) => {
             tokio::fs::rename(&path, dest).await.map_err(|e| {

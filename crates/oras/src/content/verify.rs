@@ -182,8 +182,71 @@ where
     W: tokio::io::AsyncWrite + Unpin + ?Sized,
 {
     use tokio::io::AsyncWriteExt;
+    let (mut rx, producer) = verified_chunks(reader, expected, digester, offset);
+    let mut total = 0u64;
+    while let Some(chunk) = rx.recv().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                producer.abort();
+                return Err(e);
+            }
+        };
+        if let Err(e) = writer.write_all(&chunk).await {
+            producer.abort();
+            return Err(e.into());
+        }
+        total += chunk.len() as u64;
+    }
+    writer.flush().await?;
+    Ok(total)
+}
+
+/// [`copy_verified_from`] into a file, written by a dedicated blocking thread straight from
+/// the received chunks (no extra buffering), positioned at `offset`.
+pub async fn write_verified_file(
+    reader: BlobReader,
+    expected: &Descriptor,
+    mut file: std::fs::File,
+    digester: Digester,
+    offset: u64,
+) -> Result<u64> {
+    let (mut rx, producer) = verified_chunks(reader, expected, digester, offset);
+    let writer = tokio::task::spawn_blocking(move || -> Result<u64> {
+        use std::io::{Seek, SeekFrom, Write};
+        file.seek(SeekFrom::Start(offset))?;
+        let mut total = 0u64;
+        while let Some(chunk) = rx.blocking_recv() {
+            let chunk = chunk?;
+            file.write_all(&chunk)?;
+            total += chunk.len() as u64;
+        }
+        file.flush()?;
+        Ok(total)
+    });
+    let res = writer
+        .await
+        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+    if res.is_err() {
+        producer.abort();
+    }
+    res
+}
+
+/// Reads, verifies and hands out a blob in 1 MiB chunks from its own task (a few chunks ahead
+/// of the consumer), so reading and hashing overlap with writing. A verification failure
+/// arrives as the last item.
+fn verified_chunks(
+    reader: BlobReader,
+    expected: &Descriptor,
+    digester: Digester,
+    offset: u64,
+) -> (
+    tokio::sync::mpsc::Receiver<Result<Bytes>>,
+    tokio::task::JoinHandle<()>,
+) {
     const CHUNK: usize = 1 << 20;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(4);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(4);
     let expected_plain = expected.plain();
     let producer = tokio::spawn(async move {
         let mut reader = VerifyingReader::resumed(reader, &expected_plain, digester, offset);
@@ -199,33 +262,18 @@ where
             }
             .await;
             let done = buf.len() < CHUNK;
+            let failed = res.is_err();
             let msg = res.map(|()| buf.freeze());
-            let failed = msg.is_err();
-            if tx.send(msg).await.is_err() || failed || done {
+            let send = match msg {
+                Ok(b) if b.is_empty() => true,
+                other => tx.send(other).await.is_ok(),
+            };
+            if !send || failed || done {
                 return;
             }
         }
     });
-    let mut total = 0u64;
-    while let Some(chunk) = rx.recv().await {
-        let chunk = match chunk {
-            Ok(c) => c,
-            Err(e) => {
-                producer.abort();
-                return Err(e);
-            }
-        };
-        if chunk.is_empty() {
-            continue;
-        }
-        if let Err(e) = writer.write_all(&chunk).await {
-            producer.abort();
-            return Err(e.into());
-        }
-        total += chunk.len() as u64;
-    }
-    writer.flush().await?;
-    Ok(total)
+    (rx, producer)
 }
 
 /// Reads a whole (small) blob into memory, verified; refuses descriptors above `limit` bytes
