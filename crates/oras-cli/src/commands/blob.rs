@@ -9,7 +9,7 @@ use oras::content::partial;
 use oras::content::verify::copy_verified;
 use oras_spec::{Descriptor, Digest, media_type};
 
-use super::manifest::confirm;
+use super::manifest::confirm_and_delete;
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, DescriptorOpts, TargetOpts, TtyOpts, require_digest};
 use crate::output::{line, print_descriptor};
@@ -279,20 +279,9 @@ async fn delete(a: DeleteArgs) -> CliResult {
             return Err(e);
         }
     };
-    if !a.force
-        && !confirm(&format!(
-            "Are you sure you want to delete the blob {:?}? [y/N] ",
-            desc.digest.to_string()
-        ))
-    {
-        line("Operation cancelled.");
-        return Ok(());
-    }
-    store.delete(&desc).await?;
-    if a.desc.descriptor {
-        print_descriptor(&desc, a.desc.pretty);
-    } else {
-        line(format!("Deleted {}", target.typed()));
-    }
-    Ok(())
+    let question = format!(
+        "Are you sure you want to delete the blob {:?}? [y/N] ",
+        desc.digest.to_string()
+    );
+    confirm_and_delete(&*store, &desc, &target, a.force, &a.desc, &question).await
 }

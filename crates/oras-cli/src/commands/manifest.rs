@@ -429,18 +429,29 @@ async fn delete(a: DeleteArgs) -> CliResult {
             ));
         }
     };
-    if !a.force
-        && !confirm(&format!(
-            "Are you sure you want to delete the manifest {:?} and all tags associated with it? [y/N] ",
-            desc.digest.to_string()
-        ))
-    {
+    let question = format!(
+        "Are you sure you want to delete the manifest {:?} and all tags associated with it? [y/N] ",
+        desc.digest.to_string()
+    );
+    confirm_and_delete(&*store, &desc, &target, a.force, &a.desc, &question).await
+}
+
+/// Asks (unless `force`), deletes, and prints `Deleted …` or the descriptor.
+pub async fn confirm_and_delete(
+    store: &dyn oras::content::GraphTarget,
+    desc: &Descriptor,
+    target: &TargetRef,
+    force: bool,
+    opts: &DescriptorOpts,
+    question: &str,
+) -> CliResult {
+    if !force && !confirm(question) {
         line("Operation cancelled.");
         return Ok(());
     }
-    store.delete(&desc).await?;
-    if a.desc.descriptor {
-        print_descriptor(&desc, a.desc.pretty);
+    store.delete(desc).await?;
+    if opts.descriptor {
+        print_descriptor(desc, opts.pretty);
     } else {
         line(format!("Deleted {}", target.typed()));
     }

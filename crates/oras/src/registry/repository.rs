@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::repository_scope;
 use crate::registry::client::{Client, ReqBody, body_reader, headers, read_limited};
 use crate::registry::errcode::has_code;
-use crate::registry::resume::ResumingReader;
+use crate::registry::resume::{ResumingReader, content_range_start};
 
 /// Default limit for manifests, tag lists and referrer indexes held in memory.
 pub const MAX_METADATA_BYTES: u64 = 4 << 20;
@@ -508,39 +508,16 @@ impl Repository {
 
     /// Lists tags, following `Link` pages; starts after `last` when given.
     pub async fn list_tags(&self, last: Option<&str>) -> Result<Vec<String>> {
-        let mut url = self.url("tags/list")?;
-        if let Some(l) = last.filter(|l| !l.is_empty()) {
-            url.query_pairs_mut().append_pair("last", l);
-        }
-        let mut tags = Vec::new();
-        let mut next = Some(url);
-        let mut pages = 0;
-        while let Some(u) = next.take() {
-            pages += 1;
-            if pages > MAX_PAGES {
-                return Err(Error::new(
-                    ErrorKind::SizeExceedsLimit,
-                    "too many pages of tags",
-                ));
-            }
-            let resp = self
-                .send(Method::GET, u, HeaderMap::new(), ReqBody::Empty, &[])
-                .await?;
-            if resp.status().as_u16() != 200 {
-                return Err(Client::error(&Method::GET, resp).await);
-            }
-            next = next_link(&resp)?;
-            let body = read_limited(resp, self.max_metadata as usize).await?;
-            #[derive(serde::Deserialize)]
-            struct Tags {
-                #[serde(default)]
-                tags: Option<Vec<String>>,
-            }
-            let t: Tags = serde_json::from_slice(&body)
-                .map_err(|e| Error::invalid(format!("invalid tag list: {e}")))?;
-            tags.extend(t.tags.unwrap_or_default());
-        }
-        Ok(tags)
+        let url = self.url("tags/list")?;
+        list_pages(
+            &self.client,
+            url,
+            last,
+            &self.scopes(&[]),
+            self.max_metadata,
+            "tags",
+        )
+        .await
     }
 
     /// The file remembering an open upload session of `expected` in this repository.
@@ -913,14 +890,7 @@ impl ReadOnlyStorage for Repository {
         if resp.status().as_u16() != 206 {
             return Ok(None);
         }
-        let start = resp
-            .headers()
-            .get("Content-Range")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("bytes "))
-            .and_then(|v| v.split('-').next())
-            .and_then(|v| v.parse::<u64>().ok());
-        if start != Some(offset) {
+        if content_range_start(&resp) != Some(offset) {
             return Ok(None);
         }
         let first = body_reader(resp);
@@ -1148,6 +1118,47 @@ impl Deleter for Repository {
     }
 }
 
+/// GETs a paginated list (`{"<field>": [...]}`) from `url` (after `last`), following
+/// same-origin `Link` headers for at most [`MAX_PAGES`] pages.
+async fn list_pages(
+    client: &Client,
+    mut url: Url,
+    last: Option<&str>,
+    scopes: &[String],
+    limit: u64,
+    field: &str,
+) -> Result<Vec<String>> {
+    if let Some(l) = last.filter(|l| !l.is_empty()) {
+        url.query_pairs_mut().append_pair("last", l);
+    }
+    let mut out = Vec::new();
+    let mut next = Some(url);
+    let mut pages = 0;
+    while let Some(u) = next.take() {
+        pages += 1;
+        if pages > MAX_PAGES {
+            return Err(Error::new(
+                ErrorKind::SizeExceedsLimit,
+                format!("too many pages of {field}"),
+            ));
+        }
+        let resp = client
+            .send(Method::GET, u, HeaderMap::new(), ReqBody::Empty, scopes)
+            .await?;
+        if resp.status().as_u16() != 200 {
+            return Err(Client::error(&Method::GET, resp).await);
+        }
+        next = next_link(&resp)?;
+        let body = read_limited(resp, limit as usize).await?;
+        let page: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| Error::invalid(format!("invalid {field} list: {e}")))?;
+        if let Some(items) = page.get(field).and_then(|v| v.as_array()) {
+            out.extend(items.iter().filter_map(|v| v.as_str().map(str::to_string)));
+        }
+    }
+    Ok(out)
+}
+
 /// Remembers an open upload session (best effort).
 async fn save_session(file: &std::path::Path, location: &Url, offset: u64) {
     if let Some(dir) = file.parent() {
@@ -1199,40 +1210,16 @@ impl Registry {
 
     /// Lists repositories through `_catalog`, following `Link` pages, after `last`.
     pub async fn repositories(&self, last: Option<&str>) -> Result<Vec<String>> {
-        let mut url = self.url("_catalog")?;
-        if let Some(l) = last.filter(|l| !l.is_empty()) {
-            url.query_pairs_mut().append_pair("last", l);
-        }
+        let url = self.url("_catalog")?;
         let scopes = vec![crate::registry::auth::CATALOG_SCOPE.to_string()];
-        let mut out = Vec::new();
-        let mut next = Some(url);
-        let mut pages = 0;
-        while let Some(u) = next.take() {
-            pages += 1;
-            if pages > MAX_PAGES {
-                return Err(Error::new(
-                    ErrorKind::SizeExceedsLimit,
-                    "too many pages of repositories",
-                ));
-            }
-            let resp = self
-                .client
-                .send(Method::GET, u, HeaderMap::new(), ReqBody::Empty, &scopes)
-                .await?;
-            if resp.status().as_u16() != 200 {
-                return Err(Client::error(&Method::GET, resp).await);
-            }
-            next = next_link(&resp)?;
-            let body = read_limited(resp, MAX_METADATA_BYTES as usize).await?;
-            #[derive(serde::Deserialize)]
-            struct Catalog {
-                #[serde(default)]
-                repositories: Option<Vec<String>>,
-            }
-            let c: Catalog = serde_json::from_slice(&body)
-                .map_err(|e| Error::invalid(format!("invalid catalog: {e}")))?;
-            out.extend(c.repositories.unwrap_or_default());
-        }
-        Ok(out)
+        list_pages(
+            &self.client,
+            url,
+            last,
+            &scopes,
+            MAX_METADATA_BYTES,
+            "repositories",
+        )
+        .await
     }
 }

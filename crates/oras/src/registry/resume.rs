@@ -15,6 +15,19 @@ use crate::content::BlobReader;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::client::{Client, ReqBody, body_reader, headers};
 
+/// The first byte of a `Content-Range: bytes <start>-<end>/<size>` answer.
+pub fn content_range_start(resp: &reqwest::Response) -> Option<u64> {
+    resp.headers()
+        .get("Content-Range")?
+        .to_str()
+        .ok()?
+        .strip_prefix("bytes ")?
+        .split('-')
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// How many times one download is resumed at most.
 const MAX_RESUMES: u32 = 5;
 
@@ -84,13 +97,7 @@ impl ResumingReader {
                     ),
                 ));
             }
-            let start = resp
-                .headers()
-                .get("Content-Range")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("bytes "))
-                .and_then(|v| v.split('-').next())
-                .and_then(|v| v.parse::<u64>().ok());
+            let start = content_range_start(&resp);
             if start != Some(offset) {
                 return Err(Error::new(
                     ErrorKind::Network,
