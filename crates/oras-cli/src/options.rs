@@ -476,6 +476,20 @@ impl TargetRef {
         }
     }
 
+    /// [`TargetRef::open_read`] behind the `ORAS_CACHE` read-through cache, when it is set.
+    pub fn open_read_cached(&self) -> CliResult<Arc<dyn ReadOnlyGraphTarget>> {
+        let origin = self.open_read()?;
+        match std::env::var_os("ORAS_CACHE").filter(|v| !v.is_empty()) {
+            Some(dir) => {
+                let cache = OciLayout::open(PathBuf::from(dir))?;
+                Ok(Arc::new(oras::content::cache::CachedTarget::new(
+                    origin, cache,
+                )))
+            }
+            None => Ok(origin),
+        }
+    }
+
     /// Opens the target for writing (a layout directory is created if needed).
     pub fn open_write(&self) -> CliResult<Arc<dyn GraphTarget>> {
         match &self.kind {

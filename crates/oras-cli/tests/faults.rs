@@ -623,3 +623,39 @@ fn interrupted_blob_fetch_resumes() {
     assert_eq!(sha256_file(&d.path().join("copy.bin")), digest);
     assert_eq!(reg.blob_bytes_served(), (size - cut) as u64);
 }
+
+#[test]
+fn oras_cache_serves_repeated_pulls_locally() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/cache/repo:v1", reg.localhost());
+    let digest = big_file(d.path(), "f.bin", 1 << 20);
+    oras(d.path(), &["push", &r, "f.bin"]).ok();
+    let pull = |out: &str| {
+        let o = std::process::Command::new(oras_bin())
+            .args(["pull", &r, "-o", out])
+            .current_dir(d.path())
+            .env("ORAS_CACHE", d.path().join("cache"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    reg.reset_counters();
+    pull("one");
+    assert_eq!(reg.blob_bytes_served(), 1 << 20);
+    reg.clear_requests();
+    pull("two");
+    assert_eq!(
+        reg.blob_bytes_served(),
+        1 << 20,
+        "the second pull read the blob from the cache"
+    );
+    assert!(
+        reg.requests()
+            .iter()
+            .any(|q| q.path.contains("/manifests/v1")),
+        "the tag is still resolved at the registry"
+    );
+    assert_eq!(sha256_file(&d.path().join("two/f.bin")), digest);
+    assert_layout_blobs_valid(&d.path().join("cache"));
+}

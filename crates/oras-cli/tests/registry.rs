@@ -185,7 +185,10 @@ fn push_pull_attach_discover_tag_on_plain_registry() {
         format!("{r}@{digest}\n")
     );
     let e = oras(d.path(), &["resolve", &format!("{r}:nope")]).fails();
-    assert!(e.stderr.contains("nope: not found"), "{}", e.stderr);
+    assert_eq!(
+        e.stderr,
+        format!("Error response from registry: failed to resolve digest: {r}:nope: not found\n")
+    );
     let e = oras(
         d.path(),
         &["pull", &format!("{}/no/such:v1", reg.localhost())],

@@ -84,7 +84,7 @@ async fn fetch(a: FetchArgs) -> CliResult {
     }
     let target = a.target.parse(&a.args[0])?;
     let digest = require_digest(&target, "blob fetch", DIGEST_USAGE)?;
-    let src = target.open_read()?;
+    let src = target.open_read_cached()?;
     let desc = blob_descriptor(&*src, &digest, &target.raw).await?;
     if let Some(out) = &a.output {
         if out == "-" {

@@ -136,7 +136,7 @@ async fn fetch(a: FetchArgs) -> CliResult {
     }
     require_reference(&target, "manifest fetch", FETCH_USAGE)?;
     let platform = a.platform.parse()?;
-    let src = target.open_read()?;
+    let src = target.open_read_cached()?;
     let desc = ops::resolve(&*src, &target.reference, platform.as_ref())
         .await
         .map_err(|e| CliError::new(format!("failed to find {:?}: {e}", target.raw)))?;
@@ -217,7 +217,7 @@ async fn fetch_config(a: FetchConfigArgs) -> CliResult {
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "manifest fetch-config", FETCH_USAGE)?;
     let platform = a.platform.parse()?;
-    let src = target.open_read()?;
+    let src = target.open_read_cached()?;
     let desc = ops::resolve(&*src, &target.reference, platform.as_ref()).await?;
     if !(desc.media_type == media_type::IMAGE_MANIFEST
         || desc.media_type == media_type::DOCKER_MANIFEST)

@@ -126,7 +126,7 @@ pub async fn exec(a: PullArgs) -> CliResult {
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "pull", USAGE)?;
     let platform = a.platform.parse()?;
-    let src = target.open_read()?;
+    let src = target.open_read_cached()?;
     let root = ops::resolve(&*src, &target.reference, platform.as_ref()).await?;
 
     std::fs::create_dir_all(&a.output)

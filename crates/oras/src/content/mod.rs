@@ -3,6 +3,7 @@
 //! The traits mirror oras-go's small interfaces (`Fetcher`, `Pusher`, `Resolver`, …) as
 //! object-safe async traits, composed into [`ReadOnlyGraphTarget`] and [`GraphTarget`].
 
+pub mod cache;
 pub mod file;
 pub mod graph;
 pub mod memory;

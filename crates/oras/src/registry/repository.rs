@@ -231,6 +231,17 @@ impl Repository {
             .await
     }
 
+    /// `<ref>: not found`, marked as the registry's answer (oras prints it as one).
+    fn not_found(&self, reference: &str) -> Error {
+        let message = format!("{}: not found", self.display(reference));
+        let response = crate::error::RegistryResponse {
+            host: self.reference.registry.clone(),
+            status: 404,
+            detail: message.clone(),
+        };
+        Error::from_registry(ErrorKind::NotFound, message, response)
+    }
+
     fn display(&self, reference: &str) -> String {
         if Digest::parse(reference).is_ok() {
             format!(
@@ -260,7 +271,7 @@ impl Repository {
             .await?;
         match resp.status().as_u16() {
             200 => {}
-            404 => return Err(Error::not_found(self.display(reference))),
+            404 => return Err(self.not_found(reference)),
             _ => return Err(Client::error(&Method::GET, resp).await),
         }
         let mt = content_type(&resp);
@@ -866,7 +877,7 @@ impl ReadOnlyStorage for Repository {
                     first,
                 )))
             }
-            404 => Err(Error::not_found(self.display(&desc.digest.to_string()))),
+            404 => Err(self.not_found(&desc.digest.to_string())),
             _ => Err(Client::error(&Method::GET, resp).await),
         }
     }
@@ -1021,7 +1032,7 @@ impl Resolver for Repository {
                     size,
                 ))
             }
-            404 => Err(Error::not_found(self.display(&digest.to_string()))),
+            404 => Err(self.not_found(&digest.to_string())),
             _ => Err(Client::error(&Method::HEAD, resp).await),
         }
     }
@@ -1102,7 +1113,7 @@ impl Deleter for Repository {
             .await?;
         match resp.status().as_u16() {
             200 | 202 | 204 => {}
-            404 => return Err(Error::not_found(self.display(&desc.digest.to_string()))),
+            404 => return Err(self.not_found(&desc.digest.to_string())),
             _ => return Err(Client::error(&Method::DELETE, resp).await),
         }
         if let Some(s) = subject
