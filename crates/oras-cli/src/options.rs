@@ -391,6 +391,8 @@ pub struct TargetRef {
     pub remote: RemoteOpts,
     /// How referrers are found and recorded (`--distribution-spec`).
     pub referrers: ReferrersMode,
+    /// Manifest media types to ask a registry for (`manifest fetch --media-type`).
+    pub accept: Vec<String>,
 }
 
 impl TargetRef {
@@ -452,6 +454,7 @@ impl TargetRef {
         let repo = Repository::new(client, r, self.remote.plain_http(&r.registry))
             .with_actions(actions)
             .with_referrers_mode(self.referrers)
+            .with_manifest_media_types(&self.accept)
             .with_upload_policy(upload_policy()?);
         Ok(Arc::new(repo))
     }
@@ -584,6 +587,7 @@ impl TargetOpts {
                 reference: raw.into(),
                 remote: self.remote.clone(),
                 referrers: ReferrersMode::Auto,
+                accept: Vec::new(),
             });
         }
         if self.oci_layout {
@@ -595,6 +599,7 @@ impl TargetOpts {
                 reference: r.reference,
                 remote: self.remote.clone(),
                 referrers: ReferrersMode::Auto,
+                accept: Vec::new(),
             });
         }
         let r = Reference::parse(raw).map_err(|e| {
@@ -608,6 +613,7 @@ impl TargetOpts {
             reference: r.reference,
             remote: self.remote.clone(),
             referrers: ReferrersMode::Auto,
+            accept: Vec::new(),
         })
     }
 }

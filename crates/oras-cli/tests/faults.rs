@@ -659,3 +659,36 @@ fn oras_cache_serves_repeated_pulls_locally() {
     assert_eq!(sha256_file(&d.path().join("two/f.bin")), digest);
     assert_layout_blobs_valid(&d.path().join("cache"));
 }
+
+#[test]
+fn manifest_fetch_media_type_sets_accept() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/accept/repo:v1", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), b"a").unwrap();
+    oras(d.path(), &["push", &r, "a.txt"]).ok();
+    reg.clear_requests();
+    oras(
+        d.path(),
+        &[
+            "manifest",
+            "fetch",
+            &r,
+            "--media-type",
+            "application/vnd.oci.image.manifest.v1+json,application/vnd.oci.image.index.v1+json",
+        ],
+    )
+    .ok();
+    let accepts: Vec<String> = reg
+        .requests()
+        .iter()
+        .filter(|q| q.path.contains("/manifests/"))
+        .filter_map(|q| {
+            q.headers
+                .get("accept")
+                .map(|v| v.to_str().unwrap().to_string())
+        })
+        .collect();
+    assert!(!accepts.is_empty());
+    assert!(accepts.iter().all(|a| a == "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json"), "{accepts:?}");
+}

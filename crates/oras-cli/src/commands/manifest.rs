@@ -135,6 +135,8 @@ async fn fetch(a: FetchArgs) -> CliResult {
         return fail("`--media-type` cannot be used with `--oci-layout` at the same time");
     }
     require_reference(&target, "manifest fetch", FETCH_USAGE)?;
+    let mut target = target;
+    target.accept = a.media_type.clone();
     let platform = a.platform.parse()?;
     let src = target.open_read_cached()?;
     let desc = ops::resolve(&*src, &target.reference, platform.as_ref())

@@ -76,6 +76,8 @@ pub struct Repository {
     mode: ReferrersMode,
     upload: UploadPolicy,
     max_metadata: u64,
+    /// `Accept` for manifest requests (default: every manifest type oras knows).
+    accept: String,
     /// Manifests fetched while resolving, served again without a second GET.
     manifests: std::sync::Mutex<std::collections::HashMap<Digest, Bytes>>,
 }
@@ -156,6 +158,7 @@ impl Repository {
             manifests: Default::default(),
             upload: UploadPolicy::default(),
             max_metadata: MAX_METADATA_BYTES,
+            accept: manifest_accept(),
         }
     }
 
@@ -183,6 +186,14 @@ impl Repository {
     /// Sets the size limit for manifests, tag lists and referrer indexes (default 4 MiB).
     pub fn with_max_metadata_bytes(mut self, limit: u64) -> Repository {
         self.max_metadata = limit;
+        self
+    }
+
+    /// Overrides the manifest media types asked for (`manifest fetch --media-type`).
+    pub fn with_manifest_media_types(mut self, types: &[String]) -> Repository {
+        if !types.is_empty() {
+            self.accept = types.join(", ");
+        }
         self
     }
 
@@ -259,7 +270,7 @@ impl Repository {
     /// GETs a manifest by tag or digest; returns its descriptor and verified bytes.
     pub async fn fetch_manifest(&self, reference: &str) -> Result<(Descriptor, Bytes)> {
         let url = self.url(&format!("manifests/{reference}"))?;
-        let accept = manifest_accept();
+        let accept = self.accept.clone();
         let resp = self
             .send(
                 Method::GET,
