@@ -692,3 +692,44 @@ fn manifest_fetch_media_type_sets_accept() {
     assert!(!accepts.is_empty());
     assert!(accepts.iter().all(|a| a == "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json"), "{accepts:?}");
 }
+
+#[test]
+fn big_files_upload_while_they_are_hashed() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/ahead/repo", reg.localhost());
+    let digest = big_file(d.path(), "big.bin", 40 << 20);
+    reg.clear_requests();
+    oras(d.path(), &["push", &format!("{r}:v1"), "big.bin"]).ok();
+    let reqs = reg.requests();
+    let patch = reqs
+        .iter()
+        .find(|q| q.method == "PATCH")
+        .expect("the file was streamed into a session");
+    assert!(patch.headers.get("content-range").is_none());
+    assert!(
+        reqs.iter()
+            .any(|q| q.method == "PUT" && q.query.contains("digest=sha256")),
+        "closed with the digest"
+    );
+    assert!(reg.has_blob(&digest));
+    oras(d.path(), &["pull", &format!("{r}:v1"), "-o", "out"]).ok();
+    assert_eq!(sha256_file(&d.path().join("out/big.bin")), digest);
+    // the registry has it already: the early session is cancelled, the blob reported as existing
+    reg.clear_requests();
+    let again = oras(d.path(), &["push", &format!("{r}:v2"), "big.bin"]).ok();
+    assert!(
+        again
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("Exists ") && l.ends_with(" big.bin")),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        reg.requests()
+            .iter()
+            .any(|q| q.method == "DELETE" && q.path.contains("/blobs/uploads/")),
+        "session closed"
+    );
+}

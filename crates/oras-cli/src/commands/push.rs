@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use clap::Args;
+use oras::content::GraphTarget;
 use oras::content::file::{FileStore, FileStoreOptions};
 use oras::content::{BlobSource, Storage};
 use oras::copy::{CopyGraphOptions, copy_graph};
@@ -12,7 +13,7 @@ use serde_json::json;
 
 use super::packer::{PackerOpts, load_config, load_files};
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, FormatOpts, TargetOpts, TtyOpts, finish_tty, split_tags};
+use crate::options::{CommonOpts, FormatOpts, Kind, TargetOpts, TtyOpts, finish_tty, split_tags};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
 const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]";
@@ -109,6 +110,16 @@ pub async fn exec(a: PushArgs) -> CliResult {
     if version == PackVersion::V1_1 && artifact_type.is_empty() {
         artifact_type = media_type::UNKNOWN_ARTIFACT.to_string();
     }
+    // For a registry, big files start uploading while they are hashed (see upload_ahead).
+    let remote = match &target.kind {
+        Kind::Registry(_) => Some(target.repository(&["push"])?),
+        Kind::Layout => None,
+    };
+    if let Some(repo) = &remote {
+        for (path, size) in files_worth_uploading_ahead(&a.args[1..]) {
+            repo.upload_ahead(&path, size);
+        }
+    }
     let store = Arc::new(FileStore::new(".", FileStoreOptions::default())?);
     let layers = load_files(
         &store,
@@ -149,7 +160,10 @@ pub async fn exec(a: PushArgs) -> CliResult {
         })?;
     a.packer.export(&bytes)?;
 
-    let dst = target.open_write()?;
+    let dst: Arc<dyn GraphTarget> = match &remote {
+        Some(r) => r.clone(),
+        None => target.open_write()?,
+    };
     if no_files && !format.is_structured() {
         line("Uploading empty artifact");
     }
@@ -162,9 +176,11 @@ pub async fn exec(a: PushArgs) -> CliResult {
         hooks: printer,
         ..Default::default()
     };
-    copy_graph(store.clone(), dst.clone(), &root, &opts)
-        .await
-        .inspect_err(|_| finish_tty(&tty))?;
+    let copied = copy_graph(store.clone(), dst.clone(), &root, &opts).await;
+    if let Some(r) = &remote {
+        r.cancel_uploads_ahead().await;
+    }
+    copied.inspect_err(|_| finish_tty(&tty))?;
     finish_tty(&tty);
 
     let mut tags = Vec::new();
@@ -201,4 +217,17 @@ pub async fn exec(a: PushArgs) -> CliResult {
         line(format!("Digest: {}", root.digest));
     }
     Ok(())
+}
+
+/// Regular files of at least 32 MiB among the file arguments, with absolute paths (as the file
+/// store records them) and sizes: worth uploading while they are hashed.
+fn files_worth_uploading_ahead(args: &[String]) -> Vec<(std::path::PathBuf, u64)> {
+    args.iter()
+        .filter_map(|a| oras_spec::split_file_ref(a).ok())
+        .filter_map(|(p, _)| {
+            let meta = std::fs::metadata(&p).ok()?;
+            let abs = std::path::absolute(std::path::Path::new(".").join(&p)).ok()?;
+            (meta.is_file() && meta.len() >= 32 << 20).then_some((abs, meta.len()))
+        })
+        .collect()
 }

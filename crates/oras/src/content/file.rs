@@ -137,6 +137,7 @@ impl FileStore {
         } else {
             self.root.join(path)
         };
+        let full = std::path::absolute(&full).unwrap_or(full);
         {
             let names = self.names.lock().expect("file store names");
             if names.contains_key(name) {

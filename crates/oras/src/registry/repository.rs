@@ -80,7 +80,16 @@ pub struct Repository {
     accept: String,
     /// Manifests fetched while resolving, served again without a second GET.
     manifests: std::sync::Mutex<std::collections::HashMap<Digest, Bytes>>,
+    /// Uploads started before their digest was known (see [`Repository::upload_ahead`]).
+    ahead: std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, AheadUpload>>,
 }
+
+/// An upload streamed while the file was still being hashed: the task (giving the session and
+/// how many bytes it received) and the session's location as soon as it is open.
+type AheadUpload = (
+    tokio::task::JoinHandle<Result<(Url, u64)>>,
+    Arc<std::sync::Mutex<Option<Url>>>,
+);
 
 fn manifest_accept() -> String {
     media_type::MANIFEST_TYPES.join(", ")
@@ -159,6 +168,7 @@ impl Repository {
             upload: UploadPolicy::default(),
             max_metadata: MAX_METADATA_BYTES,
             accept: manifest_accept(),
+            ahead: Default::default(),
         }
     }
 
@@ -651,7 +661,125 @@ impl Repository {
     /// Uploads a blob: monolithic (POST, then one PUT with the whole body) unless the policy
     /// asks for chunks; a monolithic upload the registry refuses as too large (413) is redone
     /// in chunks when the source can be read again.
+    /// Starts uploading the file at `path` before its digest is known: a session is opened and
+    /// the whole file streamed into it (one PATCH) while the caller hashes the file. When the
+    /// blob is then pushed from the same file, only the closing PUT with the digest remains;
+    /// if it is never pushed (the registry had it), [`Repository::cancel_uploads_ahead`]
+    /// closes the session. This overlaps hashing with the upload.
+    pub fn upload_ahead(self: &Arc<Self>, path: &std::path::Path, size: u64) {
+        let this = self.clone();
+        let file = path.to_path_buf();
+        let opened = Arc::new(std::sync::Mutex::new(None));
+        let slot = opened.clone();
+        let handle = tokio::spawn(async move {
+            let (location, _) = this.start_upload().await?;
+            *slot.lock().expect("upload ahead location") = Some(location.clone());
+            let f = tokio::fs::File::open(&file)
+                .await
+                .map_err(|e| Error::from(e).context(file.display()))?;
+            let h = headers([("Content-Type", "application/octet-stream")]);
+            let resp = this
+                .send(
+                    Method::PATCH,
+                    location.clone(),
+                    h,
+                    ReqBody::Stream(Box::pin(f), size),
+                    &["push"],
+                )
+                .await?;
+            if resp.status().as_u16() != 202 {
+                let _ = this
+                    .send(
+                        Method::DELETE,
+                        location,
+                        HeaderMap::new(),
+                        ReqBody::Empty,
+                        &["push"],
+                    )
+                    .await;
+                return Err(Client::error(&Method::PATCH, resp).await);
+            }
+            Ok((this.upload_location(&location, &resp)?, size))
+        });
+        self.ahead
+            .lock()
+            .expect("uploads ahead")
+            .insert(path.to_path_buf(), (handle, opened));
+    }
+
+    /// Closes the sessions of uploads-ahead that were not needed.
+    pub async fn cancel_uploads_ahead(&self) {
+        let pending: Vec<AheadUpload> = self
+            .ahead
+            .lock()
+            .expect("uploads ahead")
+            .drain()
+            .map(|(_, h)| h)
+            .collect();
+        for (task, opened) in pending {
+            task.abort();
+            let location = match task.await {
+                Ok(Ok((location, _))) => Some(location),
+                _ => opened.lock().expect("upload ahead location").clone(),
+            };
+            if let Some(location) = location {
+                let _ = self
+                    .send(
+                        Method::DELETE,
+                        location,
+                        HeaderMap::new(),
+                        ReqBody::Empty,
+                        &["push"],
+                    )
+                    .await;
+            }
+        }
+    }
+
+    /// Completes an upload-ahead of `path` with the digest; false if there is none or it failed.
+    async fn finish_upload_ahead(&self, expected: &Descriptor, path: &std::path::Path) -> bool {
+        let Some((handle, _)) = self.ahead.lock().expect("uploads ahead").remove(path) else {
+            return false;
+        };
+        let Ok(Ok((mut location, sent))) = handle.await else {
+            return false;
+        };
+        if sent != expected.size {
+            let _ = self
+                .send(
+                    Method::DELETE,
+                    location,
+                    HeaderMap::new(),
+                    ReqBody::Empty,
+                    &["push"],
+                )
+                .await;
+            return false;
+        }
+        location
+            .query_pairs_mut()
+            .append_pair("digest", &expected.digest.to_string());
+        match self
+            .send(
+                Method::PUT,
+                location,
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &["push"],
+            )
+            .await
+        {
+            Ok(resp) => resp.status().is_success(),
+            Err(_) => false,
+        }
+    }
+
     async fn upload_blob(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
+        if let BlobSource::File(p) = &content
+            && self.finish_upload_ahead(expected, p).await
+        {
+            return Ok(());
+        }
         let chunked = self.upload.chunked_above.is_some_and(|t| expected.size > t);
         if chunked {
             return self.upload_chunked(expected, content).await;
