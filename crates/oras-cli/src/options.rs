@@ -455,7 +455,7 @@ impl TargetRef {
             .with_actions(actions)
             .with_referrers_mode(self.referrers)
             .with_manifest_media_types(&self.accept)
-            .with_upload_policy(upload_policy()?);
+            .with_upload_policy(upload_policy(&r.registry)?);
         Ok(Arc::new(repo))
     }
 
@@ -524,22 +524,39 @@ impl TargetRef {
 
 /// The upload policy: `ORAS_CHUNK_SIZE` (bytes per chunk) and `ORAS_CHUNKED_ABOVE` (upload
 /// blobs larger than this many bytes in chunks); by default monolithic with a chunked fallback.
-fn upload_policy() -> CliResult<UploadPolicy> {
+fn upload_policy(registry: &str) -> CliResult<UploadPolicy> {
     let mut p = UploadPolicy::default();
-    let var = |name: &str| -> CliResult<Option<u64>> {
-        match std::env::var(name) {
-            Ok(v) if !v.is_empty() => v.trim().parse().map(Some).map_err(|_| {
-                CliError::new(format!("invalid {name} {v:?}: expecting a number of bytes"))
-            }),
-            _ => Ok(None),
-        }
-    };
-    if let Some(n) = var("ORAS_CHUNK_SIZE")? {
+    if let Some(n) = byte_setting("ORAS_CHUNK_SIZE", registry)? {
         p.chunk_size = n.max(1);
     }
-    p.chunked_above = var("ORAS_CHUNKED_ABOVE")?;
+    p.chunked_above = byte_setting("ORAS_CHUNKED_ABOVE", registry)?;
     p.session_dir = state_dir().map(|d| d.join("uploads"));
     Ok(p)
+}
+
+/// A byte count from an environment variable, per registry: `VAR=N` applies to every registry,
+/// `VAR="host:port=N,other=M,N"` sets values for some registries and a default.
+fn byte_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
+    let Ok(v) = std::env::var(name) else {
+        return Ok(None);
+    };
+    let bad = || {
+        CliError::new(format!(
+            "invalid {name} {v:?}: expecting bytes, or host=bytes pairs separated by commas"
+        ))
+    };
+    let mut default = None;
+    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.rsplit_once('=') {
+            Some((host, n)) => {
+                if host == registry {
+                    return n.trim().parse().map(Some).map_err(|_| bad());
+                }
+            }
+            None => default = Some(part.parse().map_err(|_| bad())?),
+        }
+    }
+    Ok(default)
 }
 
 /// Where oras keeps state between runs: `$XDG_STATE_HOME/oras` or `~/.local/state/oras`.

@@ -1151,8 +1151,12 @@ fn chunked_uploads_to_distribution() {
     let out = std::process::Command::new(oras_bin())
         .args(["push", &r, "big.bin", "--debug"])
         .current_dir(d.path())
-        .env("ORAS_CHUNKED_ABOVE", "1048576")
-        .env("ORAS_CHUNK_SIZE", "2097152")
+        // per-registry values: this registry chunks above 1 MiB, in 2 MiB chunks (the default)
+        .env(
+            "ORAS_CHUNKED_ABOVE",
+            format!("other.example:1=1,{}=1048576", reg.localhost()),
+        )
+        .env("ORAS_CHUNK_SIZE", "other.example:1=1,2097152")
         .output()
         .unwrap();
     let trace = String::from_utf8_lossy(&out.stderr);
