@@ -612,6 +612,19 @@ impl Repository {
         }
     }
 
+    /// Cancels an upload session (best effort).
+    async fn cancel_session(&self, location: Url) {
+        let _ = self
+            .send(
+                Method::DELETE,
+                location,
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &["push"],
+            )
+            .await;
+    }
+
     /// Starts an upload session; returns its location and the registry's minimum chunk size.
     async fn start_upload(&self) -> Result<(Url, u64)> {
         let start = self.url("blobs/uploads/")?;
@@ -688,15 +701,7 @@ impl Repository {
                 )
                 .await?;
             if resp.status().as_u16() != 202 {
-                let _ = this
-                    .send(
-                        Method::DELETE,
-                        location,
-                        HeaderMap::new(),
-                        ReqBody::Empty,
-                        &["push"],
-                    )
-                    .await;
+                this.cancel_session(location).await;
                 return Err(Client::error(&Method::PATCH, resp).await);
             }
             Ok((this.upload_location(&location, &resp)?, size))
@@ -723,15 +728,7 @@ impl Repository {
                 _ => opened.lock().expect("upload ahead location").clone(),
             };
             if let Some(location) = location {
-                let _ = self
-                    .send(
-                        Method::DELETE,
-                        location,
-                        HeaderMap::new(),
-                        ReqBody::Empty,
-                        &["push"],
-                    )
-                    .await;
+                self.cancel_session(location).await;
             }
         }
     }
@@ -745,15 +742,7 @@ impl Repository {
             return false;
         };
         if sent != expected.size {
-            let _ = self
-                .send(
-                    Method::DELETE,
-                    location,
-                    HeaderMap::new(),
-                    ReqBody::Empty,
-                    &["push"],
-                )
-                .await;
+            self.cancel_session(location).await;
             return false;
         }
         location
@@ -928,15 +917,7 @@ impl Repository {
             // a network failure keeps the session for the next run; anything else ends it
             Err(e) if e.kind() == ErrorKind::Network && state_file.is_some() => {}
             Err(_) => {
-                let _ = self
-                    .send(
-                        Method::DELETE,
-                        location,
-                        HeaderMap::new(),
-                        ReqBody::Empty,
-                        &["push"],
-                    )
-                    .await;
+                self.cancel_session(location).await;
                 if let Some(f) = &state_file {
                     let _ = tokio::fs::remove_file(f).await;
                 }
@@ -1116,15 +1097,7 @@ impl Storage for Repository {
                 if let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok())
                     && let Ok(session) = url.join(loc)
                 {
-                    let _ = self
-                        .send(
-                            Method::DELETE,
-                            session,
-                            HeaderMap::new(),
-                            ReqBody::Empty,
-                            &["push"],
-                        )
-                        .await;
+                    self.cancel_session(session).await;
                 }
                 Ok(false)
             }
