@@ -182,7 +182,7 @@ where
     W: tokio::io::AsyncWrite + Unpin + ?Sized,
 {
     use tokio::io::AsyncWriteExt;
-    let (mut rx, producer) = verified_chunks(reader, expected, digester, offset);
+    let (mut rx, producer, recycler) = verified_chunks(reader, expected, digester, offset);
     let mut total = 0u64;
     while let Some(chunk) = rx.recv().await {
         let chunk = match chunk {
@@ -197,6 +197,7 @@ where
             return Err(e.into());
         }
         total += chunk.len() as u64;
+        recycler.give_back(chunk);
     }
     writer.flush().await?;
     Ok(total)
@@ -211,7 +212,7 @@ pub async fn write_verified_file(
     digester: Digester,
     offset: u64,
 ) -> Result<u64> {
-    let (mut rx, producer) = verified_chunks(reader, expected, digester, offset);
+    let (mut rx, producer, recycler) = verified_chunks(reader, expected, digester, offset);
     let writer = tokio::task::spawn_blocking(move || -> Result<u64> {
         use std::io::{Seek, SeekFrom, Write};
         file.seek(SeekFrom::Start(offset))?;
@@ -220,6 +221,7 @@ pub async fn write_verified_file(
             let chunk = chunk?;
             file.write_all(&chunk)?;
             total += chunk.len() as u64;
+            recycler.give_back(chunk);
         }
         file.flush()?;
         Ok(total)
@@ -244,14 +246,24 @@ fn verified_chunks(
 ) -> (
     tokio::sync::mpsc::Receiver<Result<Bytes>>,
     tokio::task::JoinHandle<()>,
+    Recycler,
 ) {
     const CHUNK: usize = 1 << 20;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(4);
+    // written chunks come back to be filled again: a transfer touches a few MiB of memory
+    // instead of asking the allocator (and the kernel) for fresh pages for every chunk
+    let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<bytes::BytesMut>();
     let expected_plain = expected.plain();
     let producer = tokio::spawn(async move {
         let mut reader = VerifyingReader::resumed(reader, &expected_plain, digester, offset);
         loop {
-            let mut buf = bytes::BytesMut::with_capacity(CHUNK);
+            let mut buf = match recycle_rx.try_recv() {
+                Ok(mut b) => {
+                    b.clear();
+                    b
+                }
+                Err(_) => bytes::BytesMut::with_capacity(CHUNK),
+            };
             let res = async {
                 while buf.len() < CHUNK {
                     if reader.read_buf(&mut buf).await? == 0 {
@@ -273,7 +285,18 @@ fn verified_chunks(
             }
         }
     });
-    (rx, producer)
+    (rx, producer, Recycler(recycle_tx))
+}
+
+/// Hands written chunks back to the reader for reuse.
+struct Recycler(std::sync::mpsc::Sender<bytes::BytesMut>);
+
+impl Recycler {
+    fn give_back(&self, chunk: Bytes) {
+        if let Ok(b) = chunk.try_into_mut() {
+            let _ = self.0.send(b);
+        }
+    }
 }
 
 /// Reads a whole (small) blob into memory, verified; refuses descriptors above `limit` bytes
