@@ -57,7 +57,8 @@ pub fn size_parts(n: u64) -> (f64, &'static str) {
     (v, units[u])
 }
 
-fn fmt_num(v: f64) -> String {
+/// A size value with about three significant digits, trailing zeros dropped (`32.2`, `2`).
+pub fn fmt_num(v: f64) -> String {
     let s = if v >= 100.0 {
         format!("{v:.0}")
     } else if v >= 10.0 {

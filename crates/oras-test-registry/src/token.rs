@@ -13,7 +13,8 @@ pub const REFRESH_TOKEN: &str = "test-refresh-token";
 pub const ISSUER: &str = "oras-test-issuer";
 pub const SERVICE: &str = "oras-test-registry";
 
-fn b64(data: &[u8], url: bool) -> String {
+/// Base64 (standard or URL-safe without padding).
+pub(crate) fn b64(data: &[u8], url: bool) -> String {
     let table: &[u8] = if url {
         b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     } else {
@@ -63,7 +64,8 @@ fn b64_decode(s: &str) -> Vec<u8> {
     out
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes and `+` in a query value.
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

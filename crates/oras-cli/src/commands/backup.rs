@@ -80,30 +80,8 @@ const PUSH: Prompts = Prompts {
 
 /// Sizes as oras prints them: `32.2 MB`.
 fn human_size(n: u64) -> String {
-    let units = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < units.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        return format!("{n} B");
-    }
-    let decimals = if v >= 100.0 {
-        0
-    } else if v >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    format!("{s} {}", units[u])
+    let (v, unit) = crate::progress::size_parts(n);
+    format!("{} {unit}", crate::progress::fmt_num(v))
 }
 
 fn seconds(start: Instant) -> String {

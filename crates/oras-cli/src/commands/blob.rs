@@ -1,12 +1,11 @@
 //! `oras blob …`: fetch, push, delete single blobs.
 
-use std::io::Read;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use oras::content::BlobSource;
 use oras::content::partial;
-use oras::content::verify::copy_verified;
+use oras::content::verify::{copy_verified, hash_file};
 use oras_spec::{Descriptor, Digest, media_type};
 
 use super::manifest::confirm_and_delete;
@@ -189,20 +188,9 @@ async fn push(a: PushArgs) -> CliResult {
             .digest()
             .map(|d| d.algorithm())
             .unwrap_or(oras_spec::Algorithm::Sha256);
-        let d = tokio::task::spawn_blocking(move || -> std::io::Result<Digest> {
-            let mut file = std::fs::File::open(&f)?;
-            let mut h = alg.digester();
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = file.read(&mut buf)?;
-                if n == 0 {
-                    return Ok(h.finish());
-                }
-                h.update(&buf[..n]);
-            }
-        })
-        .await
-        .map_err(|e| CliError::new(e.to_string()))??;
+        let (d, _) = tokio::task::spawn_blocking(move || hash_file(std::path::Path::new(&f), alg))
+            .await
+            .map_err(|e| CliError::new(e.to_string()))??;
         if let Some(want) = target.digest()
             && want != d
         {

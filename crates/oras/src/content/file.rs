@@ -19,7 +19,7 @@ use oras_spec::{Descriptor, Digest, Digester, annotations, media_type};
 
 use crate::content::memory::MemoryStore;
 use crate::content::partial;
-use crate::content::verify::copy_verified;
+use crate::content::verify::{copy_verified, hash_file};
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage, successors_of};
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
@@ -170,7 +170,7 @@ impl FileStore {
                     .insert(annotations::CONTENT_UNPACK.into(), "true".into());
                 Ok((d, gz))
             } else {
-                let (digest, size) = hash_file(&full)?;
+                let (digest, size) = hash_file(&full, oras_spec::Algorithm::Sha256)?;
                 let mt = if media_type.is_empty() {
                     media_type::IMAGE_LAYER
                 } else {
@@ -383,22 +383,6 @@ async fn write_verified(content: BlobSource, expected: &Descriptor, path: &Path)
     let mut file = tokio::fs::File::from_std(std_file);
     copy_verified(content.into_reader(), expected, &mut file).await?;
     Ok(())
-}
-
-fn hash_file(path: &Path) -> Result<(Digest, u64)> {
-    let mut f = fs::File::open(path).ctx(path.display())?;
-    let mut d = oras_spec::Algorithm::Sha256.digester();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        d.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((d.finish(), size))
 }
 
 /// A writer that hashes and counts what passes through.

@@ -47,6 +47,26 @@ impl<R> VerifyingReader<R> {
     }
 }
 
+/// The digest (under `alg`) and size of a file, read in 1 MiB pieces (blocking I/O).
+pub fn hash_file(
+    path: &std::path::Path,
+    alg: oras_spec::Algorithm,
+) -> Result<(oras_spec::Digest, u64)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::from(e).context(path.display()))?;
+    let mut d = alg.digester();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok((d.finish(), size));
+        }
+        d.update(&buf[..n]);
+        size += n as u64;
+    }
+}
+
 /// Hashes the first bytes of a partially written blob (blocking I/O, run off the reactor).
 /// Returns the digester state and the length; `None` if there is nothing usable.
 pub async fn hash_prefix(
