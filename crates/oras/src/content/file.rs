@@ -19,7 +19,7 @@ use oras_spec::{Descriptor, Digest, Digester, annotations, media_type};
 
 use crate::content::memory::MemoryStore;
 use crate::content::partial;
-use crate::content::verify::{copy_verified, hash_file};
+use crate::content::verify::{hash_file, write_verified_file};
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage, successors_of};
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
@@ -380,8 +380,8 @@ async fn write_verified(content: BlobSource, expected: &Descriptor, path: &Path)
         .mode(0o666)
         .open(path)
         .ctx(path.display())?;
-    let mut file = tokio::fs::File::from_std(std_file);
-    copy_verified(content.into_reader(), expected, &mut file).await?;
+    let digester = expected.digest.algorithm().digester();
+    write_verified_file(content.into_reader(), expected, std_file, digester, 0).await?;
     Ok(())
 }
 

@@ -102,7 +102,9 @@ async fn open_locked(path: &Path, offset: u64) -> Result<(std::fs::File, PathBuf
         let file = open(&path).map_err(|e| Error::from(e).context(path.display()))?;
         match file.try_lock() {
             Ok(()) => {
-                if offset == 0 {
+                // truncating a file (even an empty one) makes ext4 write it back when it is
+                // closed, in the caller's time: only a stale partial is truncated
+                if offset == 0 && file.metadata()?.len() > 0 {
                     file.set_len(0)?;
                 }
                 Ok((file, path, offset))
