@@ -156,7 +156,7 @@ impl FileStore {
         let media_type = media_type.to_string();
         let (desc, file) = tokio::task::spawn_blocking(move || -> Result<(Descriptor, PathBuf)> {
             if meta.is_dir() {
-                let gz = temp.join(format!("add-{}.tar.gz", unique_name()));
+                let gz = temp.join(format!("add-{}.tar.gz", super::unique_suffix()));
                 let (tar_digest, gz_digest, size) = pack_directory(&full, &name_owned, &gz)?;
                 let mt = if media_type.is_empty() {
                     media_type::IMAGE_LAYER_GZIP
@@ -687,11 +687,4 @@ impl Storage for FileStore {
             }
         }
     }
-}
-
-fn unique_name() -> String {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    COUNTER
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        .to_string()
 }

@@ -226,6 +226,18 @@ pub async fn successors(
     successors_of(desc, &bytes)
 }
 
+/// A suffix for temporary file names that no other process or call uses at the same time.
+pub(crate) fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}_{n}_{t}", std::process::id())
+}
+
 /// The successors of a node whose (verified) bytes are in hand.
 pub fn successors_of(desc: &Descriptor, bytes: &[u8]) -> Result<Vec<Descriptor>> {
     if !desc.is_manifest() {

@@ -12,7 +12,6 @@ use std::fs;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use oras_spec::{Descriptor, Digest, ImageIndex, annotations, gojson, media_type};
@@ -50,16 +49,6 @@ enum Backend {
 struct State {
     index: ImageIndex,
     graph: Option<Graph>,
-}
-
-fn unique_suffix() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{}_{n}_{t}", std::process::id())
 }
 
 fn invalid_layout(msg: impl std::fmt::Display) -> Error {
@@ -339,7 +328,7 @@ fn with_lock<T>(root: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
 
 /// Writes `root/name` atomically: a temp file in the same directory, then rename.
 fn write_atomic(root: &Path, name: &str, data: &[u8]) -> Result<()> {
-    let tmp = root.join(format!(".{name}.{}.tmp", unique_suffix()));
+    let tmp = root.join(format!(".{name}.{}.tmp", super::unique_suffix()));
     let res = (|| -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
         std::io::Write::write_all(&mut f, data)?;
