@@ -13,8 +13,8 @@ use oras::content::{GraphTarget, ReadOnlyGraphTarget};
 use oras::registry::auth::Credential;
 use oras::registry::credentials::CredentialStore;
 use oras::registry::{
-    Client, ClientOptions, CredentialProvider, ReferrersMode, Repository, StaticCredential,
-    UploadPolicy,
+    Client, ClientOptions, CredentialProvider, ReferrersMode, Repository, ResolveRule,
+    StaticCredential, UploadPolicy,
 };
 use oras_spec::{Digest, LayoutReference, Platform, Reference};
 
@@ -221,10 +221,11 @@ impl RemoteOpts {
                     .map_err(|_| bad("expecting uint64 address port"))?,
                 None => port,
             };
-            resolve.push((
-                parts[0].to_string(),
-                std::net::SocketAddr::new(ip, addr_port),
-            ));
+            resolve.push(ResolveRule {
+                host: parts[0].to_string(),
+                port,
+                addr: std::net::SocketAddr::new(ip, addr_port),
+            });
         }
         Ok(ClientOptions {
             insecure: self.insecure,

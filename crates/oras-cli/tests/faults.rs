@@ -733,3 +733,69 @@ fn big_files_upload_while_they_are_hashed() {
         "session closed"
     );
 }
+
+#[test]
+fn resolve_flag_dials_another_address_and_port() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"via --resolve").unwrap();
+    let port = reg.addr.rsplit(':').next().unwrap();
+    // a name that exists nowhere, on a port nothing listens on: only the rule makes it work
+    let rule = format!("registry.test:5000:127.0.0.1:{port}");
+    let r = "registry.test:5000/resolve/repo:v1";
+    let flags = ["--plain-http", "--resolve", rule.as_str()];
+    oras(d.path(), &[&["push", r, "a.txt"][..], &flags].concat()).ok();
+    oras(d.path(), &[&["pull", r, "-o", "out"][..], &flags].concat()).ok();
+    assert_eq!(
+        std::fs::read(d.path().join("out/a.txt")).unwrap(),
+        b"via --resolve"
+    );
+    // every request reached the registry naming the original host and port
+    let hosts: Vec<String> = reg
+        .requests()
+        .iter()
+        .filter(|q| q.server == "main")
+        .map(|q| {
+            q.headers
+                .get("host")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert!(!hosts.is_empty());
+    assert!(hosts.iter().all(|h| h == "registry.test:5000"), "{hosts:?}");
+}
+
+#[test]
+fn a_429_holds_back_every_request_to_the_registry() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let names: Vec<String> = (0..30).map(|i| format!("f{i}.txt")).collect();
+    for n in &names {
+        std::fs::write(d.path().join(n), n.as_bytes()).unwrap();
+    }
+    let r = format!("{}/pause/repo:v1", reg.localhost());
+    // a request amid the concurrent blob checks is refused with Retry-After: 1
+    reg.faults(|f| f.fail_after = Some((6, 429)));
+    let args: Vec<&str> = ["push", r.as_str()]
+        .into_iter()
+        .chain(names.iter().map(String::as_str))
+        .collect();
+    oras(d.path(), &args).ok();
+    let log = reg.requests();
+    let refused = log[6].at;
+    // only requests already on their way when the 429 came may arrive during the pause; the
+    // dozens of later ones wait for it to end
+    let during: Vec<String> = log[7..]
+        .iter()
+        .filter(|q| q.at.duration_since(refused) < std::time::Duration::from_millis(900))
+        .map(|q| format!("{} {}", q.method, q.path))
+        .collect();
+    assert!(
+        during.len() < 10,
+        "{} requests during the pause: {during:?}",
+        during.len()
+    );
+    assert!(log.len() > 60, "{}", log.len());
+}

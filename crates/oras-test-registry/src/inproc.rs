@@ -31,6 +31,8 @@ pub enum Auth {
 pub struct Faults {
     /// Statuses answered to the next requests (429 gets `Retry-After: 1`).
     pub fail_next: VecDeque<u16>,
+    /// After this many more requests, answer the next one with this status (once).
+    pub fail_after: Option<(usize, u16)>,
     /// The next blob GET sends this many bytes and then drops the connection.
     pub drop_blob_after: Option<usize>,
     /// Serve blobs with one byte flipped.
@@ -62,6 +64,8 @@ pub struct Recorded {
     pub headers: HeaderMap,
     /// `main` or `side` (the other origin).
     pub server: &'static str,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -221,6 +225,7 @@ fn record(s: &Shared, req: &Request, server: &'static str) {
         query: req.uri().query().unwrap_or_default().to_string(),
         headers: req.headers().clone(),
         server,
+        at: std::time::Instant::now(),
     });
 }
 
@@ -320,7 +325,22 @@ async fn handle_main(State(s): State<Arc<Shared>>, req: Request) -> Response {
 
 async fn route_main(s: Arc<Shared>, req: Request) -> Response {
     record(&s, &req, "main");
-    if let Some(status) = s.faults.lock().unwrap().fail_next.pop_front() {
+    let injected = {
+        let mut f = s.faults.lock().unwrap();
+        let after = match f.fail_after.as_mut() {
+            Some((0, status)) => Some(*status),
+            Some((n, _)) => {
+                *n -= 1;
+                None
+            }
+            None => None,
+        };
+        if after.is_some() {
+            f.fail_after = None;
+        }
+        after.or_else(|| f.fail_next.pop_front())
+    };
+    if let Some(status) = injected {
         let mut r = error(
             StatusCode::from_u16(status).unwrap(),
             "UNAVAILABLE",

@@ -54,11 +54,20 @@ pub struct ClientOptions {
     pub key_file: Option<PathBuf>,
     /// Extra headers, sent to the registry origin only.
     pub headers: Vec<(String, String)>,
-    /// `host` → address overrides (`--resolve`).
-    pub resolve: Vec<(String, SocketAddr)>,
+    /// Address overrides (`--resolve`).
+    pub resolve: Vec<ResolveRule>,
     pub user_agent: String,
     /// Print the HTTP trace to stderr (`--debug`), secrets redacted.
     pub debug: bool,
+}
+
+/// Dialing `host:port` goes to `addr` instead (address and port), as curl's `--connect-to`;
+/// the request still names `host:port` (Host header, TLS server name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveRule {
+    pub host: String,
+    pub port: u16,
+    pub addr: SocketAddr,
 }
 
 /// A request body.
@@ -87,6 +96,8 @@ pub struct Client {
     auth: Mutex<HashMap<String, HostAuth>>,
     token_lock: tokio::sync::Mutex<()>,
     warned: Mutex<HashSet<String>>,
+    /// Hosts that answered 429 or 503: no request goes to them before this instant.
+    paused: Mutex<HashMap<String, tokio::time::Instant>>,
 }
 
 static REQUEST_NO: AtomicU64 = AtomicU64::new(0);
@@ -175,8 +186,10 @@ impl Client {
                     .map_err(|e| Error::invalid(format!("invalid client certificate: {e}")))?;
                 b = b.identity(id);
             }
-            for (host, addr) in &opts.resolve {
-                b = b.resolve(host, *addr);
+            // the connector keeps an explicit URL port, so a rule's own port is applied by
+            // rewriting the request URL (see `Client::dialed`)
+            for rule in &opts.resolve {
+                b = b.resolve(&rule.host, rule.addr);
             }
             b.build()
                 .map_err(|e| Error::invalid(format!("failed to build HTTP client: {e}")))
@@ -189,7 +202,47 @@ impl Client {
             auth: Mutex::default(),
             token_lock: tokio::sync::Mutex::new(()),
             warned: Mutex::default(),
+            paused: Mutex::default(),
         })
+    }
+
+    /// Holds back every request to `host` for `wait` (or longer if already paused longer).
+    fn pause(&self, host: &str, wait: Duration) {
+        let until = tokio::time::Instant::now() + wait;
+        let mut paused = self.paused.lock().expect("paused hosts");
+        let entry = paused.entry(host.to_string()).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
+    async fn wait_while_paused(&self, host: &str) {
+        loop {
+            let until = self.paused.lock().expect("paused hosts").get(host).copied();
+            match until {
+                Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// The URL to connect to for `url` and, when a `--resolve` rule moves it to another port,
+    /// the Host header naming the original `host[:port]`.
+    fn dialed(&self, url: &Url) -> (Url, Option<String>) {
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return (url.clone(), None);
+        };
+        let rule = self
+            .opts
+            .resolve
+            .iter()
+            .find(|r| r.port == port && r.host.eq_ignore_ascii_case(host));
+        match rule {
+            Some(r) if r.addr.port() != port => {
+                let mut wire = url.clone();
+                let _ = wire.set_port(Some(r.addr.port()));
+                (wire, Some(host_port(url)))
+            }
+            _ => (url.clone(), None),
+        }
     }
 
     fn cached_auth(&self, host: &str, scope_key: &str) -> Option<String> {
@@ -228,9 +281,16 @@ impl Client {
             } else {
                 &self.foreign
             };
+            if same_origin {
+                self.wait_while_paused(&registry_host).await;
+            }
+            let (wire_url, host_header) = self.dialed(&url);
             let mut rb = client
-                .request(method.clone(), url.clone())
+                .request(method.clone(), wire_url)
                 .headers(headers.clone());
+            if let Some(h) = host_header {
+                rb = rb.header(reqwest::header::HOST, h);
+            }
             if same_origin {
                 for (k, v) in &self.opts.headers {
                     rb = rb.header(k.as_str(), v.as_str());
@@ -331,8 +391,15 @@ impl Client {
             {
                 let wait = retry_after(&resp)
                     .filter(|_| status == 429)
-                    .unwrap_or_else(|| backoff(retries));
-                tokio::time::sleep(wait.min(Duration::from_secs(3))).await;
+                    .unwrap_or_else(|| backoff(retries))
+                    .min(Duration::from_secs(3));
+                if same_origin && matches!(status, 429 | 503) {
+                    // the registry is overloaded or rate-limiting: every request to it waits,
+                    // not only this one
+                    self.pause(&registry_host, wait);
+                } else {
+                    tokio::time::sleep(wait).await;
+                }
                 retries += 1;
                 continue;
             }

@@ -7,5 +7,5 @@ pub mod errcode;
 pub mod repository;
 pub mod resume;
 
-pub use client::{Client, ClientOptions, CredentialProvider, StaticCredential};
+pub use client::{Client, ClientOptions, CredentialProvider, ResolveRule, StaticCredential};
 pub use repository::{ReferrersMode, Registry, Repository, UploadPolicy};
