@@ -88,6 +88,11 @@ struct Shared {
     faults: Mutex<Faults>,
     log: Mutex<Vec<Recorded>>,
     side_addr: Mutex<String>,
+    token_lifetime: Option<u64>,
+    /// Tokens handed out (with a lifetime) and when.
+    issued: Mutex<HashMap<String, std::time::Instant>>,
+    /// Requests refused because their token had expired.
+    expired_tokens: std::sync::atomic::AtomicU64,
 }
 
 /// A running in-process registry (stopped when dropped).
@@ -106,6 +111,9 @@ pub struct TestRegistry {
 pub struct Options {
     pub referrers_api: bool,
     pub auth: Auth,
+    /// With [`Auth::Bearer`]: hand out a new token per request, valid this many seconds
+    /// (`expires_in`), instead of the one everlasting [`TOKEN`].
+    pub token_lifetime: Option<u64>,
 }
 
 /// The token the side server hands out and the registry accepts.
@@ -121,6 +129,9 @@ impl TestRegistry {
             faults: Mutex::default(),
             log: Mutex::default(),
             side_addr: Mutex::default(),
+            token_lifetime: options.token_lifetime,
+            issued: Mutex::default(),
+            expired_tokens: Default::default(),
         });
         let (tx, rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -201,6 +212,18 @@ impl TestRegistry {
             .store(0, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Requests refused because they carried an expired token.
+    pub fn expired_token_requests(&self) -> u64 {
+        self.shared
+            .expired_tokens
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Tokens handed out so far (with [`Options::token_lifetime`]).
+    pub fn tokens_issued(&self) -> usize {
+        self.shared.issued.lock().unwrap().len()
+    }
+
     /// Whether the registry holds a blob.
     pub fn has_blob(&self, digest: &str) -> bool {
         self.shared.store.lock().unwrap().blobs.contains_key(digest)
@@ -270,7 +293,20 @@ fn authorized(s: &Shared, headers: &HeaderMap) -> Option<Response> {
             }
         }
         Auth::Bearer => {
-            if got == format!("Bearer {TOKEN}") {
+            let valid = match (s.token_lifetime, got.strip_prefix("Bearer ")) {
+                (None, Some(t)) => t == TOKEN,
+                (Some(life), Some(t)) => match s.issued.lock().unwrap().get(t) {
+                    Some(at) if at.elapsed().as_secs_f64() < life as f64 => true,
+                    Some(_) => {
+                        s.expired_tokens
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        false
+                    }
+                    None => false,
+                },
+                _ => false,
+            };
+            if valid {
                 None
             } else {
                 let side = s.side_addr.lock().unwrap().clone();
@@ -292,8 +328,18 @@ async fn handle_side(State(s): State<Arc<Shared>>, req: Request) -> Response {
     record(&s, &req, "side");
     let path = req.uri().path().to_string();
     if path == "/token" {
-        let body = serde_json::json!({"token": TOKEN, "access_token": TOKEN, "expires_in": 300})
-            .to_string();
+        let (token, lifetime) = match s.token_lifetime {
+            None => (TOKEN.to_string(), 300),
+            Some(life) => {
+                let mut issued = s.issued.lock().unwrap();
+                let t = format!("{TOKEN}-{}", issued.len());
+                issued.insert(t.clone(), std::time::Instant::now());
+                (t, life)
+            }
+        };
+        let body =
+            serde_json::json!({"token": token, "access_token": token, "expires_in": lifetime})
+                .to_string();
         return (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],

@@ -82,8 +82,35 @@ pub enum ReqBody {
 #[derive(Default)]
 struct HostAuth {
     basic: Option<String>,
-    bearer: HashMap<String, String>,
+    /// Tokens by scope set.
+    bearer: HashMap<String, Bearer>,
+    /// Realm and service of the host's last Bearer challenge, to renew tokens before they
+    /// expire (a one-shot request body cannot be sent again after a 401).
+    realm: Option<(String, String)>,
 }
+
+struct Bearer {
+    token: String,
+    /// When to fetch a new one (90 % of its lifetime); `None` for a token that is used as is.
+    renew_at: Option<tokio::time::Instant>,
+}
+
+impl Bearer {
+    fn new(token: String, lifetime: Option<Duration>) -> Bearer {
+        Bearer {
+            token,
+            renew_at: lifetime.map(|l| tokio::time::Instant::now() + l.mul_f64(0.9)),
+        }
+    }
+
+    fn is_fresh(&self) -> bool {
+        self.renew_at
+            .is_none_or(|t| tokio::time::Instant::now() < t)
+    }
+}
+
+/// Lifetime of a token whose response gives none (the distribution token specification).
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 
 /// The registry HTTP client (cheap to share behind an `Arc`).
 pub struct Client {
@@ -245,12 +272,53 @@ impl Client {
         }
     }
 
-    fn cached_auth(&self, host: &str, scope_key: &str) -> Option<String> {
+    /// The cached `Authorization` value for `host` and a scope set: Basic, or a token that is
+    /// still fresh. `Err` carries the realm and service to renew an expiring token with.
+    fn cached_auth(
+        &self,
+        host: &str,
+        scope_key: &str,
+    ) -> std::result::Result<Option<String>, (String, String)> {
         let auth = self.auth.lock().expect("auth cache");
-        let h = auth.get(host)?;
-        h.basic
-            .clone()
-            .or_else(|| h.bearer.get(scope_key).map(|t| format!("Bearer {t}")))
+        let Some(h) = auth.get(host) else {
+            return Ok(None);
+        };
+        if let Some(b) = &h.basic {
+            return Ok(Some(b.clone()));
+        }
+        match (h.bearer.get(scope_key), &h.realm) {
+            (Some(t), _) if t.is_fresh() => Ok(Some(format!("Bearer {}", t.token))),
+            (Some(_), Some(realm)) => Err(realm.clone()),
+            _ => Ok(None),
+        }
+    }
+
+    /// The `Authorization` value for a request to `url`, renewing a token about to expire.
+    async fn auth_value(
+        &self,
+        url: &Url,
+        host: &str,
+        scopes: &[String],
+        scope_key: &str,
+    ) -> Result<Option<String>> {
+        let (realm, service) = match self.cached_auth(host, scope_key) {
+            Ok(value) => return Ok(value),
+            Err(realm) => realm,
+        };
+        let _guard = self.token_lock.lock().await;
+        // another request may have renewed it while this one waited
+        if let Ok(Some(value)) = self.cached_auth(host, scope_key) {
+            return Ok(Some(value));
+        }
+        let (token, lifetime) = self
+            .fetch_token(url, &realm, &service, scopes, host)
+            .await?;
+        let value = format!("Bearer {token}");
+        let mut auth = self.auth.lock().expect("auth cache");
+        let h = auth.entry(host.to_string()).or_default();
+        h.bearer
+            .insert(scope_key.to_string(), Bearer::new(token, lifetime));
+        Ok(Some(value))
     }
 
     /// Sends a request to the registry at `url`, with `scopes` as the token scope hints.
@@ -295,7 +363,10 @@ impl Client {
                 for (k, v) in &self.opts.headers {
                     rb = rb.header(k.as_str(), v.as_str());
                 }
-                if let Some(a) = self.cached_auth(&registry_host, &scope_key) {
+                if let Some(a) = self
+                    .auth_value(&url, &registry_host, &scopes, &scope_key)
+                    .await?
+                {
                     rb = rb.header(AUTHORIZATION, a);
                 }
             }
@@ -455,12 +526,16 @@ impl Client {
             } => {
                 let all = clean_scopes(scopes.iter().chain(challenged.iter()));
                 let _guard = self.token_lock.lock().await;
-                let token = self.fetch_token(url, &realm, &service, &all, &host).await?;
+                let (token, lifetime) =
+                    self.fetch_token(url, &realm, &service, &all, &host).await?;
                 let mut auth = self.auth.lock().expect("auth cache");
                 let h = auth.entry(host).or_default();
                 h.basic = None;
-                h.bearer.insert(all.join(" "), token.clone());
-                h.bearer.insert(scope_key.to_string(), token);
+                h.realm = Some((realm, service));
+                h.bearer
+                    .insert(all.join(" "), Bearer::new(token.clone(), lifetime));
+                h.bearer
+                    .insert(scope_key.to_string(), Bearer::new(token, lifetime));
                 Ok(true)
             }
             Challenge::Unknown => Ok(false),
@@ -474,7 +549,7 @@ impl Client {
         service: &str,
         scopes: &[String],
         host: &str,
-    ) -> Result<String> {
+    ) -> Result<(String, Option<Duration>)> {
         let realm_url = Url::parse(realm).map_err(|e| {
             Error::new(
                 ErrorKind::Unauthorized,
@@ -493,7 +568,7 @@ impl Client {
         }
         let cred = self.credentials.credential(host).await?;
         if !cred.access_token.is_empty() {
-            return Ok(cred.access_token);
+            return Ok((cred.access_token, None));
         }
         let same = origin(&realm_url) == origin(registry);
         let client = if same { &self.http } else { &self.foreign };
@@ -562,6 +637,8 @@ impl Client {
             token: String,
             #[serde(default)]
             access_token: String,
+            #[serde(default)]
+            expires_in: Option<u64>,
         }
         let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
             Error::new(
@@ -577,7 +654,11 @@ impl Client {
         if token.is_empty() {
             return Err(Error::new(ErrorKind::Unauthorized, "empty token returned"));
         }
-        Ok(token)
+        let lifetime = t
+            .expires_in
+            .filter(|&s| s > 0)
+            .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
+        Ok((token, Some(lifetime)))
     }
 
     fn handle_warning(&self, host: &str, resp: &Response) {
