@@ -799,3 +799,66 @@ fn a_429_holds_back_every_request_to_the_registry() {
     );
     assert!(log.len() > 60, "{}", log.len());
 }
+
+#[test]
+fn debug_trace_shows_small_json_bodies_and_hands_them_on() {
+    let reg = TestRegistry::start(Options {
+        auth: Auth::Bearer,
+        ..Default::default()
+    });
+    let d = tempdir();
+    let r = format!("{}/trace/repo:v1", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), b"traced").unwrap();
+    oras(d.path(), &["push", &r, "a.txt"]).ok();
+
+    // the manifest is printed in the trace and still reaches stdout whole
+    let out = oras(d.path(), &["manifest", "fetch", &r, "-d"]).ok();
+    let manifest: Value = json(&out.stdout);
+    assert_eq!(manifest["layers"][0]["size"], 6);
+    let trace = &out.stderr;
+    assert!(trace.contains("< Response body:\n{"), "{trace}");
+    assert!(
+        trace.contains("\"org.opencontainers.image.title\":\"a.txt\""),
+        "{trace}"
+    );
+    // token responses are never shown; HEAD responses have no body
+    assert!(
+        trace.contains("   Response body redacted due to potential credentials"),
+        "{trace}"
+    );
+    assert!(!trace.contains("test-token-0123456789"), "{trace}");
+
+    // blobs are not printed, and arrive intact
+    let out = oras(d.path(), &["pull", &r, "-o", "out", "-d"]).ok();
+    assert!(
+        out.stderr
+            .contains("Response body of content type \"application/octet-stream\" is not printed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read(d.path().join("out/a.txt")).unwrap(),
+        b"traced"
+    );
+
+    // an error body is printed and still makes the error message
+    let e = oras(
+        d.path(),
+        &[
+            "resolve",
+            &format!("{}/trace/repo:nope", reg.localhost()),
+            "-d",
+        ],
+    )
+    .fails();
+    assert!(
+        e.stderr.contains("\"code\":\"MANIFEST_UNKNOWN\""),
+        "{}",
+        e.stderr
+    );
+    assert!(
+        e.stderr.contains("Error response from registry"),
+        "{}",
+        e.stderr
+    );
+}

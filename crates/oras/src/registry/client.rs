@@ -24,6 +24,8 @@ use crate::content::BlobReader;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::{Challenge, Credential, clean_scopes, parse_challenge};
 use crate::registry::errcode::response_error;
+pub use crate::registry::trace::redact_url;
+use crate::registry::trace::{Tracer, log_line};
 
 /// Where credentials for a host come from.
 #[async_trait]
@@ -123,6 +125,8 @@ pub struct Client {
     auth: Mutex<HashMap<String, HostAuth>>,
     token_lock: tokio::sync::Mutex<()>,
     warned: Mutex<HashSet<String>>,
+    /// The `--debug` HTTP trace.
+    tracer: Option<Tracer>,
     /// Hosts that answered 429 or 503: no request goes to them before this instant.
     paused: Mutex<HashMap<String, tokio::time::Instant>>,
 }
@@ -158,25 +162,6 @@ fn net_err(method: &Method, url: &Url, e: impl std::fmt::Display) -> Error {
         ErrorKind::Network,
         format!("{method} {:?}: {e}", redact_url(url)),
     )
-}
-
-/// The URL with user info and query values replaced by `REDACTED`.
-pub fn redact_url(url: &Url) -> String {
-    let mut u = url.clone();
-    if !u.username().is_empty() {
-        let _ = u.set_username("REDACTED");
-    }
-    if u.password().is_some() {
-        let _ = u.set_password(Some("REDACTED"));
-    }
-    if u.query().is_some() {
-        let pairs: Vec<(String, String)> = u
-            .query_pairs()
-            .map(|(k, _)| (k.into_owned(), "REDACTED".to_string()))
-            .collect();
-        u.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    u.to_string()
 }
 
 impl Client {
@@ -221,6 +206,9 @@ impl Client {
             b.build()
                 .map_err(|e| Error::invalid(format!("failed to build HTTP client: {e}")))
         };
+        let tracer = opts
+            .debug
+            .then(|| Tracer::new(opts.headers.iter().map(|(k, _)| k.as_str())));
         Ok(Client {
             http: base(true)?,
             foreign: base(false)?,
@@ -229,6 +217,7 @@ impl Client {
             auth: Mutex::default(),
             token_lock: tokio::sync::Mutex::new(()),
             warned: Mutex::default(),
+            tracer,
             paused: Mutex::default(),
         })
     }
@@ -389,16 +378,14 @@ impl Client {
             };
             let req = rb.build().map_err(|e| net_err(&method, &url, e))?;
             let n = REQUEST_NO.fetch_add(1, Ordering::Relaxed);
-            if self.opts.debug {
-                self.trace_request(n, &req);
+            if let Some(t) = &self.tracer {
+                t.request(n, &req);
             }
             let resp = match client.execute(req).await {
                 Ok(r) => r,
                 Err(e) => {
-                    if self.opts.debug {
-                        trace(&format!(
-                            "<-- Response #{n}\nError in getting response: {e}"
-                        ));
+                    if let Some(t) = &self.tracer {
+                        t.failed(n, &e);
                     }
                     if replayable
                         && retries < MAX_RETRIES
@@ -411,9 +398,10 @@ impl Client {
                     return Err(net_err(&method, &url, error_chain(&e)));
                 }
             };
-            if self.opts.debug {
-                self.trace_response(n, &resp);
-            }
+            let resp = match &self.tracer {
+                Some(t) => t.response(n, &method, resp).await,
+                None => resp,
+            };
             self.handle_warning(&registry_host, &resp);
             let status = resp.status().as_u16();
             if status == 401 && same_origin && !auth_tried && replayable {
@@ -611,16 +599,22 @@ impl Client {
             .map_err(|e| net_err(&Method::GET, &realm_url, e))?;
         let method = req.method().clone();
         let n = REQUEST_NO.fetch_add(1, Ordering::Relaxed);
-        if self.opts.debug {
-            self.trace_request(n, &req);
+        if let Some(t) = &self.tracer {
+            t.request(n, &req);
         }
-        let resp = client
-            .execute(req)
-            .await
-            .map_err(|e| net_err(&method, &realm_url, error_chain(&e)))?;
-        if self.opts.debug {
-            self.trace_response(n, &resp);
-        }
+        let resp = match client.execute(req).await {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(t) = &self.tracer {
+                    t.failed(n, &e);
+                }
+                return Err(net_err(&method, &realm_url, error_chain(&e)));
+            }
+        };
+        let resp = match &self.tracer {
+            Some(t) => t.response(n, &method, resp).await,
+            None => resp,
+        };
         if !resp.status().is_success() {
             return Err(Client::error(&method, resp).await);
         }
@@ -679,91 +673,6 @@ impl Client {
             }
         }
     }
-
-    fn trace_request(&self, n: u64, req: &reqwest::Request) {
-        let mut s = format!(
-            "--> Request #{n}\n> Request URL: {:?}\n> Request method: {:?}\n> Request headers:\n",
-            redact_url(req.url()),
-            req.method().as_str()
-        );
-        s.push_str(&self.headers_text(req.headers()));
-        trace(&s);
-    }
-
-    fn trace_response(&self, n: u64, resp: &Response) {
-        let status = resp.status();
-        let mut s = format!(
-            "<-- Response #{n}\n< Response Status: \"{} {}\"\n< Response headers:\n",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("")
-        );
-        s.push_str(&self.headers_text(resp.headers()));
-        trace(&s);
-    }
-
-    fn headers_text(&self, headers: &HeaderMap) -> String {
-        if headers.is_empty() {
-            return "   Empty header\n".into();
-        }
-        let secret: Vec<String> = self
-            .opts
-            .headers
-            .iter()
-            .map(|(k, _)| k.to_ascii_lowercase())
-            .collect();
-        let mut out = String::new();
-        for (k, v) in headers {
-            let name = k.as_str();
-            let shown = if [
-                "authorization",
-                "cookie",
-                "proxy-authorization",
-                "set-cookie",
-            ]
-            .contains(&name)
-                || secret.iter().any(|s| s == name)
-            {
-                "*****".to_string()
-            } else if ["location", "content-location", "referer"].contains(&name) {
-                v.to_str()
-                    .ok()
-                    .and_then(|s| Url::parse(s).ok())
-                    .map(|u| redact_url(&u))
-                    .unwrap_or_else(|| v.to_str().unwrap_or("").to_string())
-            } else {
-                v.to_str().unwrap_or("").to_string()
-            };
-            out.push_str(&format!("   {:?}: {:?}\n", canonical(name), shown));
-        }
-        out
-    }
-}
-
-/// Go's canonical header key (`www-authenticate` → `Www-Authenticate`).
-fn canonical(name: &str) -> String {
-    name.split('-')
-        .map(|p| {
-            let mut c = p.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-fn log_line(level: &str, msg: &str, data: Option<&str>) {
-    let ts = jiff::Timestamp::now();
-    let mut s = format!("[{ts}][{level}]: {msg}\n");
-    if let Some(d) = data {
-        s.push_str(&format!("[Data]:\n  {d}\n"));
-    }
-    eprintln!("{s}");
-}
-
-fn trace(msg: &str) {
-    log_line("DEBUG", msg.trim_end(), None);
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -845,14 +754,6 @@ pub fn headers<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Heade
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn redacts_urls() {
-        let u = url::Url::parse("https://user:pw@r.io/v2/x?_state=abc&digest=sha256:1").unwrap();
-        let r = super::redact_url(&u);
-        assert!(!r.contains("pw") && !r.contains("abc"), "{r}");
-        assert!(r.contains("_state=REDACTED"));
-    }
-
     #[test]
     fn backoff_is_clamped() {
         assert!(super::backoff(0) >= std::time::Duration::from_millis(200));

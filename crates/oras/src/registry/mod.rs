@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod errcode;
 pub mod repository;
 pub mod resume;
+pub mod trace;
 
 pub use client::{Client, ClientOptions, CredentialProvider, ResolveRule, StaticCredential};
 pub use repository::{ReferrersMode, Registry, Repository, UploadPolicy};
