@@ -862,3 +862,50 @@ fn debug_trace_shows_small_json_bodies_and_hands_them_on() {
         e.stderr
     );
 }
+
+#[test]
+fn a_missing_credential_helper_warns_and_goes_on_anonymously() {
+    // the realm hands out tokens to anonymous clients, like a public repository on Docker Hub
+    let reg = TestRegistry::start(Options {
+        auth: Auth::Bearer,
+        ..Default::default()
+    });
+    let d = tempdir();
+    let r = format!("{}/public/repo:v1", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), b"public").unwrap();
+    oras(d.path(), &["push", &r, "a.txt"]).ok();
+    let cfg = d.path().join("config.json");
+    std::fs::write(
+        &cfg,
+        br#"{"credsStore":"oras-test-helper-that-is-not-installed"}"#,
+    )
+    .unwrap();
+    let cfg = cfg.to_str().unwrap();
+    let out = oras(
+        d.path(),
+        &["pull", &r, "-o", "out", "--registry-config", cfg],
+    )
+    .ok();
+    assert_eq!(
+        std::fs::read(d.path().join("out/a.txt")).unwrap(),
+        b"public"
+    );
+    let warning = "docker-credential-oras-test-helper-that-is-not-installed is not available";
+    assert_eq!(out.stderr.matches(warning).count(), 1, "{}", out.stderr);
+    // storing a credential still needs the helper
+    let e = oras(
+        d.path(),
+        &[
+            "login",
+            &reg.localhost(),
+            "-u",
+            "u",
+            "-p",
+            "p",
+            "--registry-config",
+            cfg,
+        ],
+    )
+    .fails();
+    assert!(e.stderr.contains("not found"), "{}", e.stderr);
+}

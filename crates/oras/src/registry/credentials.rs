@@ -11,6 +11,7 @@ use tokio::io::AsyncWriteExt;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::Credential;
 use crate::registry::client::CredentialProvider;
+use crate::registry::trace::log_line;
 
 /// The key Docker Hub credentials are stored under.
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
@@ -243,21 +244,27 @@ impl ConfigFile {
     }
 }
 
-async fn run_helper(helper: &str, action: &str, input: &[u8]) -> Result<(bool, String)> {
+/// Runs `docker-credential-<helper> <action>` with `input` on stdin; returns whether it
+/// succeeded and what it printed. `Ok(None)` when the helper cannot be started at all (not
+/// installed, or Docker Desktop's helper while Desktop is not running).
+async fn run_helper(helper: &str, action: &str, input: &[u8]) -> Result<Option<(bool, String)>> {
     let program = format!("docker-credential-{helper}");
-    let mut child = tokio::process::Command::new(&program)
+    let spawned = tokio::process::Command::new(&program)
         .arg(action)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .map_err(|e| {
-            if helper == "desktop.exe" {
-                Error::new(ErrorKind::Unauthorized, "credentials store is configured to `desktop.exe` but Docker Desktop seems not running")
-            } else {
-                Error::new(ErrorKind::Io, format!("failed to run credential helper {program}: {e}"))
-            }
-        })?;
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!("failed to run credential helper {program}: {e}"),
+            ));
+        }
+    };
     if let Some(mut stdin) = child.stdin.take() {
         stdin.write_all(input).await?;
     }
@@ -271,13 +278,49 @@ async fn run_helper(helper: &str, action: &str, input: &[u8]) -> Result<(bool, S
         })??;
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if !out.status.success() && text.is_empty() {
-        return Ok((false, format!("{program} {action} failed ({})", out.status)));
+        return Ok(Some((
+            false,
+            format!("{program} {action} failed ({})", out.status),
+        )));
     }
-    Ok((out.status.success(), text))
+    Ok(Some((out.status.success(), text)))
+}
+
+/// Fails for a helper that cannot be started (storing or erasing needs it).
+fn required(helper: &str, ran: Option<(bool, String)>) -> Result<(bool, String)> {
+    ran.ok_or_else(|| {
+        if helper == "desktop.exe" {
+            Error::new(
+                ErrorKind::Unauthorized,
+                "credentials store is configured to `desktop.exe` but Docker Desktop seems not running",
+            )
+        } else {
+            Error::new(
+                ErrorKind::Io,
+                format!("failed to run credential helper docker-credential-{helper}: not found"),
+            )
+        }
+    })
 }
 
 async fn helper_get(helper: &str, server: &str) -> Result<Credential> {
-    let (ok, out) = run_helper(helper, "get", server.as_bytes()).await?;
+    let Some((ok, out)) = run_helper(helper, "get", server.as_bytes()).await? else {
+        // a missing helper (Docker Desktop not running, a config copied from another machine)
+        // must not break anonymous access: go on without credentials, and say so once
+        static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+        let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+        if !warned.iter().any(|h| h == helper) {
+            warned.push(helper.to_string());
+            log_line(
+                "WARN",
+                &format!(
+                    "credential helper docker-credential-{helper} is not available; continuing without credentials"
+                ),
+                Some(&format!("registry={server}")),
+            );
+        }
+        return Ok(Credential::default());
+    };
     if !ok {
         if out.contains("credentials not found in native keychain") {
             return Ok(Credential::default());
@@ -313,7 +356,7 @@ async fn helper_store(helper: &str, server: &str, cred: &Credential) -> Result<(
     };
     let input =
         serde_json::json!({"ServerURL": server, "Username": user, "Secret": secret}).to_string();
-    let (ok, out) = run_helper(helper, "store", input.as_bytes()).await?;
+    let (ok, out) = required(helper, run_helper(helper, "store", input.as_bytes()).await?)?;
     if ok {
         Ok(())
     } else {
@@ -322,7 +365,10 @@ async fn helper_store(helper: &str, server: &str, cred: &Credential) -> Result<(
 }
 
 async fn helper_erase(helper: &str, server: &str) -> Result<()> {
-    let (ok, out) = run_helper(helper, "erase", server.as_bytes()).await?;
+    let (ok, out) = required(
+        helper,
+        run_helper(helper, "erase", server.as_bytes()).await?,
+    )?;
     if ok {
         Ok(())
     } else {
