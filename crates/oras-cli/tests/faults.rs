@@ -909,3 +909,52 @@ fn a_missing_credential_helper_warns_and_goes_on_anonymously() {
     .fails();
     assert!(e.stderr.contains("not found"), "{}", e.stderr);
 }
+
+#[test]
+fn refused_sizes_are_learned_for_the_rest_of_the_push() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/learn/repo:v1", reg.localhost());
+    let one = big_file(d.path(), "one.bin", 3 << 20);
+    let two = big_file(d.path(), "two.bin", (3 << 20) + 5);
+    // a proxy cap below the default chunk size (16 MiB)
+    reg.faults(|f| f.max_body = Some(1 << 20));
+    oras(
+        d.path(),
+        &["push", &r, "one.bin", "two.bin", "--concurrency", "1"],
+    )
+    .ok();
+    assert!(reg.has_blob(&one) && reg.has_blob(&two));
+    let refused: Vec<String> = reg
+        .requests()
+        .iter()
+        .filter(|q| {
+            q.headers
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .is_some_and(|n| n > 1 << 20)
+        })
+        .map(|q| {
+            format!(
+                "{} {}",
+                q.method,
+                q.headers["content-length"].to_str().unwrap()
+            )
+        })
+        .collect();
+    // the first blob finds the cap (monolithic PUT, then chunks halved until they fit); the
+    // second goes straight to chunks of the size that worked
+    let kinds: Vec<&str> = refused
+        .iter()
+        .map(|r| r.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["PUT", "PATCH", "PATCH"],
+        "bodies over the cap: {refused:?}"
+    );
+    reg.faults(|f| f.max_body = None);
+    oras(d.path(), &["pull", &r, "-o", "out"]).ok();
+    assert_eq!(sha256_file(&d.path().join("out/two.bin")), two);
+}

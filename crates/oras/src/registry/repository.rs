@@ -3,7 +3,7 @@
 //! whose index is maintained on push and delete as oras does).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -41,6 +41,10 @@ pub enum ReferrersMode {
     /// Only the tag schema (`v1.1-referrers-tag`).
     TagSchema,
 }
+
+/// The smallest chunk a chunked upload falls to when the registry refuses chunks as too
+/// large (unless the registry asks for larger ones).
+const MIN_CHUNK_ON_413: u64 = 256 << 10;
 
 /// How blobs are uploaded.
 #[derive(Debug, Clone)]
@@ -82,6 +86,11 @@ pub struct Repository {
     manifests: std::sync::Mutex<std::collections::HashMap<Digest, Bytes>>,
     /// Uploads started before their digest was known (see [`Repository::upload_ahead`]).
     ahead: std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, AheadUpload>>,
+    /// The smallest request body the registry refused as too large (413): blobs this large go
+    /// up in chunks from the start, even one-shot streams.
+    refused_body: AtomicU64,
+    /// The largest chunk size that still gets through, once a chunk was refused (413).
+    chunk_limit: AtomicU64,
 }
 
 /// An upload streamed while the file was still being hashed: the task (giving the session and
@@ -169,6 +178,8 @@ impl Repository {
             max_metadata: MAX_METADATA_BYTES,
             accept: manifest_accept(),
             ahead: Default::default(),
+            refused_body: AtomicU64::new(u64::MAX),
+            chunk_limit: AtomicU64::new(u64::MAX),
         }
     }
 
@@ -680,6 +691,9 @@ impl Repository {
     /// if it is never pushed (the registry had it), [`Repository::cancel_uploads_ahead`]
     /// closes the session. This overlaps hashing with the upload.
     pub fn upload_ahead(self: &Arc<Self>, path: &std::path::Path, size: u64) {
+        if self.goes_chunked(size) {
+            return;
+        }
         let this = self.clone();
         let file = path.to_path_buf();
         let opened = Arc::new(std::sync::Mutex::new(None));
@@ -701,6 +715,9 @@ impl Repository {
                 )
                 .await?;
             if resp.status().as_u16() != 202 {
+                if resp.status().as_u16() == 413 {
+                    this.refused(size);
+                }
                 this.cancel_session(location).await;
                 return Err(Client::error(&Method::PATCH, resp).await);
             }
@@ -769,8 +786,7 @@ impl Repository {
         {
             return Ok(());
         }
-        let chunked = self.upload.chunked_above.is_some_and(|t| expected.size > t);
-        if chunked {
+        if self.goes_chunked(expected.size) {
             return self.upload_chunked(expected, content).await;
         }
         let (body, fallback) = match content {
@@ -787,14 +803,27 @@ impl Repository {
             BlobSource::Reader(r) => (ReqBody::Stream(r, expected.size), None),
         };
         match self.upload_monolithic(expected, body).await {
-            Err(e)
-                if e.registry_response().is_some_and(|r| r.status == 413) && fallback.is_some() =>
-            {
-                self.upload_chunked(expected, fallback.expect("checked"))
-                    .await
+            Err(e) if e.registry_response().is_some_and(|r| r.status == 413) => {
+                self.refused(expected.size);
+                match fallback {
+                    Some(content) => self.upload_chunked(expected, content).await,
+                    None => Err(e),
+                }
             }
             other => other,
         }
+    }
+
+    /// Whether a blob of `size` bytes goes up in chunks: above the configured threshold, or as
+    /// large as a body the registry refused before.
+    fn goes_chunked(&self, size: u64) -> bool {
+        self.upload.chunked_above.is_some_and(|t| size > t)
+            || size >= self.refused_body.load(Ordering::Relaxed)
+    }
+
+    /// Remembers that the registry refused a body of `size` bytes as too large.
+    fn refused(&self, size: u64) {
+        self.refused_body.fetch_min(size, Ordering::Relaxed);
     }
 
     async fn upload_monolithic(&self, expected: &Descriptor, body: ReqBody) -> Result<()> {
@@ -833,7 +862,14 @@ impl Repository {
                 (loc, 0, min)
             }
         };
-        let chunk = self.upload.chunk_size.max(min).max(1) as usize;
+        // the smallest chunk tried when the registry refuses chunks as too large
+        let floor = min.max(MIN_CHUNK_ON_413);
+        let chunk = self
+            .upload
+            .chunk_size
+            .min(self.chunk_limit.load(Ordering::Relaxed))
+            .max(min)
+            .max(1) as usize;
         let res: Result<()> = async {
             let mut reader = content.into_reader_async().await?;
             let mut offset = start;
@@ -852,6 +888,7 @@ impl Repository {
                 }
             }
             let mut buf = vec![0u8; chunk.min(expected.size.max(1) as usize)];
+            let mut piece = buf.len();
             loop {
                 let mut n = 0;
                 while n < buf.len() {
@@ -864,27 +901,41 @@ impl Repository {
                 if n == 0 {
                     break;
                 }
-                let range = format!("{offset}-{}", offset + n as u64 - 1);
-                let h = headers([
-                    ("Content-Type", "application/octet-stream"),
-                    ("Content-Range", range.as_str()),
-                ]);
-                let resp = self
-                    .send(
-                        Method::PATCH,
-                        location.clone(),
-                        h,
-                        ReqBody::Bytes(Bytes::copy_from_slice(&buf[..n])),
-                        &["push"],
-                    )
-                    .await?;
-                if resp.status().as_u16() != 202 {
-                    return Err(Client::error(&Method::PATCH, resp).await);
-                }
-                location = self.upload_location(&location, &resp)?;
-                offset += n as u64;
-                if let Some(f) = &state_file {
-                    save_session(f, &location, offset).await;
+                // sent in pieces of `piece` bytes: the whole buffer unless the registry
+                // refuses that much in one request, then halves until it gets through
+                let mut sent = 0;
+                while sent < n {
+                    let len = piece.min(n - sent);
+                    let range = format!("{offset}-{}", offset + len as u64 - 1);
+                    let h = headers([
+                        ("Content-Type", "application/octet-stream"),
+                        ("Content-Range", range.as_str()),
+                    ]);
+                    let resp = self
+                        .send(
+                            Method::PATCH,
+                            location.clone(),
+                            h,
+                            ReqBody::Bytes(Bytes::copy_from_slice(&buf[sent..sent + len])),
+                            &["push"],
+                        )
+                        .await?;
+                    let status = resp.status().as_u16();
+                    if status == 413 && len as u64 > floor {
+                        self.refused(len as u64);
+                        piece = ((len / 2) as u64).max(floor) as usize;
+                        self.chunk_limit.fetch_min(piece as u64, Ordering::Relaxed);
+                        continue;
+                    }
+                    if status != 202 {
+                        return Err(Client::error(&Method::PATCH, resp).await);
+                    }
+                    location = self.upload_location(&location, &resp)?;
+                    offset += len as u64;
+                    sent += len;
+                    if let Some(f) = &state_file {
+                        save_session(f, &location, offset).await;
+                    }
                 }
                 if n < buf.len() {
                     break;
