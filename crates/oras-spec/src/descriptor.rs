@@ -71,6 +71,7 @@ impl Descriptor {
         d
     }
 
+    /// The identity of the node this descriptor points at (for maps and sets).
     pub fn key(&self) -> DescKey {
         DescKey {
             media_type: self.media_type.clone(),

@@ -112,6 +112,7 @@ impl Digest {
         d.finish()
     }
 
+    /// The algorithm part (`sha256`, `sha512`).
     pub fn algorithm(&self) -> Algorithm {
         self.alg
     }
@@ -172,6 +173,7 @@ pub enum Digester {
 }
 
 impl Digester {
+    /// Hashes the next bytes.
     pub fn update(&mut self, data: &[u8]) {
         match self {
             Digester::Sha256(h) => h.update(data),
@@ -180,6 +182,7 @@ impl Digester {
         }
     }
 
+    /// The digest of everything hashed.
     pub fn finish(self) -> Digest {
         let (alg, hex) = match self {
             Digester::Sha256(h) => (Algorithm::Sha256, hex::encode(h.finalize())),

@@ -99,6 +99,7 @@ pub struct SuccessorView {
 }
 
 impl SuccessorView {
+    /// Reads the successor fields of a manifest or index (anything else has none).
     pub fn parse(bytes: &[u8]) -> Result<SuccessorView, serde_json::Error> {
         serde_json::from_slice(bytes)
     }

@@ -165,6 +165,7 @@ pub struct LayoutReference {
 }
 
 impl LayoutReference {
+    /// Parses `path[:tag|@digest]`.
     pub fn parse(raw: &str) -> Result<LayoutReference, String> {
         let (path, reference) = if let Some(i) = raw.rfind('@') {
             (&raw[..i], &raw[i + 1..])

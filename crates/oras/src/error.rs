@@ -52,6 +52,7 @@ pub struct Error {
 }
 
 impl Error {
+    /// An error of `kind` with a message for people.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
@@ -78,10 +79,12 @@ impl Error {
         self.registry.as_deref()
     }
 
+    /// What went wrong, for programs.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
+    /// What went wrong, for people.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -91,10 +94,12 @@ impl Error {
         Error::new(ErrorKind::NotFound, format!("{what}: not found"))
     }
 
+    /// Bad input ([`ErrorKind::InvalidInput`]).
     pub fn invalid(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::InvalidInput, message)
     }
 
+    /// Something the store or registry cannot do ([`ErrorKind::Unsupported`]).
     pub fn unsupported(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Unsupported, message)
     }

@@ -21,6 +21,7 @@ pub struct CachedTarget {
 }
 
 impl CachedTarget {
+    /// Reads through `cache`, filling it from `origin` on a miss.
     pub fn new(origin: Arc<dyn ReadOnlyGraphTarget>, cache: OciLayout) -> CachedTarget {
         CachedTarget { origin, cache }
     }

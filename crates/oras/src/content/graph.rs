@@ -32,6 +32,7 @@ impl Graph {
         self.successors.contains_key(node)
     }
 
+    /// The recorded nodes that point at `node`.
     pub fn predecessors(&self, node: &Digest) -> Vec<Descriptor> {
         self.predecessors.get(node).cloned().unwrap_or_default()
     }

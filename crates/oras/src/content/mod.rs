@@ -153,6 +153,7 @@ pub trait Storage: ReadOnlyStorage {
 /// Resolves a tag or digest to a descriptor.
 #[async_trait]
 pub trait Resolver: Send + Sync {
+    /// The descriptor a tag or digest reference points at.
     async fn resolve(&self, reference: &str) -> Result<Descriptor>;
 
     /// Resolves a blob digest to a descriptor with media type `application/octet-stream`.
@@ -169,12 +170,14 @@ pub trait Resolver: Send + Sync {
 /// Points a tag at existing content.
 #[async_trait]
 pub trait Tagger: Send + Sync {
+    /// Points the tag `reference` at `desc` (which must already be stored).
     async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()>;
 }
 
 /// Finds the nodes that point at a node (parents and referrers).
 #[async_trait]
 pub trait PredecessorFinder: Send + Sync {
+    /// The nodes that point at `node` (manifests listing it, referrers of it).
     async fn predecessors(&self, node: &Descriptor) -> Result<Vec<Descriptor>>;
 
     /// Lists the referrers of `subject` directly (with artifact types and annotations), for
@@ -199,6 +202,7 @@ pub trait TagLister: Send + Sync {
 /// Removes content.
 #[async_trait]
 pub trait Deleter: Send + Sync {
+    /// Deletes the content `desc` names.
     async fn delete(&self, desc: &Descriptor) -> Result<()>;
 }
 

@@ -20,6 +20,7 @@ pub struct Verifier {
 }
 
 impl Verifier {
+    /// Verifies a blob from its first byte.
     pub fn new(expected: &Descriptor) -> Verifier {
         Verifier::resumed(expected, expected.digest.algorithm().digester(), 0)
     }
@@ -84,6 +85,7 @@ pub struct VerifyingReader<R> {
 }
 
 impl<R> VerifyingReader<R> {
+    /// Verifies everything `inner` yields against `expected`.
     pub fn new(inner: R, expected: &Descriptor) -> VerifyingReader<R> {
         VerifyingReader {
             inner,

@@ -15,6 +15,7 @@ pub struct Credential {
 }
 
 impl Credential {
+    /// No user, password or token at all.
     pub fn is_empty(&self) -> bool {
         self.username.is_empty()
             && self.password.is_empty()

@@ -72,6 +72,7 @@ impl ConfigFile {
         })
     }
 
+    /// Where the file is (or would be created).
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -1350,6 +1350,7 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// The registry at `registry` (`host[:port]`; `docker.io` means Docker Hub's API host).
     pub fn new(client: Arc<Client>, registry: &str, plain_http: bool) -> Registry {
         let host = if registry == "docker.io" {
             "registry-1.docker.io".to_string()

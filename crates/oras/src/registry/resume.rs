@@ -44,6 +44,8 @@ pub struct ResumingReader {
 }
 
 impl ResumingReader {
+    /// Reads `first` (the body of a GET of `url`, a blob of `size` bytes); when it breaks
+    /// off, continues with `Range` requests from the byte it reached.
     pub fn new(
         client: Arc<Client>,
         url: Url,
