@@ -13,8 +13,8 @@ use oras::content::{GraphTarget, ReadOnlyGraphTarget};
 use oras::registry::auth::Credential;
 use oras::registry::credentials::CredentialStore;
 use oras::registry::{
-    Client, ClientOptions, CredentialProvider, ReferrersMode, Repository, ResolveRule,
-    StaticCredential, UploadPolicy,
+    Client, ClientOptions, CredentialProvider, DownloadPolicy, ReferrersMode, Repository,
+    ResolveRule, StaticCredential, UploadPolicy,
 };
 use oras_spec::{Digest, LayoutReference, Platform, Reference};
 
@@ -456,7 +456,8 @@ impl TargetRef {
             .with_actions(actions)
             .with_referrers_mode(self.referrers)
             .with_manifest_media_types(&self.accept)
-            .with_upload_policy(upload_policy(&r.registry)?);
+            .with_upload_policy(upload_policy(&r.registry)?)
+            .with_download_policy(download_policy(&r.registry)?);
         Ok(Arc::new(repo))
     }
 
@@ -535,6 +536,23 @@ fn upload_policy(registry: &str) -> CliResult<UploadPolicy> {
     Ok(p)
 }
 
+/// The download policy for big blobs: `ORAS_DOWNLOAD_CONNECTIONS` (segments fetched at once;
+/// 1, the default, means one request per blob), `ORAS_PARALLEL_ABOVE` (blobs from this many
+/// bytes on are fetched in segments) and `ORAS_SEGMENT_SIZE` (bytes per segment).
+fn download_policy(registry: &str) -> CliResult<DownloadPolicy> {
+    let mut p = DownloadPolicy::default();
+    if let Some(n) = byte_setting("ORAS_DOWNLOAD_CONNECTIONS", registry)? {
+        p.connections = n.clamp(1, 16) as usize;
+    }
+    if let Some(n) = byte_setting("ORAS_PARALLEL_ABOVE", registry)? {
+        p.parallel_above = n;
+    }
+    if let Some(n) = byte_setting("ORAS_SEGMENT_SIZE", registry)? {
+        p.segment_size = n.clamp(64 << 10, 256 << 20);
+    }
+    Ok(p)
+}
+
 /// A byte count from an environment variable, per registry: `VAR=N` applies to every registry,
 /// `VAR="host:port=N,other=M,N"` sets values for some registries and a default.
 fn byte_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
@@ -543,7 +561,7 @@ fn byte_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
     };
     let bad = || {
         CliError::new(format!(
-            "invalid {name} {v:?}: expecting bytes, or host=bytes pairs separated by commas"
+            "invalid {name} {v:?}: expecting a number, or host=number pairs separated by commas"
         ))
     };
     let mut default = None;

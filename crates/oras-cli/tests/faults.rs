@@ -958,3 +958,93 @@ fn refused_sizes_are_learned_for_the_rest_of_the_push() {
     oras(d.path(), &["pull", &r, "-o", "out"]).ok();
     assert_eq!(sha256_file(&d.path().join("out/two.bin")), two);
 }
+
+#[test]
+fn big_blobs_download_in_parallel_segments() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/seg/repo:v1", reg.localhost());
+    let len = (1 << 20) + 12345;
+    let digest = big_file(d.path(), "big.bin", len);
+    oras(d.path(), &["push", &r, "big.bin"]).ok();
+    let pull = |out: &str| {
+        std::process::Command::new(oras_bin())
+            .args(["pull", &r, "-o", out])
+            .env("ORAS_DOWNLOAD_CONNECTIONS", "3")
+            .env("ORAS_PARALLEL_ABOVE", "1")
+            .env("ORAS_SEGMENT_SIZE", "65536")
+            .current_dir(d.path())
+            .output()
+            .unwrap()
+    };
+    let blob_ranges = |reg: &TestRegistry| -> Vec<String> {
+        reg.requests()
+            .iter()
+            .filter(|q| {
+                q.method == "GET" && q.path.contains("/blobs/") && q.path.ends_with(&digest[7..])
+            })
+            .filter_map(|q| {
+                q.headers
+                    .get("range")
+                    .map(|v| v.to_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    reg.clear_requests();
+    let out = pull("one");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sha256_file(&d.path().join("one/big.bin")), digest);
+    // 64 KiB segments with closed ranges, the last one short
+    let ranges = blob_ranges(&reg);
+    assert_eq!(ranges.len(), len.div_ceil(65536), "{ranges:?}");
+    assert!(ranges.contains(&"bytes=0-65535".to_string()), "{ranges:?}");
+    assert!(
+        ranges.contains(&format!("bytes=1048576-{}", len - 1)),
+        "{ranges:?}"
+    );
+
+    // a connection that breaks: that segment is asked for again from the byte it reached
+    // (all of it, when the bytes before the break never arrived)
+    reg.clear_requests();
+    reg.faults(|f| f.drop_blob_after = Some(1000));
+    let out = pull("two");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sha256_file(&d.path().join("two/big.bin")), digest);
+    let ranges = blob_ranges(&reg);
+    let first_segment = ranges.iter().filter(|r| r.ends_with("-65535")).count();
+    assert_eq!(first_segment, 2, "{ranges:?}");
+
+    // what arrives is still verified as a whole
+    reg.faults(|f| f.corrupt_blobs = true);
+    let out = pull("three");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("mismatched digest"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!d.path().join("three/big.bin").exists());
+
+    // a registry that ignores Range sends the whole blob in one response, which is used
+    reg.faults(|f| {
+        f.corrupt_blobs = false;
+        f.ignore_range = true;
+    });
+    reg.clear_requests();
+    let out = pull("four");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sha256_file(&d.path().join("four/big.bin")), digest);
+    assert_eq!(blob_ranges(&reg).len(), 1);
+}

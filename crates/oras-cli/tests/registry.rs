@@ -1293,3 +1293,34 @@ fn command_matrix_token_auth() {
 fn command_matrix_tls() {
     command_matrix(Mode::Tls);
 }
+
+#[test]
+fn segmented_download_from_distribution() {
+    let reg = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    let r = format!("{}/seg/repo:v1", reg.localhost());
+    let data: Vec<u8> = (0..(700u32 << 10) + 77).map(|i| (i % 253) as u8).collect();
+    std::fs::write(d.path().join("big.bin"), &data).unwrap();
+    oras(d.path(), &["push", &r, "big.bin"]).ok();
+    for (name, cmd) in [
+        ("pull", vec!["pull", r.as_str(), "-o", "out"]),
+        ("cp", vec!["cp", r.as_str(), "--to-oci-layout", "lay:v1"]),
+    ] {
+        let out = std::process::Command::new(oras_bin())
+            .args(&cmd)
+            .env("ORAS_DOWNLOAD_CONNECTIONS", "4")
+            .env("ORAS_PARALLEL_ABOVE", "1")
+            .env("ORAS_SEGMENT_SIZE", "65536")
+            .current_dir(d.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(std::fs::read(d.path().join("out/big.bin")).unwrap(), data);
+    oras(d.path(), &["pull", "--oci-layout", "lay:v1", "-o", "again"]).ok();
+    assert_eq!(std::fs::read(d.path().join("again/big.bin")).unwrap(), data);
+}

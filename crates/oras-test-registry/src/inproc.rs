@@ -53,6 +53,8 @@ pub struct Faults {
     pub stall_patch_after: Option<usize>,
     /// Bytes received in PATCH bodies.
     pub patched_bytes: u64,
+    /// Answer blob GETs with the whole blob (200) whatever `Range` asks for.
+    pub ignore_range: bool,
 }
 
 /// One recorded request.
@@ -623,22 +625,25 @@ fn blobs(s: &Shared, method: &Method, digest: &str, headers: &HeaderMap) -> Resp
         blob = blob.slice(..blob.len() - 1);
     }
     let total = blob.len();
-    let (status, start) = match headers
+    let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.strip_prefix("bytes="))
-    {
+        .filter(|_| !f.ignore_range);
+    // `bytes=start-` or `bytes=start-end`
+    let (status, start, end) = match range {
         Some(r) => {
-            let start: usize = r
-                .split('-')
-                .next()
-                .and_then(|x| x.parse().ok())
-                .unwrap_or(0);
-            (StatusCode::PARTIAL_CONTENT, start.min(total))
+            let (a, b) = r.split_once('-').unwrap_or((r, ""));
+            let start: usize = a.parse::<usize>().unwrap_or(0).min(total);
+            let end = b
+                .parse::<usize>()
+                .map_or(total, |e| (e + 1).min(total))
+                .max(start);
+            (StatusCode::PARTIAL_CONTENT, start, end)
         }
-        None => (StatusCode::OK, 0),
+        None => (StatusCode::OK, 0, total),
     };
-    let part = blob.slice(start..);
+    let part = blob.slice(start..end);
     let mut resp_headers = vec![
         (header::CONTENT_TYPE, "application/octet-stream".to_string()),
         (header::CONTENT_LENGTH, part.len().to_string()),
@@ -651,7 +656,7 @@ fn blobs(s: &Shared, method: &Method, digest: &str, headers: &HeaderMap) -> Resp
     if status == StatusCode::PARTIAL_CONTENT {
         resp_headers.push((
             header::CONTENT_RANGE,
-            format!("bytes {start}-{}/{total}", total.saturating_sub(1)),
+            format!("bytes {start}-{}/{total}", end.saturating_sub(1)),
         ));
     }
     if method == Method::HEAD {

@@ -6,7 +6,9 @@ pub mod credentials;
 pub mod errcode;
 pub mod repository;
 pub mod resume;
+pub mod segments;
 pub mod trace;
 
 pub use client::{Client, ClientOptions, CredentialProvider, ResolveRule, StaticCredential};
 pub use repository::{ReferrersMode, Registry, Repository, UploadPolicy};
+pub use segments::DownloadPolicy;

@@ -22,6 +22,7 @@ use crate::registry::auth::repository_scope;
 use crate::registry::client::{Client, ReqBody, body_reader, headers, read_limited};
 use crate::registry::errcode::has_code;
 use crate::registry::resume::{ResumingReader, content_range_start};
+use crate::registry::segments::{DownloadPolicy, SegmentSource, SegmentedReader};
 
 /// Default limit for manifests, tag lists and referrer indexes held in memory.
 pub const MAX_METADATA_BYTES: u64 = 4 << 20;
@@ -84,6 +85,8 @@ pub struct Repository {
     accept: String,
     /// Manifests fetched while resolving, served again without a second GET.
     manifests: std::sync::Mutex<std::collections::HashMap<Digest, Bytes>>,
+    /// How big blobs are downloaded.
+    download: DownloadPolicy,
     /// Uploads started before their digest was known (see [`Repository::upload_ahead`]).
     ahead: std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, AheadUpload>>,
     /// The smallest request body the registry refused as too large (413): blobs this large go
@@ -175,6 +178,7 @@ impl Repository {
             mode: ReferrersMode::Auto,
             manifests: Default::default(),
             upload: UploadPolicy::default(),
+            download: DownloadPolicy::default(),
             max_metadata: MAX_METADATA_BYTES,
             accept: manifest_accept(),
             ahead: Default::default(),
@@ -215,6 +219,12 @@ impl Repository {
         if !types.is_empty() {
             self.accept = types.join(", ");
         }
+        self
+    }
+
+    /// Sets how big blobs are downloaded.
+    pub fn with_download_policy(mut self, policy: DownloadPolicy) -> Repository {
+        self.download = policy;
         self
     }
 
@@ -780,6 +790,74 @@ impl Repository {
         }
     }
 
+    /// Checks what a registry says of a whole blob or manifest it is about to send.
+    fn check_whole(&self, desc: &Descriptor, resp: &Response) -> Result<()> {
+        if let Some(len) = header_u64(resp, "Content-Length")
+            && len != desc.size
+        {
+            return Err(Error::new(
+                ErrorKind::SizeMismatch,
+                format!(
+                    "{}: registry sent {len} bytes, expected {}",
+                    desc.digest, desc.size
+                ),
+            ));
+        }
+        if let Some(d) = header_digest(resp)?
+            && d != desc.digest
+        {
+            return Err(Error::new(
+                ErrorKind::DigestMismatch,
+                format!(
+                    "{}: registry answered Docker-Content-Digest {d}",
+                    desc.digest
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A whole blob in one response (`200`), resumed with ranged requests if it breaks off.
+    fn whole_blob(&self, desc: &Descriptor, url: Url, resp: Response) -> Result<BlobReader> {
+        self.check_whole(desc, &resp)?;
+        // Resume against the registry URL: a redirect is followed again (and never carries
+        // credentials to another origin).
+        let first = body_reader(resp);
+        Ok(Box::pin(ResumingReader::new(
+            self.client.clone(),
+            url,
+            self.scopes(&[]),
+            desc.size,
+            first,
+        )))
+    }
+
+    /// The blob from byte `start` on, in segments fetched in parallel; `None` when the
+    /// registry does not serve ranges from there (a whole blob from byte 0 is used as is).
+    async fn fetch_segmented(
+        &self,
+        desc: &Descriptor,
+        url: Url,
+        start: u64,
+    ) -> Result<Option<BlobReader>> {
+        let source = SegmentSource {
+            client: self.client.clone(),
+            url: url.clone(),
+            scopes: self.scopes(&[]),
+        };
+        let end = SegmentedReader::first_end(&self.download, start, desc.size);
+        let resp = source.request(start, end).await?;
+        match resp.status().as_u16() {
+            206 if content_range_start(&resp) == Some(start) => Ok(Some(Box::pin(
+                SegmentedReader::new(source, self.download.clone(), start, desc.size, resp),
+            ))),
+            200 if start == 0 => self.whole_blob(desc, url, resp).map(Some),
+            404 => Err(self.not_found(&desc.digest.to_string())),
+            200 | 206 => Ok(None),
+            _ => Err(Client::error(&Method::GET, resp).await),
+        }
+    }
+
     async fn upload_blob(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
         if let BlobSource::File(p) = &content
             && self.finish_upload_ahead(expected, p).await
@@ -1007,47 +1085,21 @@ impl ReadOnlyStorage for Repository {
         } else {
             HeaderMap::new()
         };
+        if !is_manifest
+            && self.download.segmented(desc.size, 0)
+            && let Some(r) = self.fetch_segmented(desc, url.clone(), 0).await?
+        {
+            return Ok(r);
+        }
         let resp = self
             .send(Method::GET, url.clone(), h, ReqBody::Empty, &[])
             .await?;
         match resp.status().as_u16() {
-            200 => {
-                if let Some(len) = header_u64(&resp, "Content-Length")
-                    && len != desc.size
-                {
-                    return Err(Error::new(
-                        ErrorKind::SizeMismatch,
-                        format!(
-                            "{}: registry sent {len} bytes, expected {}",
-                            desc.digest, desc.size
-                        ),
-                    ));
-                }
-                if let Some(d) = header_digest(&resp)?
-                    && d != desc.digest
-                {
-                    return Err(Error::new(
-                        ErrorKind::DigestMismatch,
-                        format!(
-                            "{}: registry answered Docker-Content-Digest {d}",
-                            desc.digest
-                        ),
-                    ));
-                }
-                if is_manifest {
-                    return Ok(body_reader(resp));
-                }
-                // Resume against the registry URL: a redirect is followed again (and never
-                // carries credentials to another origin).
-                let first = body_reader(resp);
-                Ok(Box::pin(ResumingReader::new(
-                    self.client.clone(),
-                    url,
-                    self.scopes(&[]),
-                    desc.size,
-                    first,
-                )))
+            200 if is_manifest => {
+                self.check_whole(desc, &resp)?;
+                Ok(body_reader(resp))
             }
+            200 => self.whole_blob(desc, url, resp),
             404 => Err(self.not_found(&desc.digest.to_string())),
             _ => Err(Client::error(&Method::GET, resp).await),
         }
@@ -1059,6 +1111,9 @@ impl ReadOnlyStorage for Repository {
             return Ok(None);
         }
         let url = self.url(&format!("blobs/{}", desc.digest))?;
+        if self.download.segmented(desc.size, offset) {
+            return self.fetch_segmented(desc, url, offset).await;
+        }
         let range = format!("bytes={offset}-");
         let resp = self
             .send(
