@@ -1,0 +1,482 @@
+//! Blob uploads: monolithic by default, chunked above a threshold or when the registry refuses
+//! a large body (413, whose size is remembered, with chunks halved until they fit), sessions
+//! remembered across runs so an interrupted chunked push continues, and uploads started while
+//! a big file is still being hashed.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use oras_spec::{Descriptor, Digest};
+use reqwest::header::{HeaderMap, LOCATION};
+use reqwest::{Method, Response};
+use url::Url;
+
+use super::{Repository, header_u64};
+use crate::content::BlobSource;
+use crate::error::{Error, ErrorKind, Result};
+use crate::registry::client::{Client, ReqBody, headers};
+
+/// The smallest chunk a chunked upload falls to when the registry refuses chunks as too
+/// large (unless the registry asks for larger ones).
+const MIN_CHUNK_ON_413: u64 = 256 << 10;
+
+/// How blobs are uploaded.
+#[derive(Debug, Clone)]
+pub struct UploadPolicy {
+    /// Where open chunked-upload sessions are remembered, so an interrupted push continues
+    /// the registry's session on the next run (`None`: not remembered).
+    pub session_dir: Option<std::path::PathBuf>,
+    /// Size of the chunks of a chunked upload (raised to the registry's
+    /// `OCI-Chunk-Min-Length`); each chunk is held in memory.
+    pub chunk_size: u64,
+    /// Upload in chunks when a blob is larger than this; `None`: monolithic, falling back to
+    /// chunks only when the registry refuses a large body.
+    pub chunked_above: Option<u64>,
+}
+
+impl Default for UploadPolicy {
+    fn default() -> Self {
+        UploadPolicy {
+            session_dir: None,
+            chunk_size: 16 << 20,
+            chunked_above: None,
+        }
+    }
+}
+
+/// An upload streamed while the file was still being hashed: the task (giving the session and
+/// how many bytes it received) and the session's location as soon as it is open.
+pub(super) type AheadUpload = (
+    tokio::task::JoinHandle<Result<(Url, u64)>>,
+    Arc<std::sync::Mutex<Option<Url>>>,
+);
+
+impl Repository {
+    /// The file remembering an open upload session of `expected` in this repository.
+    fn session_file(&self, expected: &Descriptor) -> Option<std::path::PathBuf> {
+        let dir = self.upload.session_dir.as_ref()?;
+        let key = format!(
+            "{}/{} {}",
+            self.reference.registry, self.reference.repository, expected.digest
+        );
+        Some(dir.join(format!("{}.json", Digest::sha256_of(key.as_bytes()).hex())))
+    }
+
+    /// Reopens a remembered upload session: asks the registry how much it holds.
+    async fn open_session(
+        &self,
+        file: &std::path::Path,
+        expected: &Descriptor,
+    ) -> Option<(Url, u64)> {
+        let raw = tokio::fs::read(file).await.ok()?;
+        let saved: serde_json::Value = serde_json::from_slice(&raw).ok()?;
+        let location = Url::parse(saved.get("location")?.as_str()?).ok()?;
+        let base = self.url("blobs/uploads/").ok()?;
+        if location.host_str() != base.host_str() || location.scheme() != base.scheme() {
+            let _ = tokio::fs::remove_file(file).await;
+            return None;
+        }
+        let resp = self
+            .send(
+                Method::GET,
+                location.clone(),
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &["push"],
+            )
+            .await
+            .ok()?;
+        let offset = match resp.status().as_u16() {
+            204 | 200 => resp
+                .headers()
+                .get("Range")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|r| {
+                    r.trim_start_matches("bytes=")
+                        .split('-')
+                        .nth(1)
+                        .and_then(|e| e.parse::<u64>().ok())
+                })
+                .map(|end| end + 1),
+            _ => None,
+        };
+        match offset {
+            Some(o) if o > 0 && o <= expected.size => {
+                let loc = self.upload_location(&location, &resp).unwrap_or(location);
+                Some((loc, o))
+            }
+            _ => {
+                let _ = tokio::fs::remove_file(file).await;
+                None
+            }
+        }
+    }
+
+    /// Cancels an upload session (best effort).
+    pub(super) async fn cancel_session(&self, location: Url) {
+        let _ = self
+            .send(
+                Method::DELETE,
+                location,
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &["push"],
+            )
+            .await;
+    }
+
+    /// Starts an upload session; returns its location and the registry's minimum chunk size.
+    async fn start_upload(&self) -> Result<(Url, u64)> {
+        let start = self.url("blobs/uploads/")?;
+        let resp = self
+            .send(
+                Method::POST,
+                start.clone(),
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &["push"],
+            )
+            .await?;
+        if resp.status().as_u16() != 202 {
+            return Err(Client::error(&Method::POST, resp).await);
+        }
+        let min = header_u64(&resp, "OCI-Chunk-Min-Length").unwrap_or(0);
+        let loc = self.upload_location(&start, &resp)?;
+        Ok((loc, min))
+    }
+
+    /// The `Location` of an upload response, resolved and kept on the registry's origin.
+    fn upload_location(&self, base: &Url, resp: &Response) -> Result<Url> {
+        let loc = resp
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Network,
+                    format!("{:?}: no Location in the upload response", base.as_str()),
+                )
+            })?;
+        let url = base
+            .join(loc)
+            .map_err(|e| Error::invalid(format!("invalid upload Location: {e}")))?;
+        if url.host_str() != base.host_str()
+            || (base.scheme() == "https" && url.scheme() != "https")
+        {
+            return Err(Error::invalid(format!(
+                "refusing upload Location on another origin: {}",
+                url.host_str().unwrap_or_default()
+            )));
+        }
+        Ok(url)
+    }
+
+    /// Uploads a blob: monolithic (POST, then one PUT with the whole body) unless the policy
+    /// asks for chunks; a monolithic upload the registry refuses as too large (413) is redone
+    /// in chunks when the source can be read again.
+    /// Starts uploading the file at `path` before its digest is known: a session is opened and
+    /// the whole file streamed into it (one PATCH) while the caller hashes the file. When the
+    /// blob is then pushed from the same file, only the closing PUT with the digest remains;
+    /// if it is never pushed (the registry had it), [`Repository::cancel_uploads_ahead`]
+    /// closes the session. This overlaps hashing with the upload.
+    pub fn upload_ahead(self: &Arc<Self>, path: &std::path::Path, size: u64) {
+        if self.goes_chunked(size) {
+            return;
+        }
+        let this = self.clone();
+        let file = path.to_path_buf();
+        let opened = Arc::new(std::sync::Mutex::new(None));
+        let slot = opened.clone();
+        let handle = tokio::spawn(async move {
+            let (location, _) = this.start_upload().await?;
+            *slot.lock().expect("upload ahead location") = Some(location.clone());
+            let f = tokio::fs::File::open(&file)
+                .await
+                .map_err(|e| Error::from(e).context(file.display()))?;
+            let h = headers([("Content-Type", "application/octet-stream")]);
+            let resp = this
+                .send(
+                    Method::PATCH,
+                    location.clone(),
+                    h,
+                    ReqBody::Stream(Box::pin(f), size),
+                    &["push"],
+                )
+                .await?;
+            if resp.status().as_u16() != 202 {
+                if resp.status().as_u16() == 413 {
+                    this.refused(size);
+                }
+                this.cancel_session(location).await;
+                return Err(Client::error(&Method::PATCH, resp).await);
+            }
+            Ok((this.upload_location(&location, &resp)?, size))
+        });
+        self.ahead
+            .lock()
+            .expect("uploads ahead")
+            .insert(path.to_path_buf(), (handle, opened));
+    }
+
+    /// Closes the sessions of uploads-ahead that were not needed.
+    pub async fn cancel_uploads_ahead(&self) {
+        let pending: Vec<AheadUpload> = self
+            .ahead
+            .lock()
+            .expect("uploads ahead")
+            .drain()
+            .map(|(_, h)| h)
+            .collect();
+        for (task, opened) in pending {
+            task.abort();
+            let location = match task.await {
+                Ok(Ok((location, _))) => Some(location),
+                _ => opened.lock().expect("upload ahead location").clone(),
+            };
+            if let Some(location) = location {
+                self.cancel_session(location).await;
+            }
+        }
+    }
+
+    /// Completes an upload-ahead of `path` with the digest; false if there is none or it failed.
+    async fn finish_upload_ahead(&self, expected: &Descriptor, path: &std::path::Path) -> bool {
+        let Some((handle, _)) = self.ahead.lock().expect("uploads ahead").remove(path) else {
+            return false;
+        };
+        let Ok(Ok((mut location, sent))) = handle.await else {
+            return false;
+        };
+        if sent != expected.size {
+            self.cancel_session(location).await;
+            return false;
+        }
+        location
+            .query_pairs_mut()
+            .append_pair("digest", &expected.digest.to_string());
+        match self
+            .send(
+                Method::PUT,
+                location,
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &["push"],
+            )
+            .await
+        {
+            Ok(resp) => resp.status().is_success(),
+            Err(_) => false,
+        }
+    }
+
+    pub(super) async fn upload_blob(
+        &self,
+        expected: &Descriptor,
+        content: BlobSource,
+    ) -> Result<()> {
+        if let BlobSource::File(p) = &content
+            && self.finish_upload_ahead(expected, p).await
+        {
+            return Ok(());
+        }
+        if self.goes_chunked(expected.size) {
+            return self.upload_chunked(expected, content).await;
+        }
+        let (body, fallback) = match content {
+            BlobSource::Bytes(b) => (ReqBody::Bytes(b.clone()), Some(BlobSource::Bytes(b))),
+            BlobSource::File(p) => {
+                let f = tokio::fs::File::open(&p)
+                    .await
+                    .map_err(|e| Error::from(e).context(p.display()))?;
+                (
+                    ReqBody::Stream(Box::pin(f), expected.size),
+                    Some(BlobSource::File(p)),
+                )
+            }
+            BlobSource::Reader(r) => (ReqBody::Stream(r, expected.size), None),
+        };
+        match self.upload_monolithic(expected, body).await {
+            Err(e) if e.registry_response().is_some_and(|r| r.status == 413) => {
+                self.refused(expected.size);
+                match fallback {
+                    Some(content) => self.upload_chunked(expected, content).await,
+                    None => Err(e),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Whether a blob of `size` bytes goes up in chunks: above the configured threshold, or as
+    /// large as a body the registry refused before.
+    fn goes_chunked(&self, size: u64) -> bool {
+        self.upload.chunked_above.is_some_and(|t| size > t)
+            || size >= self.refused_body.load(Ordering::Relaxed)
+    }
+
+    /// Remembers that the registry refused a body of `size` bytes as too large.
+    fn refused(&self, size: u64) {
+        self.refused_body.fetch_min(size, Ordering::Relaxed);
+    }
+
+    async fn upload_monolithic(&self, expected: &Descriptor, body: ReqBody) -> Result<()> {
+        let (mut put, _) = self.start_upload().await?;
+        put.query_pairs_mut()
+            .append_pair("digest", &expected.digest.to_string());
+        let resp = self
+            .send(
+                Method::PUT,
+                put,
+                headers([("Content-Type", "application/octet-stream")]),
+                body,
+                &["push"],
+            )
+            .await?;
+        if !resp.status().is_success() {
+            return Err(Client::error(&Method::PUT, resp).await);
+        }
+        Ok(())
+    }
+
+    /// Chunked upload: PATCH chunks with `Content-Range` (each chunk is in memory, so it can be
+    /// retried), then PUT the digest. The session is cancelled on failure.
+    async fn upload_chunked(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
+        use tokio::io::AsyncReadExt;
+        let state_file = self.session_file(expected);
+        // An upload session an interrupted run left open, if the registry still has it.
+        let resumed = match &state_file {
+            Some(f) => self.open_session(f, expected).await,
+            None => None,
+        };
+        let (mut location, start, min) = match resumed {
+            Some((loc, offset)) => (loc, offset, 0),
+            None => {
+                let (loc, min) = self.start_upload().await?;
+                (loc, 0, min)
+            }
+        };
+        // the smallest chunk tried when the registry refuses chunks as too large
+        let floor = min.max(MIN_CHUNK_ON_413);
+        let chunk = self
+            .upload
+            .chunk_size
+            .min(self.chunk_limit.load(Ordering::Relaxed))
+            .max(min)
+            .max(1) as usize;
+        let res: Result<()> = async {
+            let mut reader = content.into_reader_async().await?;
+            let mut offset = start;
+            if start > 0 {
+                // skip what the registry already has (a local read, not a transfer)
+                let skipped =
+                    tokio::io::copy(&mut (&mut reader).take(start), &mut tokio::io::sink()).await?;
+                if skipped != start {
+                    return Err(Error::new(
+                        ErrorKind::SizeMismatch,
+                        format!(
+                            "{}: source shorter than the resumed upload",
+                            expected.digest
+                        ),
+                    ));
+                }
+            }
+            let mut buf = vec![0u8; chunk.min(expected.size.max(1) as usize)];
+            let mut piece = buf.len();
+            loop {
+                let mut n = 0;
+                while n < buf.len() {
+                    let r = reader.read(&mut buf[n..]).await?;
+                    if r == 0 {
+                        break;
+                    }
+                    n += r;
+                }
+                if n == 0 {
+                    break;
+                }
+                // sent in pieces of `piece` bytes: the whole buffer unless the registry
+                // refuses that much in one request, then halves until it gets through
+                let mut sent = 0;
+                while sent < n {
+                    let len = piece.min(n - sent);
+                    let range = format!("{offset}-{}", offset + len as u64 - 1);
+                    let h = headers([
+                        ("Content-Type", "application/octet-stream"),
+                        ("Content-Range", range.as_str()),
+                    ]);
+                    let resp = self
+                        .send(
+                            Method::PATCH,
+                            location.clone(),
+                            h,
+                            ReqBody::Bytes(Bytes::copy_from_slice(&buf[sent..sent + len])),
+                            &["push"],
+                        )
+                        .await?;
+                    let status = resp.status().as_u16();
+                    if status == 413 && len as u64 > floor {
+                        self.refused(len as u64);
+                        piece = ((len / 2) as u64).max(floor) as usize;
+                        self.chunk_limit.fetch_min(piece as u64, Ordering::Relaxed);
+                        continue;
+                    }
+                    if status != 202 {
+                        return Err(Client::error(&Method::PATCH, resp).await);
+                    }
+                    location = self.upload_location(&location, &resp)?;
+                    offset += len as u64;
+                    sent += len;
+                    if let Some(f) = &state_file {
+                        save_session(f, &location, offset).await;
+                    }
+                }
+                if n < buf.len() {
+                    break;
+                }
+            }
+            let mut put = location.clone();
+            put.query_pairs_mut()
+                .append_pair("digest", &expected.digest.to_string());
+            let resp = self
+                .send(
+                    Method::PUT,
+                    put,
+                    HeaderMap::new(),
+                    ReqBody::Empty,
+                    &["push"],
+                )
+                .await?;
+            if !resp.status().is_success() {
+                return Err(Client::error(&Method::PUT, resp).await);
+            }
+            Ok(())
+        }
+        .await;
+        match &res {
+            Ok(()) => {
+                if let Some(f) = &state_file {
+                    let _ = tokio::fs::remove_file(f).await;
+                }
+            }
+            // a network failure keeps the session for the next run; anything else ends it
+            Err(e) if e.kind() == ErrorKind::Network && state_file.is_some() => {}
+            Err(_) => {
+                self.cancel_session(location).await;
+                if let Some(f) = &state_file {
+                    let _ = tokio::fs::remove_file(f).await;
+                }
+            }
+        }
+        res
+    }
+}
+
+/// Remembers an open upload session (best effort).
+async fn save_session(file: &std::path::Path, location: &Url, offset: u64) {
+    if let Some(dir) = file.parent() {
+        let _ = tokio::fs::create_dir_all(dir).await;
+    }
+    let body = serde_json::json!({"location": location.as_str(), "offset": offset}).to_string();
+    let _ = tokio::fs::write(file, body).await;
+}
