@@ -377,16 +377,9 @@ impl Client {
                 }
             };
             let req = rb.build().map_err(|e| net_err(&method, &url, e))?;
-            let n = REQUEST_NO.fetch_add(1, Ordering::Relaxed);
-            if let Some(t) = &self.tracer {
-                t.request(n, &req);
-            }
-            let resp = match client.execute(req).await {
+            let resp = match self.execute(client, req).await {
                 Ok(r) => r,
                 Err(e) => {
-                    if let Some(t) = &self.tracer {
-                        t.failed(n, &e);
-                    }
                     if replayable
                         && retries < MAX_RETRIES
                         && (e.is_connect() || e.is_timeout() || e.is_request())
@@ -397,10 +390,6 @@ impl Client {
                     }
                     return Err(net_err(&method, &url, error_chain(&e)));
                 }
-            };
-            let resp = match &self.tracer {
-                Some(t) => t.response(n, &method, resp).await,
-                None => resp,
             };
             self.handle_warning(&registry_host, &resp);
             let status = resp.status().as_u16();
@@ -463,6 +452,27 @@ impl Client {
                 continue;
             }
             return Ok(resp);
+        }
+    }
+
+    /// Sends one request as it is (no auth, retry or redirect handling), traced with `--debug`.
+    async fn execute(
+        &self,
+        client: &reqwest::Client,
+        req: reqwest::Request,
+    ) -> std::result::Result<Response, reqwest::Error> {
+        let Some(t) = &self.tracer else {
+            return client.execute(req).await;
+        };
+        let n = REQUEST_NO.fetch_add(1, Ordering::Relaxed);
+        let method = req.method().clone();
+        t.request(n, &req);
+        match client.execute(req).await {
+            Ok(resp) => Ok(t.response(n, &method, resp).await),
+            Err(e) => {
+                t.failed(n, &e);
+                Err(e)
+            }
         }
     }
 
@@ -598,23 +608,10 @@ impl Client {
             .build()
             .map_err(|e| net_err(&Method::GET, &realm_url, e))?;
         let method = req.method().clone();
-        let n = REQUEST_NO.fetch_add(1, Ordering::Relaxed);
-        if let Some(t) = &self.tracer {
-            t.request(n, &req);
-        }
-        let resp = match client.execute(req).await {
-            Ok(r) => r,
-            Err(e) => {
-                if let Some(t) = &self.tracer {
-                    t.failed(n, &e);
-                }
-                return Err(net_err(&method, &realm_url, error_chain(&e)));
-            }
-        };
-        let resp = match &self.tracer {
-            Some(t) => t.response(n, &method, resp).await,
-            None => resp,
-        };
+        let resp = self
+            .execute(client, req)
+            .await
+            .map_err(|e| net_err(&method, &realm_url, error_chain(&e)))?;
         if !resp.status().is_success() {
             return Err(Client::error(&method, resp).await);
         }

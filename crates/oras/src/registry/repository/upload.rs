@@ -245,29 +245,37 @@ impl Repository {
         let Some((handle, _)) = self.ahead.lock().expect("uploads ahead").remove(path) else {
             return false;
         };
-        let Ok(Ok((mut location, sent))) = handle.await else {
+        let Ok(Ok((location, sent))) = handle.await else {
             return false;
         };
         if sent != expected.size {
             self.cancel_session(location).await;
             return false;
         }
+        self.close_upload(location, expected, HeaderMap::new(), ReqBody::Empty)
+            .await
+            .is_ok()
+    }
+
+    /// Ends the upload session at `location` with the blob's digest (and the last bytes, if
+    /// `body` has any).
+    async fn close_upload(
+        &self,
+        mut location: Url,
+        expected: &Descriptor,
+        headers: HeaderMap,
+        body: ReqBody,
+    ) -> Result<()> {
         location
             .query_pairs_mut()
             .append_pair("digest", &expected.digest.to_string());
-        match self
-            .send(
-                Method::PUT,
-                location,
-                HeaderMap::new(),
-                ReqBody::Empty,
-                &["push"],
-            )
-            .await
-        {
-            Ok(resp) => resp.status().is_success(),
-            Err(_) => false,
+        let resp = self
+            .send(Method::PUT, location, headers, body, &["push"])
+            .await?;
+        if !resp.status().is_success() {
+            return Err(Client::error(&Method::PUT, resp).await);
         }
+        Ok(())
     }
 
     pub(super) async fn upload_blob(
@@ -321,22 +329,9 @@ impl Repository {
     }
 
     async fn upload_monolithic(&self, expected: &Descriptor, body: ReqBody) -> Result<()> {
-        let (mut put, _) = self.start_upload().await?;
-        put.query_pairs_mut()
-            .append_pair("digest", &expected.digest.to_string());
-        let resp = self
-            .send(
-                Method::PUT,
-                put,
-                headers([("Content-Type", "application/octet-stream")]),
-                body,
-                &["push"],
-            )
-            .await?;
-        if !resp.status().is_success() {
-            return Err(Client::error(&Method::PUT, resp).await);
-        }
-        Ok(())
+        let (location, _) = self.start_upload().await?;
+        let h = headers([("Content-Type", "application/octet-stream")]);
+        self.close_upload(location, expected, h, body).await
     }
 
     /// Chunked upload: PATCH chunks with `Content-Range` (each chunk is in memory, so it can be
@@ -435,22 +430,8 @@ impl Repository {
                     break;
                 }
             }
-            let mut put = location.clone();
-            put.query_pairs_mut()
-                .append_pair("digest", &expected.digest.to_string());
-            let resp = self
-                .send(
-                    Method::PUT,
-                    put,
-                    HeaderMap::new(),
-                    ReqBody::Empty,
-                    &["push"],
-                )
-                .await?;
-            if !resp.status().is_success() {
-                return Err(Client::error(&Method::PUT, resp).await);
-            }
-            Ok(())
+            self.close_upload(location.clone(), expected, HeaderMap::new(), ReqBody::Empty)
+                .await
         }
         .await;
         match &res {
