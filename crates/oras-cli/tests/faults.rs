@@ -193,6 +193,21 @@ fn dropped_download_resumes_with_a_range_request() {
         start > 0 && start <= 1 << 20,
         "resumed from the bytes already read, not from 0: {start}"
     );
+
+    // a server that ignores Range answers with the whole blob: what was received is skipped
+    reg.clear_requests();
+    reg.faults(|f| {
+        f.drop_blob_after = Some(1 << 20);
+        f.ignore_range = true;
+    });
+    oras(d.path(), &["pull", &r, "-o", "again"]).ok();
+    assert_eq!(sha256_file(&d.path().join("again/big.bin")), digest);
+    let gets = reg
+        .requests()
+        .iter()
+        .filter(|q| q.method == "GET" && q.path.contains("/blobs/"))
+        .count();
+    assert_eq!(gets, 2, "the dropped GET and one more");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Downloads that survive a dropped connection: when a blob body ends early or fails, the
 //! rest is requested with `Range: bytes=<offset>-` (a bounded number of times) and the stream
-//! continues where it stopped. Verification downstream sees one continuous stream.
+//! continues where it stopped; a server that answers with the whole blob instead has the
+//! bytes already received skipped. Verification downstream sees one continuous stream.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -90,6 +91,21 @@ impl ResumingReader {
                 )
                 .await?;
             let status = resp.status().as_u16();
+            if status == 200 {
+                // the whole blob again (a server or CDN that ignores Range): skip what was
+                // already received
+                use tokio::io::AsyncReadExt;
+                let mut body = body_reader(resp);
+                let skipped =
+                    tokio::io::copy(&mut (&mut body).take(offset), &mut tokio::io::sink()).await?;
+                if skipped != offset {
+                    return Err(Error::new(
+                        ErrorKind::Network,
+                        format!("GET {:?}: body ended before byte {offset}", url.as_str()),
+                    ));
+                }
+                return Ok(body);
+            }
             if status != 206 {
                 return Err(Error::new(
                     ErrorKind::Network,
