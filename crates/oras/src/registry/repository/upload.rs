@@ -278,6 +278,8 @@ impl Repository {
         Ok(())
     }
 
+    /// Uploads a blob: through an upload started ahead if there is one, else monolithic or
+    /// chunked as the policy and what the registry refused so far say.
     pub(super) async fn upload_blob(
         &self,
         expected: &Descriptor,
