@@ -20,7 +20,7 @@ use crate::referrers::referrers;
 
 /// Default number of nodes transferred at once (oras-go's default).
 pub const DEFAULT_CONCURRENCY: usize = 3;
-/// Default limit for manifests held in memory.
+/// Default limit for manifests, tag lists and referrer indexes held in memory.
 pub const DEFAULT_MAX_METADATA_BYTES: u64 = 4 << 20;
 
 /// Callbacks on copy progress (all default to no-ops).

@@ -17,6 +17,7 @@ use crate::content::{
     BlobReader, BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage,
     TagLister, Tagger,
 };
+use crate::copy::DEFAULT_MAX_METADATA_BYTES;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::repository_scope;
 use crate::registry::client::{Client, ReqBody, body_reader, headers, read_limited};
@@ -29,8 +30,6 @@ mod upload;
 use upload::AheadUpload;
 pub use upload::UploadPolicy;
 
-/// Default limit for manifests, tag lists and referrer indexes held in memory.
-pub const MAX_METADATA_BYTES: u64 = 4 << 20;
 const MAX_PAGES: usize = 10_000;
 
 const UNKNOWN: u8 = 0;
@@ -149,7 +148,7 @@ impl Repository {
             manifests: Default::default(),
             upload: UploadPolicy::default(),
             download: DownloadPolicy::default(),
-            max_metadata: MAX_METADATA_BYTES,
+            max_metadata: DEFAULT_MAX_METADATA_BYTES,
             accept: manifest_accept(),
             ahead: Default::default(),
             refused_body: AtomicU64::new(u64::MAX),
@@ -994,7 +993,7 @@ impl Registry {
             url,
             last,
             &scopes,
-            MAX_METADATA_BYTES,
+            DEFAULT_MAX_METADATA_BYTES,
             "repositories",
         )
         .await
