@@ -22,7 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::repository_scope;
 use crate::registry::client::{Client, ReqBody, body_reader, headers, read_limited};
 use crate::registry::errcode::has_code;
-use crate::registry::resume::{ResumingReader, content_range_start};
+use crate::registry::resume::{ResumingReader, content_range_start, get_range};
 use crate::registry::segments::{DownloadPolicy, SegmentSource, SegmentedReader};
 
 mod upload;
@@ -454,16 +454,8 @@ impl Repository {
                 .append_pair("artifactType", artifact_type);
         }
         let mut out = Vec::new();
-        let mut next = Some(url);
-        let mut pages = 0;
-        while let Some(u) = next.take() {
-            pages += 1;
-            if pages > MAX_PAGES {
-                return Err(Error::new(
-                    ErrorKind::SizeExceedsLimit,
-                    "too many pages of referrers",
-                ));
-            }
+        let mut pages = Pages::new(url);
+        while let Some(u) = pages.next_url("referrers")? {
             let accept = media_type::IMAGE_INDEX;
             let resp = self
                 .send(
@@ -495,7 +487,7 @@ impl Repository {
                 .get("OCI-Filters-Applied")
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
-            next = next_link(&resp)?;
+            pages.follow(&resp)?;
             let body = read_limited(resp, self.max_metadata as usize).await?;
             let index: ImageIndex = serde_json::from_slice(&body)
                 .map_err(|e| Error::invalid(format!("invalid referrers response: {e}")))?;
@@ -669,16 +661,8 @@ impl ReadOnlyStorage for Repository {
         if self.download.segmented(desc.size, offset) {
             return self.fetch_segmented(desc, url, offset).await;
         }
-        let range = format!("bytes={offset}-");
-        let resp = self
-            .send(
-                Method::GET,
-                url.clone(),
-                headers([("Range", range.as_str())]),
-                ReqBody::Empty,
-                &[],
-            )
-            .await?;
+        let scopes = self.scopes(&[]);
+        let resp = get_range(&self.client, &url, &scopes, offset, None).await?;
         if resp.status().as_u16() != 206 {
             return Ok(None);
         }
@@ -687,7 +671,7 @@ impl ReadOnlyStorage for Repository {
         }
         let first = body_reader(resp);
         Ok(Some(Box::pin(
-            ResumingReader::new(self.client.clone(), url, self.scopes(&[]), desc.size, first)
+            ResumingReader::new(self.client.clone(), url, scopes, desc.size, first)
                 .starting_at(offset),
         )))
     }
@@ -902,6 +886,43 @@ impl Deleter for Repository {
     }
 }
 
+/// The pages of a paginated list: the first URL, then each page's same-origin `Link`, at most
+/// [`MAX_PAGES`] of them.
+struct Pages {
+    next: Option<Url>,
+    fetched: usize,
+}
+
+impl Pages {
+    fn new(first: Url) -> Pages {
+        Pages {
+            next: Some(first),
+            fetched: 0,
+        }
+    }
+
+    /// The next page to fetch; fails past [`MAX_PAGES`] (`what` names the list).
+    fn next_url(&mut self, what: &str) -> Result<Option<Url>> {
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        self.fetched += 1;
+        if self.fetched > MAX_PAGES {
+            return Err(Error::new(
+                ErrorKind::SizeExceedsLimit,
+                format!("too many pages of {what}"),
+            ));
+        }
+        Ok(Some(url))
+    }
+
+    /// Takes the link to the next page from the page just fetched.
+    fn follow(&mut self, resp: &Response) -> Result<()> {
+        self.next = next_link(resp)?;
+        Ok(())
+    }
+}
+
 /// GETs a paginated list (`{"<field>": [...]}`) from `url` (after `last`), following
 /// same-origin `Link` headers for at most [`MAX_PAGES`] pages.
 async fn list_pages(
@@ -916,23 +937,15 @@ async fn list_pages(
         url.query_pairs_mut().append_pair("last", l);
     }
     let mut out = Vec::new();
-    let mut next = Some(url);
-    let mut pages = 0;
-    while let Some(u) = next.take() {
-        pages += 1;
-        if pages > MAX_PAGES {
-            return Err(Error::new(
-                ErrorKind::SizeExceedsLimit,
-                format!("too many pages of {field}"),
-            ));
-        }
+    let mut pages = Pages::new(url);
+    while let Some(u) = pages.next_url(field)? {
         let resp = client
             .send(Method::GET, u, HeaderMap::new(), ReqBody::Empty, scopes)
             .await?;
         if resp.status().as_u16() != 200 {
             return Err(Client::error(&Method::GET, resp).await);
         }
-        next = next_link(&resp)?;
+        pages.follow(&resp)?;
         let body = read_limited(resp, limit as usize).await?;
         let page: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|e| Error::invalid(format!("invalid {field} list: {e}")))?;

@@ -29,6 +29,29 @@ pub fn content_range_start(resp: &reqwest::Response) -> Option<u64> {
         .ok()
 }
 
+/// `GET` of the blob at `url` from byte `start`, to byte `end` (inclusive) or to the end.
+pub async fn get_range(
+    client: &Client,
+    url: &Url,
+    scopes: &[String],
+    start: u64,
+    end: Option<u64>,
+) -> Result<reqwest::Response> {
+    let range = match end {
+        Some(end) => format!("bytes={start}-{end}"),
+        None => format!("bytes={start}-"),
+    };
+    client
+        .send(
+            Method::GET,
+            url.clone(),
+            headers([("Range", range.as_str())]),
+            ReqBody::Empty,
+            scopes,
+        )
+        .await
+}
+
 /// How many times one download is resumed at most.
 const MAX_RESUMES: u32 = 5;
 
@@ -80,16 +103,7 @@ impl ResumingReader {
         let scopes = self.scopes.clone();
         let offset = self.offset;
         self.pending = Some(Box::pin(async move {
-            let range = format!("bytes={offset}-");
-            let resp = client
-                .send(
-                    Method::GET,
-                    url.clone(),
-                    headers([("Range", range.as_str())]),
-                    ReqBody::Empty,
-                    &scopes,
-                )
-                .await?;
+            let resp = get_range(&client, &url, &scopes, offset, None).await?;
             let status = resp.status().as_u16();
             if status == 200 {
                 // the whole blob again (a server or CDN that ignores Range): skip what was

@@ -10,14 +10,14 @@ use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
-use reqwest::{Method, Response};
+use reqwest::Response;
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::registry::client::{Client, ReqBody, headers};
-use crate::registry::resume::content_range_start;
+use crate::registry::client::Client;
+use crate::registry::resume::{content_range_start, get_range};
 
 /// How many times one segment is requested again after a broken connection.
 const MAX_SEGMENT_RETRIES: u32 = 5;
@@ -61,16 +61,7 @@ pub struct SegmentSource {
 impl SegmentSource {
     /// The request for bytes `start..=end`.
     pub async fn request(&self, start: u64, end: u64) -> Result<Response> {
-        let range = format!("bytes={start}-{end}");
-        self.client
-            .send(
-                Method::GET,
-                self.url.clone(),
-                headers([("Range", range.as_str())]),
-                ReqBody::Empty,
-                &self.scopes,
-            )
-            .await
+        get_range(&self.client, &self.url, &self.scopes, start, Some(end)).await
     }
 
     /// Bytes `start..=end`, whole, read into `got` (empty), reading `first` (the answer to the
