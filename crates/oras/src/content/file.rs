@@ -362,6 +362,15 @@ impl FileStore {
         Ok(())
     }
 
+    /// The file holding the blob `digest`, if this store added or wrote it.
+    fn stored_path(&self, digest: &Digest) -> Option<PathBuf> {
+        self.files
+            .lock()
+            .expect("file store files")
+            .get(digest)
+            .cloned()
+    }
+
     /// Whether a title has been written (or added) in this session.
     pub fn has_name(&self, name: &str) -> bool {
         self.names
@@ -625,26 +634,14 @@ fn umask() -> u32 {
 #[async_trait]
 impl ReadOnlyStorage for FileStore {
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
-        let path = self
-            .files
-            .lock()
-            .expect("file store files")
-            .get(&desc.digest)
-            .cloned();
-        match path {
+        match self.stored_path(&desc.digest) {
             Some(p) => Ok(Box::pin(tokio::fs::File::open(&p).await.ctx(p.display())?)),
             None => self.fallback.fetch(desc).await,
         }
     }
 
     async fn fetch_source(&self, desc: &Descriptor) -> Result<BlobSource> {
-        let path = self
-            .files
-            .lock()
-            .expect("file store files")
-            .get(&desc.digest)
-            .cloned();
-        match path {
+        match self.stored_path(&desc.digest) {
             Some(p) => Ok(BlobSource::File(p)),
             None => Ok(BlobSource::Reader(self.fallback.fetch(desc).await?)),
         }

@@ -434,36 +434,13 @@ impl Storage for OciLayout {
 
     async fn push_at(&self, expected: &Descriptor, content: BlobSource, offset: u64) -> Result<()> {
         self.writable()?;
-        let dest = self.blob_path(&expected.digest);
-        tokio::fs::create_dir_all(dest.parent().expect("blob path has a parent")).await?;
-        partial::complete(
-            &self.partial_path(&expected.digest),
-            &dest,
-            expected,
-            content,
-            offset,
-        )
-        .await?;
-        set_readonly(&dest).await;
-        Ok(())
+        self.write_blob(expected, content, offset).await
     }
 
     async fn push(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
         self.writable()?;
-        let dest = self.blob_path(&expected.digest);
         if self.blob_size(&expected.digest).await?.is_none() {
-            let ingest = self.root.join("ingest");
-            tokio::fs::create_dir_all(&ingest).await?;
-            tokio::fs::create_dir_all(dest.parent().expect("blob path has a parent")).await?;
-            partial::complete(
-                &self.partial_path(&expected.digest),
-                &dest,
-                expected,
-                content,
-                0,
-            )
-            .await?;
-            set_readonly(&dest).await;
+            self.write_blob(expected, content, 0).await?;
         }
         if expected.is_manifest() {
             let entry = expected.plain_with_annotations();
@@ -484,6 +461,23 @@ impl Storage for OciLayout {
 }
 
 impl OciLayout {
+    /// Writes a blob through its partial file in `ingest/` (continuing from `offset`), verified,
+    /// into place, read-only.
+    async fn write_blob(
+        &self,
+        expected: &Descriptor,
+        content: BlobSource,
+        offset: u64,
+    ) -> Result<()> {
+        let dest = self.blob_path(&expected.digest);
+        let partial = self.partial_path(&expected.digest);
+        tokio::fs::create_dir_all(partial.parent().expect("partial path has a parent")).await?;
+        tokio::fs::create_dir_all(dest.parent().expect("blob path has a parent")).await?;
+        partial::complete(&partial, &dest, expected, content, offset).await?;
+        set_readonly(&dest).await;
+        Ok(())
+    }
+
     fn partial_path(&self, digest: &Digest) -> PathBuf {
         self.root.join("ingest").join(format!(
             "{}-{}.partial",
