@@ -1148,19 +1148,18 @@ fn chunked_uploads_to_distribution() {
     let data: Vec<u8> = (0..(5 << 20) + 123).map(|i| (i % 253) as u8).collect();
     std::fs::write(d.path().join("big.bin"), &data).unwrap();
     let r = format!("{}/chunked/repo:v1", reg.localhost());
-    let out = std::process::Command::new(oras_bin())
-        .args(["push", &r, "big.bin", "--debug"])
-        .current_dir(d.path())
-        // per-registry values: this registry chunks above 1 MiB, in 2 MiB chunks (the default)
-        .env(
-            "ORAS_CHUNKED_ABOVE",
-            format!("other.example:1=1,{}=1048576", reg.localhost()),
-        )
-        .env("ORAS_CHUNK_SIZE", "other.example:1=1,2097152")
-        .output()
-        .unwrap();
-    let trace = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{trace}");
+    // per-registry values: this registry chunks above 1 MiB, in 2 MiB chunks (the default)
+    let above = format!("other.example:1=1,{}=1048576", reg.localhost());
+    let out = oras_env(
+        d.path(),
+        &["push", &r, "big.bin", "--debug"],
+        &[
+            ("ORAS_CHUNKED_ABOVE", &above),
+            ("ORAS_CHUNK_SIZE", "other.example:1=1,2097152"),
+        ],
+    )
+    .ok();
+    let trace = &out.stderr;
     assert_eq!(
         trace.matches("> Request method: \"PATCH\"").count(),
         3,
@@ -1306,19 +1305,16 @@ fn segmented_download_from_distribution() {
         ("pull", vec!["pull", r.as_str(), "-o", "out"]),
         ("cp", vec!["cp", r.as_str(), "--to-oci-layout", "lay:v1"]),
     ] {
-        let out = std::process::Command::new(oras_bin())
-            .args(&cmd)
-            .env("ORAS_DOWNLOAD_CONNECTIONS", "4")
-            .env("ORAS_PARALLEL_ABOVE", "1")
-            .env("ORAS_SEGMENT_SIZE", "65536")
-            .current_dir(d.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = oras_env(
+            d.path(),
+            &cmd,
+            &[
+                ("ORAS_DOWNLOAD_CONNECTIONS", "4"),
+                ("ORAS_PARALLEL_ABOVE", "1"),
+                ("ORAS_SEGMENT_SIZE", "65536"),
+            ],
         );
+        assert_eq!(out.code, 0, "{name}: {}", out.stderr);
     }
     assert_eq!(std::fs::read(d.path().join("out/big.bin")).unwrap(), data);
     oras(d.path(), &["pull", "--oci-layout", "lay:v1", "-o", "again"]).ok();

@@ -69,10 +69,20 @@ pub fn oras(dir: &Path, args: &[&str]) -> Run {
 
 /// Runs `oras args…` in `dir` with `input` on stdin.
 pub fn oras_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
+    run_oras(dir, args, input, &[])
+}
+
+/// Runs `oras args…` in `dir` with extra environment variables.
+pub fn oras_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_oras(dir, args, b"", env)
+}
+
+fn run_oras(dir: &Path, args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Run {
     let mut child = Command::new(oras_bin())
         .args(args)
         .current_dir(dir)
         .env("HOME", dir)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
