@@ -1302,8 +1302,11 @@ fn segmented_download_from_distribution() {
     std::fs::write(d.path().join("big.bin"), &data).unwrap();
     oras(d.path(), &["push", &r, "big.bin"]).ok();
     for (name, cmd) in [
-        ("pull", vec!["pull", r.as_str(), "-o", "out"]),
-        ("cp", vec!["cp", r.as_str(), "--to-oci-layout", "lay:v1"]),
+        ("pull", vec!["pull", r.as_str(), "-o", "out", "-d"]),
+        (
+            "cp",
+            vec!["cp", r.as_str(), "--to-oci-layout", "lay:v1", "-d"],
+        ),
     ] {
         let out = oras_env(
             d.path(),
@@ -1315,6 +1318,17 @@ fn segmented_download_from_distribution() {
             ],
         );
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+        // distribution served every 64 KiB segment as asked (11 segments for 700 KiB)
+        let segments = out
+            .stderr
+            .matches("< Response Status: \"206 Partial Content\"")
+            .count();
+        assert_eq!(segments, 11, "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("\"Range\": \"bytes=655360-716876\""),
+            "{name}: {}",
+            out.stderr
+        );
     }
     assert_eq!(std::fs::read(d.path().join("out/big.bin")).unwrap(), data);
     oras(d.path(), &["pull", "--oci-layout", "lay:v1", "-o", "again"]).ok();
