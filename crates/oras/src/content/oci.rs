@@ -31,6 +31,11 @@ const INDEX_FILE: &str = "index.json";
 const LAYOUT_CONTENT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
 /// Manifests larger than this are not read for graph walks.
 const MAX_MANIFEST: u64 = 4 << 20;
+/// Largest `index.json` read (a layout of some 200,000 tags); a bigger one is refused
+/// instead of being read into memory.
+const MAX_INDEX: u64 = 64 << 20;
+/// Largest `oci-layout` file read (it holds one short JSON object).
+const MAX_LAYOUT_FILE: u64 = 64 << 10;
 
 /// An OCI image layout.
 pub struct OciLayout {
@@ -55,6 +60,21 @@ fn invalid_layout(msg: impl std::fmt::Display) -> Error {
     Error::invalid(format!("invalid OCI Image Layout: {msg}"))
 }
 
+/// Reads a layout file of at most `limit` bytes (`NotFound` when missing).
+fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = fs::File::open(path)?;
+    let mut buf = Vec::new();
+    f.take(limit + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "{} is larger than {limit} bytes",
+            path.display()
+        )));
+    }
+    Ok(buf)
+}
+
 fn parse_index(raw: &[u8], path: &Path) -> Result<ImageIndex> {
     serde_json::from_slice(raw)
         .map_err(|e| invalid_layout(format!("failed to decode {}: {e}", path.display())))
@@ -71,7 +91,7 @@ impl OciLayout {
         fs::create_dir_all(root.join("blobs"))
             .ctx(format!("failed to create {}", root.display()))?;
         let layout = root.join(LAYOUT_FILE);
-        match fs::read(&layout) {
+        match read_bounded(&layout, MAX_LAYOUT_FILE) {
             Ok(raw) => validate_layout_file(&raw)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 write_atomic(&root, LAYOUT_FILE, LAYOUT_CONTENT)?;
@@ -79,7 +99,7 @@ impl OciLayout {
             Err(e) => return Err(Error::from(e).context(layout.display())),
         }
         let index_path = root.join(INDEX_FILE);
-        let index = match fs::read(&index_path) {
+        let index = match read_bounded(&index_path, MAX_INDEX) {
             Ok(raw) => parse_index(&raw, &index_path)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let index = ImageIndex::new();
@@ -108,10 +128,11 @@ impl OciLayout {
             root.display().to_string()
         ))?;
         if meta.is_dir() {
-            let raw = fs::read(root.join(LAYOUT_FILE)).map_err(invalid_layout)?;
+            let raw =
+                read_bounded(&root.join(LAYOUT_FILE), MAX_LAYOUT_FILE).map_err(invalid_layout)?;
             validate_layout_file(&raw)?;
             let index_path = root.join(INDEX_FILE);
-            let raw = fs::read(&index_path).map_err(invalid_layout)?;
+            let raw = read_bounded(&index_path, MAX_INDEX).map_err(invalid_layout)?;
             let index = parse_index(&raw, &index_path)?;
             return Ok(OciLayout {
                 root,
@@ -124,8 +145,15 @@ impl OciLayout {
             let (off, size) = *entries
                 .get(name)
                 .ok_or_else(|| invalid_layout(format!("missing {name}")))?;
-            if size > MAX_MANIFEST {
-                return Err(invalid_layout(format!("{name} is too large")));
+            let limit = if name == INDEX_FILE {
+                MAX_INDEX
+            } else {
+                MAX_LAYOUT_FILE
+            };
+            if size > limit {
+                return Err(invalid_layout(format!(
+                    "{name} is larger than {limit} bytes"
+                )));
             }
             let mut f = fs::File::open(&root)?;
             f.seek(SeekFrom::Start(off))?;
@@ -197,7 +225,7 @@ impl OciLayout {
         let index = tokio::task::spawn_blocking(move || {
             with_lock(&root, || {
                 let path = root.join(INDEX_FILE);
-                let mut index = match fs::read(&path) {
+                let mut index = match read_bounded(&path, MAX_INDEX) {
                     Ok(raw) => parse_index(&raw, &path)?,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => ImageIndex::new(),
                     Err(e) => return Err(e.into()),
@@ -341,6 +369,23 @@ fn write_atomic(root: &Path, name: &str, data: &[u8]) -> Result<()> {
     res.ctx(format!("failed to write {}", root.join(name).display()))
 }
 
+/// Opens a blob file for reading; a named pipe or device in its place (a hostile layout)
+/// fails instead of blocking the read forever.
+async fn open_blob(path: &Path) -> std::io::Result<tokio::fs::File> {
+    let f = tokio::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .await?;
+    if !f.metadata().await?.is_file() {
+        return Err(std::io::Error::other(format!(
+            "{}: not a regular file",
+            path.display()
+        )));
+    }
+    Ok(f)
+}
+
 fn scan_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>> {
     let not_tar = |e: &dyn std::fmt::Display| {
         Error::invalid(format!(
@@ -374,7 +419,7 @@ fn scan_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>> {
 impl ReadOnlyStorage for OciLayout {
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
         match &self.backend {
-            Backend::Dir => match tokio::fs::File::open(self.blob_path(&desc.digest)).await {
+            Backend::Dir => match open_blob(&self.blob_path(&desc.digest)).await {
                 Ok(f) => Ok(Box::pin(f)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     Err(Error::not_found(&desc.digest))
@@ -398,7 +443,7 @@ impl ReadOnlyStorage for OciLayout {
 
     async fn fetch_range(&self, desc: &Descriptor, offset: u64) -> Result<Option<BlobReader>> {
         let mut reader = match &self.backend {
-            Backend::Dir => tokio::fs::File::open(self.blob_path(&desc.digest)).await?,
+            Backend::Dir => open_blob(&self.blob_path(&desc.digest)).await?,
             Backend::Tar(entries) => {
                 let (off, size) = *entries
                     .get(&Self::blob_name(&desc.digest))
