@@ -23,6 +23,8 @@ pub enum ErrorKind {
     PathTraversal,
     /// A file already exists and overwriting was disallowed.
     OverwriteDisallowed,
+    /// Two things claim one name or place: a duplicate title, a file where a directory is.
+    Conflict,
     /// The registry wants (other) credentials.
     Unauthorized,
     /// The registry refused the operation.

@@ -155,6 +155,7 @@ pub async fn exec(a: PullArgs) -> CliResult {
     let find: FindSuccessors = {
         let hooks = hooks.clone();
         let skipped = skipped.clone();
+        let store = dst.clone();
         let include_subject = a.include_subject;
         Arc::new(move |node: &Descriptor, bytes: &[u8]| {
             let view = SuccessorView::parse(bytes).unwrap_or_default();
@@ -197,6 +198,8 @@ pub async fn exec(a: PullArgs) -> CliResult {
                 }
                 out.push(s);
             }
+            // every title of this manifest is checked before any is written
+            store.claim_names(&out)?;
             if include_subject {
                 out.extend(view.subject.clone());
             }

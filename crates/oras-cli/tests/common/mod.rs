@@ -1,6 +1,8 @@
 //! Helpers for tests that run the built `oras` binary.
 #![allow(dead_code)]
 
+pub mod craft;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -32,7 +32,7 @@ pub async fn complete(
     offset: u64,
 ) -> Result<()> {
     let wanted = offset;
-    let (file, path, offset) = open_locked(path, offset).await?;
+    let (file, path, offset) = open_locked(path, dest, offset).await?;
     if offset != wanted {
         let _ = tokio::fs::remove_file(&path).await;
         return Err(Error::new(
@@ -58,8 +58,7 @@ pub async fn complete(
     };
     let res = async {
         let reader = content.into_reader_async().await?;
-        let file = write_verified_file(reader, expected, file.try_clone()?, digester, offset).await;
-        file?;
+        write_verified_file(reader, expected, file.try_clone()?, dest, digester, offset).await?;
         Ok::<(), Error>(())
     }
     .await;
@@ -67,17 +66,19 @@ pub async fn complete(
     let writer = file;
     match res {
         Ok(()) => {
-            tokio::fs::rename(&path, dest).await.map_err(|e| {
-                Error::from(e).context(format!("failed to write {}", dest.display()))
-            })?;
+            if let Err(e) = tokio::fs::rename(&path, dest).await {
+                // the content is complete and verified: a re-run would fail the same way
+                let _ = tokio::fs::remove_file(&path).await;
+                return Err(Error::from(e).context(format!("failed to write {}", dest.display())));
+            }
             drop(writer);
             Ok(())
         }
         Err(e) => {
-            if matches!(
-                e.kind(),
-                ErrorKind::DigestMismatch | ErrorKind::SizeMismatch
-            ) {
+            // Only a source that broke off (the network) is worth continuing from; content
+            // that failed verification, or a local failure (a full disk), is removed so it
+            // does not stay behind holding the space.
+            if e.kind() != ErrorKind::Network {
                 let _ = tokio::fs::remove_file(&path).await;
             }
             Err(e)
@@ -86,20 +87,37 @@ pub async fn complete(
 }
 
 /// Opens (creating) the partial and locks it; truncates it when starting over. Falls back to a
-/// unique file when another process holds the lock (then nothing is resumed).
-async fn open_locked(path: &Path, offset: u64) -> Result<(std::fs::File, PathBuf, u64)> {
+/// unique file when another process holds the lock (then nothing is resumed). A link in the
+/// partial's place is never followed: it is removed. Errors name `dest`, the file being made.
+async fn open_locked(
+    path: &Path,
+    dest: &Path,
+    offset: u64,
+) -> Result<(std::fs::File, PathBuf, u64)> {
     let path = path.to_path_buf();
+    let dest = dest.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<(std::fs::File, PathBuf, u64)> {
         use std::fs::{OpenOptions, TryLockError};
+        use std::os::unix::fs::OpenOptionsExt;
         let open = |p: &Path| {
             OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create(true)
                 .truncate(false)
+                .custom_flags(libc::O_NOFOLLOW)
                 .open(p)
         };
-        let file = open(&path).map_err(|e| Error::from(e).context(path.display()))?;
+        let failed = |e: std::io::Error| {
+            Error::from(e).context(format!("failed to create file {}", dest.display()))
+        };
+        let file = match open(&path) {
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                std::fs::remove_file(&path).map_err(failed)?;
+                open(&path).map_err(failed)?
+            }
+            other => other.map_err(failed)?,
+        };
         match file.try_lock() {
             Ok(()) => {
                 // truncating a file (even an empty one) makes ext4 write it back when it is
@@ -118,10 +136,12 @@ async fn open_locked(path: &Path, offset: u64) -> Result<(std::fs::File, PathBuf
                     .create(true)
                     .truncate(true)
                     .read(true)
-                    .open(&other)?;
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&other)
+                    .map_err(failed)?;
                 Ok((f, other, 0))
             }
-            Err(TryLockError::Error(e)) => Err(Error::from(e).context(path.display())),
+            Err(TryLockError::Error(e)) => Err(failed(e)),
         }
     })
     .await

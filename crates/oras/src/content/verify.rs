@@ -246,18 +246,24 @@ where
 const WRITE_PIECE: usize = 32 << 10;
 
 /// [`copy_verified_from`] into a file, written by a dedicated blocking thread straight from
-/// the received chunks (no extra buffering), positioned at `offset`.
+/// the received chunks (no extra buffering), positioned at `offset`. `path` names the file in
+/// errors of the local side (a full disk says which file it could not write).
 pub async fn write_verified_file(
     reader: BlobReader,
     expected: &Descriptor,
     mut file: std::fs::File,
+    path: &std::path::Path,
     digester: Digester,
     offset: u64,
 ) -> Result<u64> {
     let (mut rx, producer, recycler) = verified_chunks(reader, expected, digester, offset);
+    let path = path.to_path_buf();
     let writer = tokio::task::spawn_blocking(move || -> Result<u64> {
         use std::io::{Seek, SeekFrom, Write};
-        file.seek(SeekFrom::Start(offset))?;
+        let local = |e: std::io::Error| {
+            crate::Error::from(e).context(format!("failed to write {}", path.display()))
+        };
+        file.seek(SeekFrom::Start(offset)).map_err(local)?;
         let mut total = 0u64;
         while let Some(chunk) = rx.blocking_recv() {
             let chunk = chunk?;
@@ -265,12 +271,12 @@ pub async fn write_verified_file(
             // (order <= 3) instead of assembling large folios, which costs several times more
             // kernel time per byte on virtual machines that hand freed memory back to the host
             for piece in chunk.chunks(WRITE_PIECE) {
-                file.write_all(piece)?;
+                file.write_all(piece).map_err(local)?;
             }
             total += chunk.len() as u64;
             recycler.give_back(chunk);
         }
-        file.flush()?;
+        file.flush().map_err(local)?;
         Ok(total)
     });
     let res = writer
@@ -463,7 +469,7 @@ mod tests {
         digester.update(&data[..offset]);
         let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
         let tail = reader(data[offset..].to_vec());
-        let n = write_verified_file(tail, &d, file, digester, offset as u64)
+        let n = write_verified_file(tail, &d, file, &path, digester, offset as u64)
             .await
             .unwrap();
         assert_eq!(n as usize, data.len() - offset);

@@ -729,9 +729,10 @@ pub async fn read_limited(resp: Response, limit: usize) -> Result<Bytes> {
 
 /// A response body as a blob reader.
 pub fn body_reader(resp: Response) -> BlobReader {
+    // a body that breaks off is a network failure (a download worth resuming)
     let stream = resp
         .bytes_stream()
-        .map_err(|e| std::io::Error::other(error_chain(&e)));
+        .map_err(|e| std::io::Error::other(Error::new(ErrorKind::Network, error_chain(&e))));
     Box::pin(tokio_util::io::StreamReader::new(stream))
 }
 

@@ -9,19 +9,28 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Component, Path, PathBuf};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use oras_spec::{Descriptor, Digest, Digester, annotations, media_type};
+use oras_spec::{Descriptor, Digest, annotations, media_type};
 
 use crate::content::memory::MemoryStore;
 use crate::content::partial;
 use crate::content::verify::{hash_file, write_verified_file};
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage, successors_of};
 use crate::error::{Error, ErrorKind, IoContext, Result};
+
+mod confine;
+mod pack;
+mod unpack;
+
+use pack::pack_directory;
+use unpack::unpack_directory;
+
+/// The longest name one directory entry may have (Linux's `NAME_MAX`).
+const MAX_NAME_BYTES: usize = 255;
 
 /// Limit of the in-memory store for unnamed content.
 pub const FALLBACK_LIMIT: u64 = 4 << 20;
@@ -46,54 +55,19 @@ pub struct FileStore {
     names: Mutex<HashMap<String, Digest>>,
     /// digest → file written by a push (pull side); the source for restoring duplicates.
     written: Mutex<HashMap<Digest, PathBuf>>,
+    /// titles reserved for writing (pull side), checked for conflicts before anything is written.
+    claims: Mutex<Claims>,
     temp: tempfile::TempDir,
 }
 
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() || out.as_os_str().is_empty() && path.is_absolute() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-/// Whether `rel` stays inside its base once `.` and `..` are resolved lexically.
-fn stays_inside(rel: &Path) -> bool {
-    if rel.is_absolute() {
-        return false;
-    }
-    let mut depth: i64 = 0;
-    for c in rel.components() {
-        match c {
-            Component::ParentDir => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
-            }
-            Component::Normal(_) => depth += 1,
-            _ => {}
-        }
-    }
-    true
-}
-
-/// Fails if any existing ancestor of `target` below `root` is a symlink (it could point out).
+/// Fails if any existing ancestor of `rel` below `root` is a symlink (it could point out).
 fn check_no_symlink_ancestor(root: &Path, rel: &Path) -> Result<()> {
     let mut cur = root.to_path_buf();
     let comps: Vec<_> = rel.components().collect();
     for c in comps.iter().take(comps.len().saturating_sub(1)) {
         cur.push(c.as_os_str());
-        match fs::symlink_metadata(&cur) {
-            Ok(m) if m.file_type().is_symlink() => {
+        match confine::lstat(&cur)? {
+            Some(m) if m.file_type().is_symlink() => {
                 return Err(Error::new(
                     ErrorKind::PathTraversal,
                     format!(
@@ -103,23 +77,108 @@ fn check_no_symlink_ancestor(root: &Path, rel: &Path) -> Result<()> {
                     ),
                 ));
             }
-            Ok(_) => {}
-            Err(_) => break,
+            Some(_) => {}
+            None => break,
         }
     }
     Ok(())
 }
 
+/// Refuses titles no file system takes: a NUL byte, a component longer than 255 bytes.
+fn check_file_name(name: &str) -> Result<()> {
+    if name.contains('\0') {
+        return Err(Error::invalid(format!(
+            "{name:?}: invalid file name: it contains a NUL byte"
+        )));
+    }
+    if Path::new(name)
+        .components()
+        .any(|c| c.as_os_str().len() > MAX_NAME_BYTES)
+    {
+        return Err(Error::invalid(format!(
+            "{name:?}: file name too long (at most {MAX_NAME_BYTES} bytes between slashes)"
+        )));
+    }
+    Ok(())
+}
+
+/// The key a title is claimed under: cleaned, without a trailing slash (`""` for the root).
+fn claim_key(name: &str) -> String {
+    confine::normalize(Path::new(name))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The proper ancestors of a claim key (`a/b/c` → `a/b`, `a`, `""`).
+fn key_ancestors(key: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(key).filter(|k| !k.is_empty());
+    std::iter::from_fn(move || {
+        let k = rest?;
+        let parent = k.rfind('/').map(|i| &k[..i]).unwrap_or("");
+        rest = Some(parent).filter(|p| !p.is_empty());
+        Some(parent)
+    })
+}
+
+/// Titles claimed for writing: which content each is for, and every directory above them.
+#[derive(Default)]
+struct Claims {
+    names: HashMap<String, (String, Digest)>,
+    parents: HashMap<String, String>,
+}
+
+impl Claims {
+    /// Claims `name` for `digest`: the same name for other content, or a name that is a
+    /// directory of another (`a` and `a/b`), is a conflict.
+    fn claim(&mut self, name: &str, digest: &Digest) -> Result<()> {
+        let key = claim_key(name);
+        if let Some((_, d)) = self.names.get(&key) {
+            if d == digest {
+                return Ok(());
+            }
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!("{name}: duplicate name"),
+            ));
+        }
+        let conflict = |other: &str| {
+            Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "{name}: duplicate name: it and {other} would be written to the same place (one is a directory of the other)"
+                ),
+            )
+        };
+        if let Some(other) = self.parents.get(&key) {
+            return Err(conflict(other));
+        }
+        for a in key_ancestors(&key) {
+            if let Some((other, _)) = self.names.get(a) {
+                return Err(conflict(other));
+            }
+        }
+        for a in key_ancestors(&key) {
+            self.parents
+                .entry(a.to_string())
+                .or_insert_with(|| name.to_string());
+        }
+        self.names.insert(key, (name.to_string(), digest.clone()));
+        Ok(())
+    }
+}
+
 impl FileStore {
     /// A store rooted at `root` (the working directory for push, the output directory for pull).
     pub fn new(root: impl AsRef<Path>, options: FileStoreOptions) -> Result<FileStore> {
+        let root = root.as_ref();
         Ok(FileStore {
-            root: root.as_ref().to_path_buf(),
+            root: std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()),
             options,
             fallback: MemoryStore::with_limit(FALLBACK_LIMIT),
             files: Mutex::default(),
             names: Mutex::default(),
             written: Mutex::default(),
+            claims: Mutex::default(),
             temp: tempfile::Builder::new().prefix("oras-").tempdir()?,
         })
     }
@@ -142,7 +201,7 @@ impl FileStore {
             let names = self.names.lock().expect("file store names");
             if names.contains_key(name) {
                 return Err(Error::new(
-                    ErrorKind::AlreadyExists,
+                    ErrorKind::Conflict,
                     format!("{name}: duplicate name"),
                 ));
             }
@@ -195,17 +254,42 @@ impl FileStore {
         Ok(desc)
     }
 
+    /// Reserves the titles of `descs` (the layers of one manifest, in order) for writing, and
+    /// checks each can be written. Fails with [`ErrorKind::Conflict`] when one title names
+    /// different content than an earlier one (`<name>: duplicate name`) or one is a directory
+    /// of another (`a` and `a/b`), and with the path-traversal and file-name errors of a write.
+    /// Called before the layers are copied, it reports such an artifact before anything is
+    /// written and the same way on every run; writes claim their title too, so conflicts across
+    /// manifests are caught as well.
+    pub fn claim_names(&self, descs: &[Descriptor]) -> Result<()> {
+        for d in descs {
+            if let Some(name) = d.title() {
+                self.target_path(name)?;
+                self.claim(name, &d.digest)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn claim(&self, name: &str, digest: &Digest) -> Result<()> {
+        self.claims
+            .lock()
+            .expect("file store claims")
+            .claim(name, digest)
+    }
+
     /// Resolves where a title is written, enforcing the path-traversal rules.
     fn target_path(&self, name: &str) -> Result<PathBuf> {
+        check_file_name(name)?;
         let rel = Path::new(name);
         if !self.options.allow_path_traversal {
-            if !stays_inside(rel) {
+            if !confine::stays_inside(rel) {
                 return Err(Error::new(
                     ErrorKind::PathTraversal,
                     format!("{name:?}: path traversal disallowed"),
                 ));
             }
-            check_no_symlink_ancestor(&self.root, &normalize(rel))?;
+            check_no_symlink_ancestor(&self.root, &confine::normalize(rel))?;
         }
         Ok(if rel.is_absolute() {
             rel.to_path_buf()
@@ -251,6 +335,7 @@ impl FileStore {
         offset: u64,
     ) -> Result<()> {
         let target = self.target_path(name)?;
+        self.claim(name, &expected.digest)?;
         if self.options.disable_overwrite && fs::symlink_metadata(&target).is_ok() {
             return Err(Error::new(
                 ErrorKind::OverwriteDisallowed,
@@ -301,10 +386,11 @@ impl FileStore {
                 .expect("file store written")
                 .insert(expected.digest.clone(), gz);
         } else {
+            let target = confine::normalize(&target);
             if fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
                 return Err(Error::new(
-                    ErrorKind::AlreadyExists,
-                    format!("{}: is a directory", target.display()),
+                    ErrorKind::Conflict,
+                    format!("failed to create file {}: is a directory", target.display()),
                 ));
             }
             partial::complete(
@@ -388,247 +474,10 @@ async fn write_verified(content: BlobSource, expected: &Descriptor, path: &Path)
         .truncate(true)
         .mode(0o666)
         .open(path)
-        .ctx(path.display())?;
+        .ctx(format!("failed to create {}", path.display()))?;
     let digester = expected.digest.algorithm().digester();
-    write_verified_file(content.into_reader(), expected, std_file, digester, 0).await?;
+    write_verified_file(content.into_reader(), expected, std_file, path, digester, 0).await?;
     Ok(())
-}
-
-/// A writer that hashes and counts what passes through.
-struct HashingWriter<W> {
-    inner: W,
-    digester: Digester,
-    written: u64,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.digester.update(&buf[..n]);
-        self.written += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Packs `dir` as a tar (entries prefixed with `name`) compressed with gzip into `out`.
-/// Returns (tar digest, gzip digest, gzip size).
-fn pack_directory(dir: &Path, name: &str, out: &Path) -> Result<(Digest, Digest, u64)> {
-    let file = fs::File::create(out).ctx(out.display())?;
-    let gz_hash = HashingWriter {
-        inner: io::BufWriter::new(file),
-        digester: oras_spec::Algorithm::Sha256.digester(),
-        written: 0,
-    };
-    let gz = flate2::write::GzEncoder::new(gz_hash, flate2::Compression::default());
-    let tar_hash = HashingWriter {
-        inner: gz,
-        digester: oras_spec::Algorithm::Sha256.digester(),
-        written: 0,
-    };
-    let mut builder = tar::Builder::new(tar_hash);
-    builder.follow_symlinks(false);
-    let prefix = Path::new(name.trim_end_matches('/'));
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
-        let rel = entry
-            .path()
-            .strip_prefix(dir)
-            .expect("walkdir yields children of its root");
-        let tar_name = if rel.as_os_str().is_empty() {
-            prefix.to_path_buf()
-        } else {
-            prefix.join(rel)
-        };
-        let meta = entry.path().symlink_metadata()?;
-        let mut header = tar::Header::new_gnu();
-        header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_username("")?;
-        header.set_groupname("")?;
-        let ft = meta.file_type();
-        if ft.is_dir() {
-            header.set_size(0);
-            builder.append_data(&mut header, format!("{}/", tar_name.display()), io::empty())?;
-        } else if ft.is_symlink() {
-            let target = fs::read_link(entry.path())?;
-            header.set_size(0);
-            builder.append_link(&mut header, &tar_name, target)?;
-        } else if ft.is_file() {
-            let f = fs::File::open(entry.path()).ctx(entry.path().display())?;
-            header.set_entry_type(tar::EntryType::Regular);
-            builder.append_data(&mut header, &tar_name, f)?;
-        }
-    }
-    let tar_hash = builder.into_inner()?;
-    let tar_digest = tar_hash.digester.finish();
-    let gz_hash = tar_hash.inner.finish()?;
-    let mut w = gz_hash.inner;
-    w.flush()?;
-    Ok((tar_digest, gz_hash.digester.finish(), gz_hash.written))
-}
-
-/// A reader that hashes what passes through.
-struct HashingReader<R> {
-    inner: R,
-    digester: Digester,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.digester.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
-/// Unpacks the tar+gzip at `gz` into `target` (entries are named `name/...`), refusing entries
-/// and links that would land outside `target` unless `allow_traversal`; checks the tar digest.
-fn unpack_directory(
-    gz: &Path,
-    target: &Path,
-    name: &str,
-    tar_digest: Option<&Digest>,
-    allow_traversal: bool,
-) -> Result<()> {
-    let file = fs::File::open(gz).ctx(gz.display())?;
-    let decoder = flate2::read::GzDecoder::new(io::BufReader::new(file));
-    let alg = tar_digest
-        .map(|d| d.algorithm())
-        .unwrap_or(oras_spec::Algorithm::Sha256);
-    let mut hashing = HashingReader {
-        inner: decoder,
-        digester: alg.digester(),
-    };
-    let base = target.parent().map(Path::to_path_buf).unwrap_or_default();
-    let prefix = normalize(Path::new(name.trim_end_matches('/')));
-    let escape = |what: &str| {
-        Error::new(
-            ErrorKind::PathTraversal,
-            format!("{what:?}: path traversal disallowed"),
-        )
-    };
-    {
-        let mut archive = tar::Archive::new(&mut hashing);
-        for entry in archive.entries()? {
-            let mut entry = entry?;
-            let raw_name = entry.path()?.to_path_buf();
-            let norm = normalize(&raw_name);
-            let rel_to_target = norm.strip_prefix(&prefix).map(Path::to_path_buf);
-            let inside =
-                !raw_name.is_absolute() && stays_inside(&raw_name) && rel_to_target.is_ok();
-            if !inside && !allow_traversal {
-                return Err(escape(&raw_name.display().to_string()));
-            }
-            let dest = if raw_name.is_absolute() {
-                raw_name.clone()
-            } else {
-                base.join(&norm)
-            };
-            if !allow_traversal {
-                check_no_symlink_ancestor(&base, &norm)?;
-            }
-            let kind = entry.header().entry_type();
-            let mode = entry.header().mode().unwrap_or(0o644) & 0o7777;
-            let mtime = entry.header().mtime().ok();
-            if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent).ctx(parent.display())?;
-            }
-            match kind {
-                tar::EntryType::Directory => {
-                    fs::create_dir_all(&dest).ctx(dest.display())?;
-                    let _ = fs::set_permissions(&dest, fs::Permissions::from_mode(mode | 0o700));
-                }
-                tar::EntryType::Regular | tar::EntryType::Continuous => {
-                    if fs::symlink_metadata(&dest).is_ok_and(|m| m.file_type().is_symlink()) {
-                        fs::remove_file(&dest)?;
-                    }
-                    let mut f = fs::OpenOptions::new()
-                        .write(true)
-                        .create(true)
-                        .truncate(true)
-                        .mode(mode)
-                        .open(&dest)
-                        .ctx(dest.display())?;
-                    io::copy(&mut entry, &mut f)?;
-                    let _ = f.set_permissions(fs::Permissions::from_mode(mode & !umask()));
-                }
-                tar::EntryType::Symlink | tar::EntryType::Link => {
-                    let link = entry
-                        .link_name()?
-                        .map(|l| l.to_path_buf())
-                        .unwrap_or_default();
-                    let resolved = if kind == tar::EntryType::Link {
-                        // hard link targets are archive paths
-                        link.clone()
-                    } else if link.is_absolute() {
-                        link.clone()
-                    } else {
-                        norm.parent().map(|p| p.join(&link)).unwrap_or(link.clone())
-                    };
-                    let ok = !resolved.is_absolute()
-                        && stays_inside(&resolved)
-                        && normalize(&resolved).starts_with(&prefix);
-                    if !ok && !allow_traversal {
-                        return Err(escape(&format!(
-                            "{} -> {}",
-                            raw_name.display(),
-                            link.display()
-                        )));
-                    }
-                    let _ = fs::remove_file(&dest);
-                    if kind == tar::EntryType::Symlink {
-                        std::os::unix::fs::symlink(&link, &dest).ctx(dest.display())?;
-                    } else {
-                        fs::hard_link(base.join(normalize(&resolved)), &dest)
-                            .ctx(dest.display())?;
-                    }
-                    continue;
-                }
-                _ => continue,
-            }
-            if let Some(t) = mtime {
-                let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t);
-                if let Ok(f) = fs::File::options()
-                    .write(kind != tar::EntryType::Directory)
-                    .read(true)
-                    .open(&dest)
-                {
-                    let _ = f.set_modified(time);
-                }
-            }
-        }
-    }
-    // Drain what the tar reader left (padding) so the digest covers the whole stream.
-    io::copy(&mut hashing, &mut io::sink())?;
-    if let Some(want) = tar_digest {
-        let got = hashing.digester.finish();
-        if &got != want {
-            return Err(Error::new(
-                ErrorKind::DigestMismatch,
-                format!("content digest mismatch: expected {want} but got {got}"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn umask() -> u32 {
-    // Read the process umask without changing it, via /proc (Linux); fall back to 022.
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Umask:").map(|v| v.trim().to_string()))
-        })
-        .and_then(|v| u32::from_str_radix(&v, 8).ok())
-        .unwrap_or(0o022)
 }
 
 #[async_trait]
