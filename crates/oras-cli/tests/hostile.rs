@@ -473,3 +473,19 @@ fn hostile_layouts_fail_cleanly() {
     assert!(run.stderr.contains("larger than"), "{}", run.stderr);
     s.assert_outside_untouched();
 }
+
+#[test]
+fn a_directory_layer_with_a_nested_title_lands_under_that_title() {
+    let s = Scene::new();
+    let entries = [
+        Entry::dir("deep/pkg/", 0o755),
+        Entry::file("deep/pkg/f.txt", b"nested\n"),
+    ];
+    push_directory_layer(s.path(), "lay:v1", "deep/pkg", &tar(&entries, false));
+    oras(s.path(), &["pull", "--oci-layout", "lay:v1", "-o", "out"]).ok();
+    assert_eq!(
+        std::fs::read(s.out().join("deep/pkg/f.txt")).unwrap(),
+        b"nested\n"
+    );
+    assert_eq!(files_below(&s.out()).len(), 1, "{:?}", files_below(&s.out()));
+}
