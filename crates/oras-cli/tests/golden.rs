@@ -131,7 +131,7 @@ fn sorted_lines(s: &str) -> Vec<String> {
 
 #[test]
 fn golden_manifests_match_byte_for_byte() {
-    let golden = shared_dir().join("golden");
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden");
     let dir = tempdir();
     for f in ["hello.txt", "bye.txt", "config.json"] {
         std::fs::copy(golden.join(f), dir.path().join(f)).unwrap();

@@ -11,19 +11,6 @@ pub fn oras_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_oras"))
 }
 
-/// The shared reference folder (`../shared` beside the checkout).
-pub fn shared_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        manifest.join("../../../shared"),
-        manifest.join("../../shared"),
-    ];
-    candidates
-        .into_iter()
-        .find(|p| p.join("golden").is_dir())
-        .expect("shared/golden next to the checkout")
-}
-
 /// Result of one `oras` run.
 pub struct Run {
     pub code: i32,
