@@ -55,7 +55,25 @@ pub struct Faults {
     pub patched_bytes: u64,
     /// Answer blob GETs with the whole blob (200) whatever `Range` asks for.
     pub ignore_range: bool,
+    /// Every blob GET sends this many bytes and then stalls (a registry that keeps hanging).
+    pub stall_every_blob_after: Option<usize>,
+    /// Requests that are never read nor answered (no response headers).
+    pub stall_requests: Option<Stall>,
 }
+
+/// Which requests [`Faults::stall_requests`] leaves unanswered.
+#[derive(Debug, Clone, Default)]
+pub struct Stall {
+    /// Only requests of this method (`""`: any).
+    pub method: String,
+    /// Only requests whose `path?query` contains this.
+    pub target: String,
+    /// How many more matching requests stall (`usize::MAX`: all of them).
+    pub times: usize,
+}
+
+/// How long a stalled request or body waits before it gives up (longer than any test).
+const STALL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// One recorded request.
 #[derive(Debug, Clone)]
@@ -419,13 +437,18 @@ async fn route_main(s: Arc<Shared>, req: Request) -> Response {
             }
         };
         if stall {
-            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+            tokio::time::sleep(STALL).await;
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     }
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or_default().to_string();
+    if stalls(&s, &method, &format!("{path}?{query}")) {
+        // neither the request body is read nor an answer sent
+        tokio::time::sleep(STALL).await;
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let headers = req.headers().clone();
     let max = s.faults.lock().unwrap().max_body;
     let body = match axum::body::to_bytes(req.into_body(), 1 << 30).await {
@@ -468,6 +491,23 @@ async fn route_main(s: Arc<Shared>, req: Request) -> Response {
         }
     }
     StatusCode::NOT_FOUND.into_response()
+}
+
+/// Whether this request is one [`Faults::stall_requests`] leaves unanswered (counted).
+fn stalls(s: &Shared, method: &Method, target: &str) -> bool {
+    let mut f = s.faults.lock().unwrap();
+    let Some(stall) = f.stall_requests.as_mut() else {
+        return false;
+    };
+    let matches = (stall.method.is_empty() || stall.method == method.as_str())
+        && target.contains(&stall.target);
+    if !matches || stall.times == 0 {
+        return false;
+    }
+    if stall.times != usize::MAX {
+        stall.times -= 1;
+    }
+    true
 }
 
 fn uploads(
@@ -668,13 +708,13 @@ fn blobs(s: &Shared, method: &Method, digest: &str, headers: &HeaderMap) -> Resp
         return r;
     }
     if method == Method::GET
-        && let Some(n) = f.stall_blob_after.take()
+        && let Some(n) = f.stall_blob_after.take().or(f.stall_every_blob_after)
     {
         let head = part.slice(..n.min(part.len()));
         s.blob_bytes_served
             .fetch_add(head.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let stall = futures::stream::once(async {
-            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+            tokio::time::sleep(STALL).await;
             Err::<Bytes, std::io::Error>(std::io::Error::other("stalled"))
         });
         let stream =

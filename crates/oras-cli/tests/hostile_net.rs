@@ -1,0 +1,266 @@
+//! Hostile registries: ones that stop sending (the read timeout), paginate forever, or serve
+//! referrer graphs that never end. Every run must end with a clear error, never hang.
+
+mod common;
+
+use common::*;
+use oras_test_registry::inproc::{Options, Stall, TestRegistry};
+
+/// A short read timeout, so stalls end quickly.
+const TIMEOUT: (&str, &str) = ("ORAS_READ_TIMEOUT", "1");
+
+/// Runs `oras args…` with `env` like [`oras_env`], but kills it and fails the test when it is
+/// still running after a minute (it hangs).
+fn oras_bounded(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    use std::io::Read;
+    let mut child = std::process::Command::new(oras_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn oras");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut o = Vec::new();
+        let _ = out.read_to_end(&mut o);
+        o
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut e = Vec::new();
+        let _ = err.read_to_end(&mut e);
+        e
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("oras {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let raw_stdout = reader.join().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&raw_stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned(),
+        raw_stdout,
+    }
+}
+
+fn big_file(dir: &std::path::Path, name: &str, len: usize) -> String {
+    let data: Vec<u8> = (0..len).map(|i| ((i * 13 + len) % 251) as u8).collect();
+    std::fs::write(dir.join(name), &data).unwrap();
+    sha256_file(&dir.join(name))
+}
+
+fn stall(method: &str, target: &str, times: usize) -> Option<Stall> {
+    Some(Stall {
+        method: method.into(),
+        target: target.into(),
+        times,
+    })
+}
+
+/// The `Range` headers of the requests seen.
+fn ranges(reg: &TestRegistry) -> Vec<String> {
+    reg.requests()
+        .iter()
+        .filter_map(|q| {
+            q.headers
+                .get("range")
+                .map(|v| v.to_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_registry_that_stops_answering_ends_the_run_with_a_read_timeout() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/stall/repo:v1", reg.localhost());
+    big_file(d.path(), "big.bin", 256 << 10);
+    oras(d.path(), &["push", &r, "big.bin"]).ok();
+
+    // no response headers, ever: the request is tried once more on a fresh connection, then
+    // the run fails and says what timed out
+    reg.faults(|f| f.stall_requests = stall("GET", "/manifests/", usize::MAX));
+    let e = oras_bounded(d.path(), &["manifest", "fetch", &r], &[TIMEOUT]).fails();
+    assert!(
+        e.stderr.contains("read timeout: no response from")
+            && e.stderr.contains(&reg.localhost())
+            && e.stderr.contains("for 1s")
+            && e.stderr.contains("/manifests/v1"),
+        "{}",
+        e.stderr
+    );
+    let tries = reg
+        .requests()
+        .iter()
+        .filter(|q| q.method == "GET" && q.path.ends_with("/manifests/v1"))
+        .count();
+    assert_eq!(tries, 2, "one more try, then the error");
+
+    // a body that stops in the middle, every time: resumed a few times, then the error
+    reg.faults(|f| {
+        f.stall_requests = None;
+        f.stall_every_blob_after = Some(1000);
+    });
+    let e = oras_bounded(d.path(), &["pull", &r, "-o", "out"], &[TIMEOUT]).fails();
+    assert!(
+        e.stderr
+            .contains("read timeout: the response body stopped: no data from")
+            && e.stderr.contains("for 1s"),
+        "{}",
+        e.stderr
+    );
+    assert!(!d.path().join("out/big.bin").exists());
+    assert!(!ranges(&reg).is_empty(), "resumed before giving up");
+}
+
+#[test]
+fn uploads_to_a_registry_that_never_answers_end_with_a_read_timeout() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/stallput/repo:v1", reg.localhost());
+    big_file(d.path(), "big.bin", 3 << 20);
+
+    // the registry never answers the monolithic PUT
+    reg.faults(|f| f.stall_requests = stall("PUT", "/blobs/uploads/", usize::MAX));
+    let e = oras_bounded(d.path(), &["push", &r, "big.bin"], &[TIMEOUT]).fails();
+    assert!(
+        e.stderr.contains("read timeout: no response from") && e.stderr.contains("PUT"),
+        "{}",
+        e.stderr
+    );
+
+    // the registry takes one chunk, then stops reading the next one: it is sent again on a
+    // fresh connection
+    reg.faults(|f| {
+        f.stall_requests = None;
+        f.stall_patch_after = Some(1);
+    });
+    oras_bounded(
+        d.path(),
+        &["push", &r, "big.bin"],
+        &[
+            TIMEOUT,
+            ("ORAS_CHUNKED_ABOVE", "1048576"),
+            ("ORAS_CHUNK_SIZE", "1048576"),
+        ],
+    )
+    .ok();
+    big_file(d.path(), "other.bin", (3 << 20) + 1);
+    reg.faults(|f| f.stall_requests = stall("PATCH", "", usize::MAX));
+    let e = oras_bounded(
+        d.path(),
+        &["push", &r, "other.bin"],
+        &[
+            TIMEOUT,
+            ("ORAS_CHUNKED_ABOVE", "1048576"),
+            ("ORAS_CHUNK_SIZE", "1048576"),
+        ],
+    )
+    .fails();
+    assert!(
+        e.stderr.contains("read timeout: no response from") && e.stderr.contains("PATCH"),
+        "{}",
+        e.stderr
+    );
+}
+
+#[test]
+fn a_download_that_stalls_once_resumes_after_the_read_timeout() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/stallonce/repo:v1", reg.localhost());
+    let size = 3 << 20;
+    let digest = big_file(d.path(), "big.bin", size);
+    oras(d.path(), &["push", &r, "big.bin"]).ok();
+    let cut = 1 << 20;
+
+    // pull into a directory
+    reg.clear_requests();
+    reg.faults(|f| f.stall_blob_after = Some(cut));
+    oras_bounded(d.path(), &["pull", &r, "-o", "out"], &[TIMEOUT]).ok();
+    assert_eq!(sha256_file(&d.path().join("out/big.bin")), digest);
+    assert_eq!(
+        ranges(&reg),
+        vec![format!("bytes={cut}-")],
+        "resumed where it stalled"
+    );
+
+    // blob fetch to a file
+    reg.clear_requests();
+    reg.faults(|f| f.stall_blob_after = Some(cut));
+    let blob = format!("{}/stallonce/repo@{digest}", reg.localhost());
+    oras_bounded(
+        d.path(),
+        &["blob", "fetch", &blob, "-o", "copy.bin"],
+        &[TIMEOUT],
+    )
+    .ok();
+    assert_eq!(sha256_file(&d.path().join("copy.bin")), digest);
+    assert_eq!(ranges(&reg), vec![format!("bytes={cut}-")]);
+
+    // copy into an OCI layout, the first blob GET stalling before its headers
+    reg.clear_requests();
+    reg.faults(|f| f.stall_requests = stall("GET", "/blobs/sha256:", 1));
+    oras_bounded(
+        d.path(),
+        &["cp", &r, "--to-oci-layout", "lay:v1"],
+        &[TIMEOUT],
+    )
+    .ok();
+    assert_layout_blobs_valid(&d.path().join("lay"));
+    let hex = digest.trim_start_matches("sha256:");
+    assert_eq!(
+        sha256_file(&d.path().join("lay/blobs/sha256").join(hex)),
+        digest
+    );
+
+    // segmented download: a segment that stalls is asked for again from where it stopped
+    reg.clear_requests();
+    reg.faults(|f| f.stall_blob_after = Some(1000));
+    oras_bounded(
+        d.path(),
+        &["pull", &r, "-o", "seg"],
+        &[
+            TIMEOUT,
+            ("ORAS_DOWNLOAD_CONNECTIONS", "2"),
+            ("ORAS_PARALLEL_ABOVE", "1048576"),
+            ("ORAS_SEGMENT_SIZE", "1048576"),
+        ],
+    )
+    .ok();
+    assert_eq!(sha256_file(&d.path().join("seg/big.bin")), digest);
+    assert!(
+        ranges(&reg).iter().any(|r| r == "bytes=1000-1048575"),
+        "{:?}",
+        ranges(&reg)
+    );
+}
+
+#[test]
+fn an_invalid_read_timeout_is_refused() {
+    let d = tempdir();
+    let e = oras_bounded(
+        d.path(),
+        &["manifest", "fetch", "localhost:1/repo:v1"],
+        &[("ORAS_READ_TIMEOUT", "soon")],
+    )
+    .fails();
+    assert!(
+        e.stderr.contains("invalid ORAS_READ_TIMEOUT"),
+        "{}",
+        e.stderr
+    );
+}
