@@ -264,3 +264,134 @@ fn an_invalid_read_timeout_is_refused() {
         e.stderr
     );
 }
+
+#[test]
+fn listings_that_link_back_to_themselves_end_with_an_error() {
+    let reg = TestRegistry::start(Options {
+        referrers_api: true,
+        ..Default::default()
+    });
+    let d = tempdir();
+    let r = format!("{}/loop/repo:v1", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), "a").unwrap();
+    oras(d.path(), &["push", &r, "a.txt"]).ok();
+    oras(
+        d.path(),
+        &["attach", &r, "--artifact-type", "test/sig", "a.txt"],
+    )
+    .ok();
+    reg.faults(|f| f.self_link = true);
+
+    let e = oras_bounded(d.path(), &["repo", "tags", &r.replace(":v1", "")], &[]).fails();
+    assert!(
+        e.stderr.contains(&format!(
+            "listing tags of {}/loop/repo: the registry links back to a page already listed",
+            reg.localhost()
+        )),
+        "{}",
+        e.stderr
+    );
+    assert_eq!(e.stdout, "v1\n", "the one page was shown before the error");
+
+    let e = oras_bounded(d.path(), &["repo", "ls", &reg.localhost()], &[]).fails();
+    assert!(
+        e.stderr.contains(&format!(
+            "could not list repositories for {:?}: listing repositories of {}: the registry links back",
+            reg.localhost(),
+            reg.localhost()
+        )),
+        "{}",
+        e.stderr
+    );
+
+    let e = oras_bounded(d.path(), &["discover", &r], &[]).fails();
+    assert!(
+        e.stderr.contains("listing referrers of sha256:")
+            && e.stderr
+                .contains("the registry links back to a page already listed"),
+        "{}",
+        e.stderr
+    );
+}
+
+#[test]
+fn endless_listings_end_at_their_bounds() {
+    let reg = TestRegistry::start(Options {
+        referrers_api: true,
+        ..Default::default()
+    });
+    let d = tempdir();
+    let r = format!("{}/endless/repo:v1", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), "a").unwrap();
+    oras(d.path(), &["push", &r, "a.txt"]).ok();
+
+    // pages full of tags: the entry bound
+    reg.faults(|f| f.endless_pages = Some(5000));
+    let e = oras_bounded(d.path(), &["repo", "tags", &r.replace(":v1", "")], &[]).fails();
+    assert!(
+        e.stderr.contains("listing tags of ") && e.stderr.contains("more than 1000000 entries"),
+        "{}",
+        e.stderr
+    );
+    assert!(e.stdout.starts_with("p0-0\np0-1\n"), "shown as they came");
+    let e = oras_bounded(d.path(), &["repo", "ls", &reg.localhost()], &[]).fails();
+    assert!(
+        e.stderr.contains("could not list repositories for")
+            && e.stderr.contains("more than 1000000 entries"),
+        "{}",
+        e.stderr
+    );
+    let e = oras_bounded(d.path(), &["discover", &r], &[]).fails();
+    assert!(
+        e.stderr.contains("listing referrers of sha256:")
+            && e.stderr.contains("more than 100000 entries"),
+        "{}",
+        e.stderr
+    );
+
+    // empty pages, forever: the page bound
+    reg.faults(|f| f.endless_pages = Some(0));
+    let e = oras_bounded(d.path(), &["repo", "tags", &r.replace(":v1", "")], &[]).fails();
+    assert!(
+        e.stderr
+            .contains("more than 10000 pages: the registry keeps linking to a next page"),
+        "{}",
+        e.stderr
+    );
+}
+
+#[test]
+fn repo_tags_prints_each_page_as_it_arrives() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let repo = format!("{}/paged/repo", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), "a").unwrap();
+    std::fs::write(d.path().join("b.txt"), "b").unwrap();
+    oras(d.path(), &["push", &format!("{repo}:a,b,c"), "a.txt"]).ok();
+    let digest_tag = format!("sha256-{}", "0".repeat(64));
+    oras(
+        d.path(),
+        &["push", &format!("{repo}:d,e,{digest_tag}"), "b.txt"],
+    )
+    .ok();
+    reg.faults(|f| f.page_size = Some(2));
+
+    // every page, in order; the flags apply across pages
+    let all = oras(d.path(), &["repo", "tags", &repo]).ok();
+    assert_eq!(all.stdout, format!("a\nb\nc\nd\ne\n{digest_tag}\n"));
+    let after = oras(d.path(), &["repo", "tags", &repo, "--last", "b"]).ok();
+    assert_eq!(after.stdout, format!("c\nd\ne\n{digest_tag}\n"));
+    let plain = oras(d.path(), &["repo", "tags", &repo, "--exclude-digest-tags"]).ok();
+    assert_eq!(plain.stdout, "a\nb\nc\nd\ne\n");
+    let same = oras(d.path(), &["repo", "tags", &format!("{repo}:e")]).ok();
+    assert_eq!(same.stdout, format!("d\ne\n{digest_tag}\n"));
+    let json = oras(d.path(), &["repo", "tags", &repo, "--format", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["tags"].as_array().unwrap().len(), 6, "{}", json.stdout);
+
+    // the second page never comes: the first page was already printed
+    reg.faults(|f| f.stall_requests = stall("GET", "last=", usize::MAX));
+    let e = oras_bounded(d.path(), &["repo", "tags", &repo], &[TIMEOUT]).fails();
+    assert_eq!(e.stdout, "a\nb\n");
+    assert!(e.stderr.contains("read timeout"), "{}", e.stderr);
+}
