@@ -395,3 +395,197 @@ fn repo_tags_prints_each_page_as_it_arrives() {
     assert_eq!(e.stdout, "a\nb\n");
     assert!(e.stderr.contains("read timeout"), "{}", e.stderr);
 }
+
+/// Stores `bytes` as a blob of the layout at `dir`; returns its descriptor (as JSON).
+fn put_blob(dir: &std::path::Path, media_type: &str, bytes: &[u8]) -> serde_json::Value {
+    let tmp = dir.join("blob.tmp");
+    std::fs::write(&tmp, bytes).unwrap();
+    let digest = sha256_file(&tmp);
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    std::fs::rename(&tmp, blobs.join(digest.trim_start_matches("sha256:"))).unwrap();
+    serde_json::json!({"mediaType": media_type, "digest": digest, "size": bytes.len()})
+}
+
+/// An OCI layout at `dir` holding `v1` and a chain of `n` referrers on it, each referring to
+/// the one before (tagged `tip` at the end); returns the descriptors, root first.
+fn referrer_chain(dir: &std::path::Path, n: usize) -> Vec<serde_json::Value> {
+    const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let config = put_blob(dir, "application/vnd.oci.empty.v1+json", b"{}");
+    let mut chain: Vec<serde_json::Value> = Vec::new();
+    for i in 0..=n {
+        let mut m = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": MANIFEST,
+            "artifactType": "test/chain",
+            "config": config,
+            "layers": [config],
+            "annotations": {"level": i.to_string()},
+        });
+        if let Some(prev) = chain.last() {
+            m["subject"] = prev.clone();
+        }
+        chain.push(put_blob(dir, MANIFEST, m.to_string().as_bytes()));
+    }
+    let mut entries = chain.clone();
+    entries[0]["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "v1"});
+    entries[n]["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "tip"});
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": entries});
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    chain
+}
+
+#[test]
+fn a_referrer_graph_deeper_than_the_bound_ends_with_an_error() {
+    let d = tempdir();
+    let chain = referrer_chain(&d.path().join("lay"), 70);
+    let root = chain[0]["digest"].as_str().unwrap().to_string();
+    let deep = format!("referrers of {root} go deeper than 64 levels");
+
+    let e = oras_bounded(d.path(), &["discover", "--oci-layout", "lay:v1"], &[]).fails();
+    assert!(e.stderr.contains(&deep), "{}", e.stderr);
+    // --depth cuts the walk before the bound: no error
+    let shown = oras(
+        d.path(),
+        &[
+            "discover",
+            "--oci-layout",
+            "lay:v1",
+            "--depth",
+            "3",
+            "--format",
+            "json",
+        ],
+    )
+    .ok();
+    let v: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    let l3 = &v["referrers"][0]["referrers"][0]["referrers"][0];
+    assert_eq!(l3["digest"], chain[3]["digest"]);
+    assert_eq!(l3["referrers"], serde_json::json!([]));
+    // a chain within the bound is walked whole
+    let within = d.path().join("short");
+    let short = referrer_chain(&within, 64);
+    let whole = oras(d.path(), &["discover", "--oci-layout", "short:v1"]).ok();
+    for level in &short {
+        let digest = level["digest"].as_str().unwrap();
+        assert_eq!(
+            whole.stdout.matches(digest).count(),
+            1,
+            "{digest} shown once"
+        );
+    }
+
+    let e = oras_bounded(
+        d.path(),
+        &[
+            "cp",
+            "-r",
+            "--from-oci-layout",
+            "lay:v1",
+            "--to-oci-layout",
+            "out:v1",
+        ],
+        &[],
+    )
+    .fails();
+    assert!(e.stderr.contains(&deep), "{}", e.stderr);
+
+    // the same chain in a registry (Referrers API): backup and restore with referrers
+    let reg = TestRegistry::start(Options {
+        referrers_api: true,
+        ..Default::default()
+    });
+    let repo = format!("{}/deep/repo", reg.localhost());
+    let e = oras_bounded(d.path(), &["restore", "--input", "lay", &repo], &[]).fails();
+    assert!(e.stderr.contains(&deep), "{}", e.stderr);
+    // the tip's graph holds the whole chain (subjects are successors)
+    oras(
+        d.path(),
+        &["restore", "--exclude-referrers", "--input", "lay", &repo],
+    )
+    .ok();
+    let e = oras_bounded(
+        d.path(),
+        &[
+            "backup",
+            "--include-referrers",
+            "-o",
+            "bak",
+            &format!("{repo}:v1"),
+        ],
+        &[],
+    )
+    .fails();
+    assert!(e.stderr.contains(&deep), "{}", e.stderr);
+    let e = oras_bounded(d.path(), &["discover", &format!("{repo}:v1")], &[]).fails();
+    assert!(e.stderr.contains(&deep), "{}", e.stderr);
+}
+
+#[test]
+fn a_referrer_cycle_is_walked_once() {
+    let reg = TestRegistry::start(Options {
+        referrers_api: true,
+        ..Default::default()
+    });
+    let d = tempdir();
+    let r = format!("{}/cycle/repo:v1", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), "a").unwrap();
+    oras(d.path(), &["push", &r, "a.txt"]).ok();
+    oras(
+        d.path(),
+        &["attach", &r, "--artifact-type", "test/sig", "a.txt"],
+    )
+    .ok();
+    let tree = oras(d.path(), &["discover", &r, "--format", "json"]).ok();
+    let tree: serde_json::Value = serde_json::from_str(&tree.stdout).unwrap();
+    let subject = serde_json::json!({
+        "mediaType": tree["mediaType"], "digest": tree["digest"], "size": tree["size"],
+        "artifactType": "test/sig",
+    });
+    let referrer = &tree["referrers"][0];
+    let sig = serde_json::json!({
+        "mediaType": referrer["mediaType"], "digest": referrer["digest"],
+        "size": referrer["size"], "artifactType": "test/sig",
+    });
+    // the registry claims the signature is referred to by its own subject and by itself
+    let sig_digest = referrer["digest"].as_str().unwrap().to_string();
+    reg.faults(|f| {
+        f.extra_referrers
+            .insert(sig_digest.clone(), vec![subject.clone(), sig.clone()]);
+    });
+
+    let again = oras_bounded(d.path(), &["discover", &r, "--format", "json"], &[]).ok();
+    let again: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(again["referrers"].as_array().unwrap().len(), 1);
+    assert_eq!(again["referrers"][0]["digest"], referrer["digest"]);
+    assert_eq!(again["referrers"][0]["referrers"], serde_json::json!([]));
+    let text = oras_bounded(d.path(), &["discover", &r], &[]).ok();
+    assert_eq!(
+        text.stdout.matches(&sig_digest).count(),
+        1,
+        "{}",
+        text.stdout
+    );
+
+    oras_bounded(
+        d.path(),
+        &["cp", "-r", &r, "--to-oci-layout", "out:v1"],
+        &[],
+    )
+    .ok();
+    assert!(
+        d.path()
+            .join("out/blobs/sha256")
+            .join(sig_digest.trim_start_matches("sha256:"))
+            .exists()
+    );
+    let b = oras_bounded(
+        d.path(),
+        &["backup", "--include-referrers", "-o", "bak", &r],
+        &[],
+    )
+    .ok();
+    assert!(b.stdout.contains("with 1 referrer(s)"), "{}", b.stdout);
+}
