@@ -1,5 +1,6 @@
-//! Hostile registries: ones that stop sending (the read timeout), paginate forever, or serve
-//! referrer graphs that never end. Every run must end with a clear error, never hang.
+//! Hostile registries and layouts: registries that stop sending (the read timeout) or
+//! paginate forever, referrer graphs that never end, an `index.json` without bounds. Every run
+//! must end with a clear error, never hang or run away.
 
 mod common;
 
@@ -588,4 +589,28 @@ fn a_referrer_cycle_is_walked_once() {
     )
     .ok();
     assert!(b.stdout.contains("with 1 referrer(s)"), "{}", b.stdout);
+}
+
+#[test]
+fn an_oversized_index_json_is_refused() {
+    let d = tempdir();
+    referrer_chain(&d.path().join("lay"), 1);
+    let index = std::fs::OpenOptions::new()
+        .write(true)
+        .open(d.path().join("lay/index.json"))
+        .unwrap();
+    index.set_len((64 << 20) + 1).unwrap();
+    drop(index);
+    for args in [
+        &["repo", "tags", "--oci-layout", "lay"][..],
+        &["discover", "--oci-layout", "lay:v1"],
+        &["tag", "--oci-layout", "lay:v1", "v2"],
+    ] {
+        let e = oras_bounded(d.path(), args, &[]).fails();
+        assert!(
+            e.stderr.contains("index.json is larger than 64 MiB"),
+            "{args:?}: {}",
+            e.stderr
+        );
+    }
 }

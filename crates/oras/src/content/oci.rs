@@ -31,6 +31,9 @@ const INDEX_FILE: &str = "index.json";
 const LAYOUT_CONTENT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
 /// Manifests larger than this are not read for graph walks.
 const MAX_MANIFEST: u64 = 4 << 20;
+/// `index.json` larger than this is refused: some 250 000 entries, far more than any real
+/// layout lists, and a bound on what its tags and graph walks hold in memory.
+const MAX_INDEX: u64 = 64 << 20;
 
 /// An OCI image layout.
 pub struct OciLayout {
@@ -53,6 +56,31 @@ struct State {
 
 fn invalid_layout(msg: impl std::fmt::Display) -> Error {
     Error::invalid(format!("invalid OCI Image Layout: {msg}"))
+}
+
+/// The error of an `index.json` larger than [`MAX_INDEX`].
+fn index_too_large(path: &Path) -> Error {
+    Error::new(
+        ErrorKind::SizeExceedsLimit,
+        format!(
+            "invalid OCI Image Layout: {} is larger than {} MiB",
+            path.display(),
+            MAX_INDEX >> 20
+        ),
+    )
+}
+
+/// Reads `index.json` at `path`, at most [`MAX_INDEX`] bytes (a larger one is an error
+/// carried in the io error).
+fn read_index(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut raw = Vec::new();
+    fs::File::open(path)?
+        .take(MAX_INDEX + 1)
+        .read_to_end(&mut raw)?;
+    if raw.len() as u64 > MAX_INDEX {
+        return Err(std::io::Error::other(index_too_large(path)));
+    }
+    Ok(raw)
 }
 
 fn parse_index(raw: &[u8], path: &Path) -> Result<ImageIndex> {
@@ -79,7 +107,7 @@ impl OciLayout {
             Err(e) => return Err(Error::from(e).context(layout.display())),
         }
         let index_path = root.join(INDEX_FILE);
-        let index = match fs::read(&index_path) {
+        let index = match read_index(&index_path) {
             Ok(raw) => parse_index(&raw, &index_path)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let index = ImageIndex::new();
@@ -91,7 +119,12 @@ impl OciLayout {
                 })?;
                 index
             }
-            Err(e) => return Err(Error::from(e).context(index_path.display())),
+            Err(e) => {
+                return Err(match Error::from(e) {
+                    big if big.kind() == ErrorKind::SizeExceedsLimit => big,
+                    e => e.context(index_path.display()),
+                });
+            }
         };
         Ok(OciLayout {
             root,
@@ -111,7 +144,10 @@ impl OciLayout {
             let raw = fs::read(root.join(LAYOUT_FILE)).map_err(invalid_layout)?;
             validate_layout_file(&raw)?;
             let index_path = root.join(INDEX_FILE);
-            let raw = fs::read(&index_path).map_err(invalid_layout)?;
+            let raw = read_index(&index_path).map_err(|e| match Error::from(e) {
+                ours if ours.kind() == ErrorKind::SizeExceedsLimit => ours,
+                e => invalid_layout(e),
+            })?;
             let index = parse_index(&raw, &index_path)?;
             return Ok(OciLayout {
                 root,
@@ -120,12 +156,16 @@ impl OciLayout {
             });
         }
         let entries = scan_tar(&root)?;
-        let read = |name: &str| -> Result<Vec<u8>> {
+        let read = |name: &str, limit: u64| -> Result<Vec<u8>> {
             let (off, size) = *entries
                 .get(name)
                 .ok_or_else(|| invalid_layout(format!("missing {name}")))?;
-            if size > MAX_MANIFEST {
-                return Err(invalid_layout(format!("{name} is too large")));
+            if size > limit {
+                return Err(if name == INDEX_FILE {
+                    index_too_large(Path::new(INDEX_FILE))
+                } else {
+                    invalid_layout(format!("{name} is too large"))
+                });
             }
             let mut f = fs::File::open(&root)?;
             f.seek(SeekFrom::Start(off))?;
@@ -133,8 +173,8 @@ impl OciLayout {
             f.read_exact(&mut buf)?;
             Ok(buf)
         };
-        validate_layout_file(&read(LAYOUT_FILE)?)?;
-        let index = parse_index(&read(INDEX_FILE)?, Path::new(INDEX_FILE))?;
+        validate_layout_file(&read(LAYOUT_FILE, MAX_MANIFEST)?)?;
+        let index = parse_index(&read(INDEX_FILE, MAX_INDEX)?, Path::new(INDEX_FILE))?;
         Ok(OciLayout {
             root,
             backend: Backend::Tar(entries),
@@ -197,7 +237,7 @@ impl OciLayout {
         let index = tokio::task::spawn_blocking(move || {
             with_lock(&root, || {
                 let path = root.join(INDEX_FILE);
-                let mut index = match fs::read(&path) {
+                let mut index = match read_index(&path) {
                     Ok(raw) => parse_index(&raw, &path)?,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => ImageIndex::new(),
                     Err(e) => return Err(e.into()),
