@@ -228,6 +228,19 @@ fn a_download_that_stalls_once_resumes_after_the_read_timeout() {
         digest
     );
 
+    // copy into an OCI layout, the blob stalling in the middle
+    reg.clear_requests();
+    reg.faults(|f| f.stall_blob_after = Some(cut));
+    oras_bounded(
+        d.path(),
+        &["cp", &r, "--to-oci-layout", "lay2:v1"],
+        &[TIMEOUT],
+    )
+    .ok();
+    assert_layout_blobs_valid(&d.path().join("lay2"));
+    assert!(d.path().join("lay2/blobs/sha256").join(hex).exists());
+    assert_eq!(ranges(&reg), vec![format!("bytes={cut}-")]);
+
     // segmented download: a segment that stalls is asked for again from where it stopped
     reg.clear_requests();
     reg.faults(|f| f.stall_blob_after = Some(1000));
