@@ -192,8 +192,8 @@ impl RemoteOpts {
         CredentialStore::new(self.registry_config.iter().map(PathBuf::from).collect())
     }
 
-    /// Transport options from the flags.
-    pub fn client_options(&self) -> CliResult<ClientOptions> {
+    /// Transport options from the flags (and `ORAS_READ_TIMEOUT`) for `registry`.
+    pub fn client_options(&self, registry: &str) -> CliResult<ClientOptions> {
         let mut headers = Vec::new();
         for h in &self.header {
             match h.split_once(':') {
@@ -236,17 +236,21 @@ impl RemoteOpts {
             resolve,
             user_agent: format!("oras/{}", crate::commands::VERSION),
             debug: DEBUG.load(Ordering::Relaxed),
+            read_timeout: read_timeout(registry)?,
         })
     }
 
     /// A client for a registry: flag credentials for every host, else the credential store.
-    pub fn client(&self, _registry: &str) -> CliResult<Arc<Client>> {
+    pub fn client(&self, registry: &str) -> CliResult<Arc<Client>> {
         self.check()?;
         let provider: Box<dyn CredentialProvider> = match self.flag_credential()? {
             Some(c) => Box::new(StaticCredential(c)),
             None => Box::new(self.store()),
         };
-        Ok(Arc::new(Client::new(self.client_options()?, provider)?))
+        Ok(Arc::new(Client::new(
+            self.client_options(registry)?,
+            provider,
+        )?))
     }
 
     /// Plain HTTP: when asked, and by default for the host `localhost`.
@@ -551,6 +555,16 @@ fn download_policy(registry: &str) -> CliResult<DownloadPolicy> {
         p.segment_size = n.clamp(64 << 10, 256 << 20);
     }
     Ok(p)
+}
+
+/// The read timeout: `ORAS_READ_TIMEOUT` seconds without a byte from the registry (0: wait
+/// forever, as oras does); the library's default when unset.
+fn read_timeout(registry: &str) -> CliResult<Option<std::time::Duration>> {
+    Ok(match byte_setting("ORAS_READ_TIMEOUT", registry)? {
+        None => ClientOptions::default().read_timeout,
+        Some(0) => None,
+        Some(s) => Some(std::time::Duration::from_secs(s)),
+    })
 }
 
 /// A byte count from an environment variable, per registry: `VAR=N` applies to every registry,

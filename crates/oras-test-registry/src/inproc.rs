@@ -55,7 +55,36 @@ pub struct Faults {
     pub patched_bytes: u64,
     /// Answer blob GETs with the whole blob (200) whatever `Range` asks for.
     pub ignore_range: bool,
+    /// Every blob GET sends this many bytes and then stalls (a registry that keeps hanging).
+    pub stall_every_blob_after: Option<usize>,
+    /// Requests that are never read nor answered (no response headers).
+    pub stall_requests: Option<Stall>,
+    /// Tag and repository lists come in pages of this many names (unless the request asks
+    /// for `n`), each linking to the next with `Link` (`n` and `last`).
+    pub page_size: Option<usize>,
+    /// Tag, repository and referrers lists link to a next page forever, each page with this
+    /// many made-up entries.
+    pub endless_pages: Option<usize>,
+    /// Tag, repository and referrers lists link to themselves as their next page.
+    pub self_link: bool,
+    /// Referrers listed for a subject (digest) on top of the real ones: descriptors of
+    /// manifests that may not refer to it at all (a lying registry, e.g. a cycle).
+    pub extra_referrers: HashMap<String, Vec<serde_json::Value>>,
 }
+
+/// Which requests [`Faults::stall_requests`] leaves unanswered.
+#[derive(Debug, Clone, Default)]
+pub struct Stall {
+    /// Only requests of this method (`""`: any).
+    pub method: String,
+    /// Only requests whose `path?query` contains this.
+    pub target: String,
+    /// How many more matching requests stall (`usize::MAX`: all of them).
+    pub times: usize,
+}
+
+/// How long a stalled request or body waits before it gives up (longer than any test).
+const STALL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// One recorded request.
 #[derive(Debug, Clone)]
@@ -419,13 +448,18 @@ async fn route_main(s: Arc<Shared>, req: Request) -> Response {
             }
         };
         if stall {
-            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+            tokio::time::sleep(STALL).await;
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     }
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or_default().to_string();
+    if stalls(&s, &method, &format!("{path}?{query}")) {
+        // neither the request body is read nor an answer sent
+        tokio::time::sleep(STALL).await;
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let headers = req.headers().clone();
     let max = s.faults.lock().unwrap().max_body;
     let body = match axum::body::to_bytes(req.into_body(), 1 << 30).await {
@@ -436,6 +470,9 @@ async fn route_main(s: Arc<Shared>, req: Request) -> Response {
         && body.len() > m
     {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    }
+    if path == "/v2/_catalog" {
+        return catalog(&s, &path, &query);
     }
     if path == "/v2/" || path == "/v2" {
         return (
@@ -462,12 +499,29 @@ async fn route_main(s: Arc<Shared>, req: Request) -> Response {
                 "/blobs/uploads/" => uploads(&s, &method, &repo, &tail, &query, &headers, body),
                 "/blobs/" => blobs(&s, &method, &tail, &headers),
                 "/manifests/" => manifests(&s, &method, &repo, &tail, &headers, body),
-                "/referrers/" => referrers(&s, &tail, &query),
-                _ => tags(&s, &repo),
+                "/referrers/" => referrers(&s, &path, &tail, &query),
+                _ => tags(&s, &repo, &path, &query),
             };
         }
     }
     StatusCode::NOT_FOUND.into_response()
+}
+
+/// Whether this request is one [`Faults::stall_requests`] leaves unanswered (counted).
+fn stalls(s: &Shared, method: &Method, target: &str) -> bool {
+    let mut f = s.faults.lock().unwrap();
+    let Some(stall) = f.stall_requests.as_mut() else {
+        return false;
+    };
+    let matches = (stall.method.is_empty() || stall.method == method.as_str())
+        && target.contains(&stall.target);
+    if !matches || stall.times == 0 {
+        return false;
+    }
+    if stall.times != usize::MAX {
+        stall.times -= 1;
+    }
+    true
 }
 
 fn uploads(
@@ -668,13 +722,13 @@ fn blobs(s: &Shared, method: &Method, digest: &str, headers: &HeaderMap) -> Resp
         return r;
     }
     if method == Method::GET
-        && let Some(n) = f.stall_blob_after.take()
+        && let Some(n) = f.stall_blob_after.take().or(f.stall_every_blob_after)
     {
         let head = part.slice(..n.min(part.len()));
         s.blob_bytes_served
             .fetch_add(head.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let stall = futures::stream::once(async {
-            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+            tokio::time::sleep(STALL).await;
             Err::<Bytes, std::io::Error>(std::io::Error::other("stalled"))
         });
         let stream =
@@ -809,7 +863,73 @@ fn manifests(
     (StatusCode::OK, hdrs, bytes).into_response()
 }
 
-fn referrers(s: &Shared, subject: &str, query: &str) -> Response {
+/// One page of a list of `all` (sorted) names at `path?query`, and its `Link` header, as the
+/// paging faults say.
+fn paged(s: &Shared, path: &str, query: &str, all: Vec<String>) -> (Vec<String>, Option<String>) {
+    let f = s.faults.lock().unwrap();
+    if let Some(per) = f.endless_pages {
+        let page: u64 = query_param(query, "page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let names = (0..per).map(|i| format!("p{page}-{i}")).collect();
+        return (
+            names,
+            Some(format!("<{path}?page={}>; rel=\"next\"", page + 1)),
+        );
+    }
+    if f.self_link {
+        let here = if query.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{query}")
+        };
+        return (all, Some(format!("<{here}>; rel=\"next\"")));
+    }
+    let n = query_param(query, "n")
+        .and_then(|n| n.parse::<usize>().ok())
+        .or(f.page_size);
+    let last = query_param(query, "last");
+    let mut rest: Vec<String> = all
+        .into_iter()
+        .filter(|x| last.as_ref().is_none_or(|l| x > l))
+        .collect();
+    match n {
+        Some(n) if rest.len() > n => {
+            rest.truncate(n);
+            let after = crate::token::percent_encode(rest.last().map_or("", String::as_str));
+            let link = format!("<{path}?n={n}&last={after}>; rel=\"next\"");
+            (rest, Some(link))
+        }
+        _ => (rest, None),
+    }
+}
+
+/// A JSON list answer, with its `Link` when there is a next page.
+fn list_response(body: String, link: Option<String>) -> Response {
+    let mut r = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response();
+    if let Some(l) = link {
+        r.headers_mut()
+            .insert(header::LINK, HeaderValue::from_str(&l).unwrap());
+    }
+    r
+}
+
+fn catalog(s: &Shared, path: &str, query: &str) -> Response {
+    let mut repos: Vec<String> = s.store.lock().unwrap().tags.keys().cloned().collect();
+    repos.sort();
+    let (page, link) = paged(s, path, query, repos);
+    list_response(
+        serde_json::json!({ "repositories": page }).to_string(),
+        link,
+    )
+}
+
+fn referrers(s: &Shared, path: &str, subject: &str, query: &str) -> Response {
     if !s.referrers_api {
         return (
             StatusCode::NOT_FOUND,
@@ -851,6 +971,24 @@ fn referrers(s: &Shared, subject: &str, query: &str) -> Response {
         }
         list.push(e);
     }
+    drop(st);
+    let link = {
+        let f = s.faults.lock().unwrap();
+        list.extend(f.extra_referrers.get(subject).cloned().unwrap_or_default());
+        (f.endless_pages.is_some() || f.self_link).then_some(())
+    };
+    let link = link.map(|()| {
+        let (names, link) = paged(s, path, query, Vec::new());
+        for n in names {
+            list.push(serde_json::json!({
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": Digest::sha256_of(n.as_bytes()).to_string(),
+                "size": 2,
+                "artifactType": "application/vnd.test.endless",
+            }));
+        }
+        link
+    });
     let body = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": list}).to_string();
     let mut r = (
         StatusCode::OK,
@@ -867,10 +1005,14 @@ fn referrers(s: &Shared, subject: &str, query: &str) -> Response {
             HeaderValue::from_static("artifactType"),
         );
     }
+    if let Some(l) = link.flatten() {
+        r.headers_mut()
+            .insert(header::LINK, HeaderValue::from_str(&l).unwrap());
+    }
     r
 }
 
-fn tags(s: &Shared, repo: &str) -> Response {
+fn tags(s: &Shared, repo: &str, path: &str, query: &str) -> Response {
     let st = s.store.lock().unwrap();
     let Some(t) = st.tags.get(repo) else {
         return error(
@@ -879,13 +1021,12 @@ fn tags(s: &Shared, repo: &str) -> Response {
             "repository name not known to registry",
         );
     };
-    let mut names: Vec<&String> = t.keys().collect();
+    let mut names: Vec<String> = t.keys().cloned().collect();
+    drop(st);
     names.sort();
-    let body = serde_json::json!({"name": repo, "tags": names}).to_string();
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
+    let (page, link) = paged(s, path, query, names);
+    list_response(
+        serde_json::json!({"name": repo, "tags": page}).to_string(),
+        link,
     )
-        .into_response()
 }

@@ -64,6 +64,19 @@ fn b64_decode(s: &str) -> Vec<u8> {
     out
 }
 
+/// Encodes a query value: everything but unreserved characters as `%XX`.
+pub(crate) fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Decodes `%XX` escapes and `+` in a query value.
 pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();

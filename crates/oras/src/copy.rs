@@ -16,7 +16,7 @@ use crate::content::{
     BlobSource, ReadOnlyGraphTarget, ReadOnlyStorage, Storage, successors_of, verify,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::referrers::referrers;
+use crate::referrers::{ReferrerLimits, referrers};
 
 /// Default number of nodes transferred at once (oras-go's default).
 pub const DEFAULT_CONCURRENCY: usize = 3;
@@ -84,6 +84,8 @@ pub struct CopyGraphOptions {
     pub find_successors: Option<FindSuccessors>,
     /// Repository (of the destination's registry) to mount blobs from instead of copying.
     pub mount_from: Option<String>,
+    /// Bounds of the referrers walk of [`extended_copy_graph`].
+    pub referrer_limits: ReferrerLimits,
 }
 
 impl Default for CopyGraphOptions {
@@ -94,6 +96,7 @@ impl Default for CopyGraphOptions {
             hooks: Arc::new(NoHooks),
             find_successors: None,
             mount_from: None,
+            referrer_limits: ReferrerLimits::default(),
         }
     }
 }
@@ -244,12 +247,23 @@ pub async fn copy_graph(
     engine.visit(root.clone()).await
 }
 
-/// The referrers of `root`, recursively (up to `depth` levels; 0 = unlimited), and of the
-/// children of `root` when it is an index. Cycle-safe.
+/// The referrers of `root`, recursively (up to `depth` levels; 0 = as deep as the default
+/// [`ReferrerLimits`] allow), and of the children of `root` when it is an index. Cycle-safe.
 pub async fn find_referrers(
     src: &dyn ReadOnlyGraphTarget,
     root: &Descriptor,
     depth: usize,
+) -> Result<Vec<Descriptor>> {
+    find_referrers_within(src, root, depth, &ReferrerLimits::default()).await
+}
+
+/// [`find_referrers`] within `limits`: a graph deeper (unless `depth` stops the walk first) or
+/// larger fails with [`ErrorKind::SizeExceedsLimit`].
+pub async fn find_referrers_within(
+    src: &dyn ReadOnlyGraphTarget,
+    root: &Descriptor,
+    depth: usize,
+    limits: &ReferrerLimits,
 ) -> Result<Vec<Descriptor>> {
     let mut found = Vec::new();
     let mut seen: HashSet<oras_spec::Digest> = HashSet::from([root.digest.clone()]);
@@ -268,7 +282,9 @@ pub async fn find_referrers(
         }
         for r in referrers(src, &node, "").await? {
             if seen.insert(r.digest.clone()) {
+                limits.check_depth(root, level + 1)?;
                 found.push(r.clone());
+                limits.check_count(root, found.len())?;
                 queue.push_back((r, level + 1));
             }
         }
@@ -297,7 +313,7 @@ pub async fn extended_copy_graph(
     depth: usize,
     opts: &CopyGraphOptions,
 ) -> Result<Vec<Descriptor>> {
-    let referrers = find_referrers(&*src, root, depth).await?;
+    let referrers = find_referrers_within(&*src, root, depth, &opts.referrer_limits).await?;
     let mut roots = vec![root.clone()];
     roots.extend(referrers.iter().cloned());
     copy_graphs(src, dst, &roots, opts).await?;

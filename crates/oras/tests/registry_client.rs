@@ -35,3 +35,108 @@ async fn bearer_tokens_are_renewed_before_they_expire() {
     assert_eq!(reg.tokens_issued(), 2);
     assert_eq!(reg.expired_token_requests(), 0);
 }
+
+fn client_with_timeout(timeout: Duration) -> Arc<Client> {
+    let opts = ClientOptions {
+        read_timeout: Some(timeout),
+        ..ClientOptions::default()
+    };
+    Arc::new(Client::new(opts, Box::new(StaticCredential(Credential::default()))).unwrap())
+}
+
+/// A reader that gives `first`, then waits `pause`, then gives `rest`.
+struct PausingReader {
+    parts: Vec<Vec<u8>>,
+    pause: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl tokio::io::AsyncRead for PausingReader {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if this.parts.len() == 1
+            && let Some(p) = this.pause.as_mut()
+        {
+            std::task::ready!(p.as_mut().poll(cx));
+            this.pause = None;
+        }
+        if let Some(part) = this.parts.first_mut() {
+            let n = part.len().min(buf.remaining());
+            buf.put_slice(&part[..n]);
+            part.drain(..n);
+            if part.is_empty() {
+                this.parts.remove(0);
+            }
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// The read timeout is the library's option; only time spent waiting for the registry counts:
+/// a slow request body source and a response body left unread for a while are not timeouts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_timeout_counts_only_waiting_for_the_registry() {
+    use oras::content::{BlobSource, Storage};
+    use tokio::io::AsyncReadExt;
+    let reg = TestRegistry::start(Options::default());
+    let timeout = Duration::from_millis(300);
+    let reference = Reference::parse(&format!("{}/idle/repo", reg.addr)).unwrap();
+    let repo = Repository::new(client_with_timeout(timeout), &reference, true);
+
+    // an upload whose source pauses longer than the timeout
+    let data: Vec<u8> = (0..(3 << 20)).map(|i| (i % 253) as u8).collect();
+    let desc = Descriptor::from_bytes("application/octet-stream", &data);
+    let source = PausingReader {
+        parts: vec![data[..1 << 20].to_vec(), data[1 << 20..].to_vec()],
+        pause: Some(Box::pin(tokio::time::sleep(timeout * 3))),
+    };
+    repo.push(&desc, BlobSource::Reader(Box::pin(source)))
+        .await
+        .unwrap();
+
+    // a download read halfway, left alone longer than the timeout, then read to the end
+    let mut reader = repo.fetch(&desc).await.unwrap();
+    let mut head = vec![0u8; 1 << 20];
+    reader.read_exact(&mut head).await.unwrap();
+    tokio::time::sleep(timeout * 3).await;
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).await.unwrap();
+    head.extend(rest);
+    assert!(head == data, "the whole blob");
+    assert!(
+        !reg.requests()
+            .iter()
+            .any(|q| q.headers.contains_key("range")),
+        "no resume was needed"
+    );
+
+    // a registry that stops answering is a network error naming the request
+    reg.faults(|f| {
+        f.stall_requests = Some(oras_test_registry::inproc::Stall {
+            method: "HEAD".into(),
+            target: String::new(),
+            times: usize::MAX,
+        })
+    });
+    let e = repo.exists(&desc).await.unwrap_err();
+    assert_eq!(e.kind(), oras::ErrorKind::Network);
+    assert!(
+        e.message().contains("HEAD") && e.message().contains("read timeout"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_default_read_timeout_is_a_few_minutes() {
+    assert_eq!(
+        ClientOptions::default().read_timeout,
+        Some(oras::registry::DEFAULT_READ_TIMEOUT)
+    );
+    assert_eq!(
+        oras::registry::DEFAULT_READ_TIMEOUT,
+        Duration::from_secs(300)
+    );
+}

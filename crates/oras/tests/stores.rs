@@ -275,3 +275,76 @@ async fn read_only_tar_layout() {
         ErrorKind::Unsupported
     );
 }
+
+/// A referrers walk fails past its limits (deeper or larger than allowed) but not when
+/// `depth` stops it first; every limit is the caller's.
+#[tokio::test]
+async fn referrer_walks_are_bounded_in_depth_and_size() {
+    use oras::copy::find_referrers_within;
+    use oras::referrers::ReferrerLimits;
+    let store = MemoryStore::new();
+    let layer = blob(&store, b"x", "x").await;
+    let pack = |subject: Option<Descriptor>, n: usize| {
+        let mut manifest_annotations = oras_spec::Annotations::new();
+        manifest_annotations.insert("n".into(), n.to_string());
+        PackOptions {
+            subject,
+            layers: vec![layer.clone()],
+            manifest_annotations,
+            ..Default::default()
+        }
+    };
+    let (root, _) = pack_manifest(&store, PackVersion::V1_1, "t/root", pack(None, 0))
+        .await
+        .unwrap();
+    // three referrers of the root, and a chain of two below the first
+    let mut first = None;
+    for n in 1..=3 {
+        let (r, _) = pack_manifest(
+            &store,
+            PackVersion::V1_1,
+            "t/ref",
+            pack(Some(root.clone()), n),
+        )
+        .await
+        .unwrap();
+        first.get_or_insert(r);
+    }
+    let (second, _) = pack_manifest(&store, PackVersion::V1_1, "t/ref", pack(first.clone(), 4))
+        .await
+        .unwrap();
+    pack_manifest(&store, PackVersion::V1_1, "t/ref", pack(Some(second), 5))
+        .await
+        .unwrap();
+
+    let all = find_referrers_within(&store, &root, 0, &ReferrerLimits::default())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 5);
+    let shallow = ReferrerLimits {
+        max_depth: 2,
+        ..Default::default()
+    };
+    let e = find_referrers_within(&store, &root, 0, &shallow)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SizeExceedsLimit);
+    assert!(e.message().contains("go deeper than 2 levels"), "{e}");
+    assert_eq!(
+        find_referrers_within(&store, &root, 2, &shallow)
+            .await
+            .unwrap()
+            .len(),
+        4,
+        "depth stops the walk within the limit"
+    );
+    let small = ReferrerLimits {
+        max_referrers: 4,
+        ..Default::default()
+    };
+    let e = find_referrers_within(&store, &root, 0, &small)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SizeExceedsLimit);
+    assert!(e.message().contains("more than 4 in the graph"), "{e}");
+}

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use clap::Args;
 use oras::content::ReadOnlyGraphTarget;
 use oras::ops;
-use oras::referrers::referrers;
+use oras::referrers::{ReferrerLimits, referrers};
 use oras_spec::{Descriptor, Digest};
 use serde_json::{Value, json};
 
@@ -16,8 +16,6 @@ use crate::options::{
 use crate::output::{Format, descriptor_model, line, out, warn};
 
 const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
-/// Referrer levels walked at most, whatever `--depth` says (cycles and hostile graphs).
-const MAX_DEPTH: usize = 64;
 
 #[derive(Args, Debug)]
 pub struct DiscoverArgs {
@@ -51,26 +49,39 @@ struct Node {
     children: Vec<Node>,
 }
 
-async fn walk(
-    src: &dyn ReadOnlyGraphTarget,
-    subject: &Descriptor,
-    artifact_type: &str,
+/// One referrers walk: its root, how deep the output goes, and the graph's bounds.
+struct Walk<'a> {
+    src: &'a dyn ReadOnlyGraphTarget,
+    root: &'a Descriptor,
+    artifact_type: &'a str,
+    /// Levels shown (`--depth`); a graph that goes on below is cut there.
     depth: usize,
-    level: usize,
-    seen: &mut HashSet<Digest>,
-) -> CliResult<Vec<Node>> {
-    if level >= depth {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for r in referrers(src, subject, artifact_type).await? {
-        if !seen.insert(r.digest.clone()) {
-            continue;
+    limits: ReferrerLimits,
+}
+
+impl Walk<'_> {
+    /// The referrers of `subject` (at `level`) and theirs; every node once (cycles).
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        level: usize,
+        seen: &mut HashSet<Digest>,
+    ) -> CliResult<Vec<Node>> {
+        if level >= self.depth {
+            return Ok(Vec::new());
         }
-        let children = Box::pin(walk(src, &r, artifact_type, depth, level + 1, seen)).await?;
-        out.push(Node { desc: r, children });
+        let mut out = Vec::new();
+        for r in referrers(self.src, subject, self.artifact_type).await? {
+            if !seen.insert(r.digest.clone()) {
+                continue;
+            }
+            self.limits.check_depth(self.root, level + 1)?;
+            self.limits.check_count(self.root, seen.len() - 1)?;
+            let children = Box::pin(self.referrers(&r, level + 1, seen)).await?;
+            out.push(Node { desc: r, children });
+        }
+        Ok(out)
     }
-    Ok(out)
 }
 
 fn node_model(path: &str, desc: &Descriptor, children: &[Node]) -> Value {
@@ -207,8 +218,8 @@ pub async fn exec(a: DiscoverArgs) -> CliResult {
     let verbose = a.common.verbose.unwrap_or(true);
     let depth = match a.depth {
         Some(d) if d < 1 => return fail("depth value should be at least 1"),
-        Some(d) => (d as usize).min(MAX_DEPTH),
-        None => MAX_DEPTH,
+        Some(d) => usize::try_from(d).unwrap_or(usize::MAX),
+        None => usize::MAX,
     };
     let depth = if format == Format::Table { 1 } else { depth };
     let target = a.target.parse(&a.args[0])?.with_dist(&a.dist)?;
@@ -219,15 +230,14 @@ pub async fn exec(a: DiscoverArgs) -> CliResult {
         .await
         .map_err(|e| CliError::new(e.to_string()))?;
     let mut seen = HashSet::from([subject.digest.clone()]);
-    let tree = walk(
-        &*src,
-        &subject,
-        a.artifact_type.as_deref().unwrap_or(""),
+    let walk = Walk {
+        src: &*src,
+        root: &subject,
+        artifact_type: a.artifact_type.as_deref().unwrap_or(""),
         depth,
-        0,
-        &mut seen,
-    )
-    .await?;
+        limits: ReferrerLimits::default(),
+    };
+    let tree = walk.referrers(&subject, 0, &mut seen).await?;
     let model = node_model(&target.path, &subject, &tree);
     if format.print_model(&model)? {
         return Ok(());

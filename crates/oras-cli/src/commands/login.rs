@@ -84,7 +84,7 @@ pub async fn login(a: LoginArgs) -> CliResult {
         }
     }
     let client = Client::new(
-        a.remote.client_options()?,
+        a.remote.client_options(&host)?,
         Box::new(StaticCredential(cred.clone())),
     )?;
     let registry = Registry::new(Arc::new(client), &host, a.remote.plain_http(&host));

@@ -1,12 +1,13 @@
 //! `oras repo …`: list tags (and repositories, for registries).
 
 use clap::{Args, Subcommand};
+use futures::TryStreamExt;
 use oras_spec::Digest;
 use serde_json::json;
 
 use crate::error::{CliResult, check_args, fail};
 use crate::options::{CommonOpts, FormatOpts, RemoteOpts, TargetOpts};
-use crate::output::{line, warn};
+use crate::output::{Format, out, warn};
 
 #[derive(Subcommand, Debug)]
 pub enum RepoCommand {
@@ -61,6 +62,14 @@ fn is_digest_tag(t: &str) -> bool {
     Digest::parse(&t.replacen('-', ":", 1)).is_ok()
 }
 
+/// Prints names one per line, all at once.
+fn print_lines<'a>(names: impl IntoIterator<Item = &'a str>) {
+    let text: String = names.into_iter().map(|n| format!("{n}\n")).collect();
+    if !text.is_empty() {
+        out(&text);
+    }
+}
+
 async fn tags(a: TagsArgs) -> CliResult {
     check_args(
         &a.args,
@@ -81,35 +90,49 @@ async fn tags(a: TagsArgs) -> CliResult {
         None
     };
     let src = target.open_read()?;
-    let mut tags = src.tags(a.last.as_deref()).await?;
-    if let Some(p) = &prefix {
-        tags = tags
-            .into_iter()
-            .filter_map(|t| t.strip_prefix(p.as_str()).map(str::to_string))
-            .collect();
-    }
-    if !target.reference.is_empty() {
+    let want = if target.reference.is_empty() {
+        None
+    } else {
         let want = src.resolve(&target.reference).await?;
         warn(format!(
             "[Experimental] querying tags associated to {}, it may take a while...",
             want.digest
         ));
+        Some(want.digest)
+    };
+    // text is printed page by page as the registry sends them (as oras does); the JSON and
+    // template models need every tag first
+    let text = format == Format::Text;
+    let mut all = Vec::new();
+    let mut pages = src.tag_pages(a.last.as_deref());
+    while let Some(page) = pages.try_next().await? {
         let mut keep = Vec::new();
-        for t in tags {
-            if src.resolve(&t).await.is_ok_and(|d| d.digest == want.digest) {
-                keep.push(t);
+        for t in page {
+            let t = match &prefix {
+                Some(p) => match t.strip_prefix(p.as_str()) {
+                    Some(rest) => rest.to_string(),
+                    None => continue,
+                },
+                None => t,
+            };
+            if a.exclude_digest_tags && is_digest_tag(&t) {
+                continue;
             }
+            if let Some(want) = &want
+                && !src.resolve(&t).await.is_ok_and(|d| &d.digest == want)
+            {
+                continue;
+            }
+            keep.push(t);
         }
-        tags = keep;
+        if text {
+            print_lines(keep.iter().map(String::as_str));
+        } else {
+            all.extend(keep);
+        }
     }
-    if a.exclude_digest_tags {
-        tags.retain(|t| !is_digest_tag(t));
-    }
-    if format.print_model(&json!({ "tags": tags }))? {
-        return Ok(());
-    }
-    for t in tags {
-        line(t);
+    if !text {
+        format.print_model(&json!({ "tags": all }))?;
     }
     Ok(())
 }
@@ -139,28 +162,31 @@ async fn ls(a: LsArgs) -> CliResult {
     } else {
         format!("{namespace}/")
     };
-    let repos = registry
-        .repositories(a.last.as_deref())
-        .await
-        .map_err(|e| {
-            let what = if prefix.is_empty() {
-                format!("could not list repositories for {host:?}")
-            } else {
-                format!("could not list repositories for {host:?} with prefix {prefix:?}")
-            };
-            let mut err = crate::error::CliError::from(e);
-            err.message = format!("{what}: {}", err.message);
-            err
-        })?;
-    let repos: Vec<String> = repos
-        .into_iter()
-        .filter(|r| r.starts_with(&prefix))
-        .collect();
-    if format.print_model(&json!({"registry": host, "repositories": repos}))? {
-        return Ok(());
+    let failed = |e: oras::Error| {
+        let what = if prefix.is_empty() {
+            format!("could not list repositories for {host:?}")
+        } else {
+            format!("could not list repositories for {host:?} with prefix {prefix:?}")
+        };
+        let mut err = crate::error::CliError::from(e);
+        err.message = format!("{what}: {}", err.message);
+        err
+    };
+    // text is printed page by page, as for tags
+    let text = format == Format::Text;
+    let mut all = Vec::new();
+    let mut pages = registry.repository_pages(a.last.as_deref());
+    while let Some(page) = pages.try_next().await.map_err(failed)? {
+        let page = page.into_iter().filter(|r| r.starts_with(&prefix));
+        if text {
+            let names: Vec<String> = page.collect();
+            print_lines(names.iter().map(|r| &r[prefix.len()..]));
+        } else {
+            all.extend(page);
+        }
     }
-    for r in repos {
-        line(&r[prefix.len()..]);
+    if !text {
+        format.print_model(&json!({"registry": host, "repositories": all}))?;
     }
     Ok(())
 }

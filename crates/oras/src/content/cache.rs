@@ -77,4 +77,11 @@ impl TagLister for CachedTarget {
     async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
         self.origin.tags(last).await
     }
+
+    fn tag_pages<'a>(
+        &'a self,
+        last: Option<&'a str>,
+    ) -> futures::stream::BoxStream<'a, Result<Vec<String>>> {
+        self.origin.tag_pages(last)
+    }
 }

@@ -15,6 +15,7 @@ use std::pin::Pin;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::stream::BoxStream;
 use oras_spec::{Descriptor, SuccessorView};
 use tokio::io::AsyncRead;
 
@@ -197,6 +198,12 @@ pub trait PredecessorFinder: Send + Sync {
 pub trait TagLister: Send + Sync {
     /// All tags, sorted; only those after `last` when given.
     async fn tags(&self, last: Option<&str>) -> Result<Vec<String>>;
+
+    /// The tags page by page as they arrive (a registry's `Link` pages), so a caller can show
+    /// them without waiting for the last page; by default all of them as one page.
+    fn tag_pages<'a>(&'a self, last: Option<&'a str>) -> BoxStream<'a, Result<Vec<String>>> {
+        Box::pin(futures::stream::once(self.tags(last)))
+    }
 }
 
 /// Removes content.

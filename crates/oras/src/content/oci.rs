@@ -31,8 +31,8 @@ const INDEX_FILE: &str = "index.json";
 const LAYOUT_CONTENT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
 /// Manifests larger than this are not read for graph walks.
 const MAX_MANIFEST: u64 = 4 << 20;
-/// Largest `index.json` read (a layout of some 200,000 tags); a bigger one is refused
-/// instead of being read into memory.
+/// Largest `index.json` read: some 250 000 entries, far more than any real layout lists, and
+/// a bound on what its tags and graph walks hold in memory.
 const MAX_INDEX: u64 = 64 << 20;
 /// Largest `oci-layout` file read (it holds one short JSON object).
 const MAX_LAYOUT_FILE: u64 = 64 << 10;
@@ -60,19 +60,39 @@ fn invalid_layout(msg: impl std::fmt::Display) -> Error {
     Error::invalid(format!("invalid OCI Image Layout: {msg}"))
 }
 
-/// Reads a layout file of at most `limit` bytes (`NotFound` when missing).
+/// The error of a layout file larger than `limit`.
+fn too_large(path: &Path, limit: u64) -> Error {
+    Error::new(
+        ErrorKind::SizeExceedsLimit,
+        format!(
+            "invalid OCI Image Layout: {} is larger than {}",
+            path.display(),
+            if limit % (1 << 20) == 0 {
+                format!("{} MiB", limit >> 20)
+            } else {
+                format!("{} KiB", limit >> 10)
+            }
+        ),
+    )
+}
+
+/// Reads a layout file of at most `limit` bytes (`NotFound` when missing; a larger one is an
+/// error carried in the io error).
 fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let f = fs::File::open(path)?;
-    let mut buf = Vec::new();
-    f.take(limit + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > limit {
-        return Err(std::io::Error::other(format!(
-            "{} is larger than {limit} bytes",
-            path.display()
-        )));
+    let mut raw = Vec::new();
+    fs::File::open(path)?.take(limit + 1).read_to_end(&mut raw)?;
+    if raw.len() as u64 > limit {
+        return Err(std::io::Error::other(too_large(path, limit)));
     }
-    Ok(buf)
+    Ok(raw)
+}
+
+/// An error reading a layout file: a size bound as it is, anything else as an invalid layout.
+fn layout_read_error(e: std::io::Error) -> Error {
+    match Error::from(e) {
+        ours if ours.kind() == ErrorKind::SizeExceedsLimit => ours,
+        e => invalid_layout(e),
+    }
 }
 
 fn parse_index(raw: &[u8], path: &Path) -> Result<ImageIndex> {
@@ -111,7 +131,12 @@ impl OciLayout {
                 })?;
                 index
             }
-            Err(e) => return Err(Error::from(e).context(index_path.display())),
+            Err(e) => {
+                return Err(match Error::from(e) {
+                    big if big.kind() == ErrorKind::SizeExceedsLimit => big,
+                    e => e.context(index_path.display()),
+                });
+            }
         };
         Ok(OciLayout {
             root,
@@ -128,11 +153,11 @@ impl OciLayout {
             root.display().to_string()
         ))?;
         if meta.is_dir() {
-            let raw =
-                read_bounded(&root.join(LAYOUT_FILE), MAX_LAYOUT_FILE).map_err(invalid_layout)?;
+            let raw = read_bounded(&root.join(LAYOUT_FILE), MAX_LAYOUT_FILE)
+                .map_err(layout_read_error)?;
             validate_layout_file(&raw)?;
             let index_path = root.join(INDEX_FILE);
-            let raw = read_bounded(&index_path, MAX_INDEX).map_err(invalid_layout)?;
+            let raw = read_bounded(&index_path, MAX_INDEX).map_err(layout_read_error)?;
             let index = parse_index(&raw, &index_path)?;
             return Ok(OciLayout {
                 root,
@@ -141,19 +166,12 @@ impl OciLayout {
             });
         }
         let entries = scan_tar(&root)?;
-        let read = |name: &str| -> Result<Vec<u8>> {
+        let read = |name: &str, limit: u64| -> Result<Vec<u8>> {
             let (off, size) = *entries
                 .get(name)
                 .ok_or_else(|| invalid_layout(format!("missing {name}")))?;
-            let limit = if name == INDEX_FILE {
-                MAX_INDEX
-            } else {
-                MAX_LAYOUT_FILE
-            };
             if size > limit {
-                return Err(invalid_layout(format!(
-                    "{name} is larger than {limit} bytes"
-                )));
+                return Err(too_large(Path::new(name), limit));
             }
             let mut f = fs::File::open(&root)?;
             f.seek(SeekFrom::Start(off))?;
@@ -161,8 +179,8 @@ impl OciLayout {
             f.read_exact(&mut buf)?;
             Ok(buf)
         };
-        validate_layout_file(&read(LAYOUT_FILE)?)?;
-        let index = parse_index(&read(INDEX_FILE)?, Path::new(INDEX_FILE))?;
+        validate_layout_file(&read(LAYOUT_FILE, MAX_LAYOUT_FILE)?)?;
+        let index = parse_index(&read(INDEX_FILE, MAX_INDEX)?, Path::new(INDEX_FILE))?;
         Ok(OciLayout {
             root,
             backend: Backend::Tar(entries),

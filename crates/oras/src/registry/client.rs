@@ -6,8 +6,8 @@
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -24,6 +24,9 @@ use crate::content::BlobReader;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::{Challenge, Credential, clean_scopes, parse_challenge};
 use crate::registry::errcode::response_error;
+use crate::registry::idle::{
+    Activity, DEFAULT_READ_TIMEOUT, Idle, Tracked, frames, own_error, until_idle, watch_body,
+};
 pub use crate::registry::trace::redact_url;
 use crate::registry::trace::{Tracer, log_line};
 
@@ -45,7 +48,7 @@ impl CredentialProvider for StaticCredential {
 }
 
 /// Transport settings (the `Remote` option group).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Skip TLS verification.
     pub insecure: bool,
@@ -61,6 +64,26 @@ pub struct ClientOptions {
     pub user_agent: String,
     /// Print the HTTP trace to stderr (`--debug`), secrets redacted.
     pub debug: bool,
+    /// A request fails when the registry sends nothing for this long, before its response
+    /// headers or in the middle of a body (default [`DEFAULT_READ_TIMEOUT`]; `None`: wait
+    /// forever, as oras does).
+    pub read_timeout: Option<Duration>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            insecure: false,
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+            headers: Vec::new(),
+            resolve: Vec::new(),
+            user_agent: String::new(),
+            debug: false,
+            read_timeout: Some(DEFAULT_READ_TIMEOUT),
+        }
+    }
 }
 
 /// Dialing `host:port` goes to `addr` instead (address and port), as curl's `--connect-to`;
@@ -129,6 +152,13 @@ pub struct Client {
     tracer: Option<Tracer>,
     /// Hosts that answered 429 or 503: no request goes to them before this instant.
     paused: Mutex<HashMap<String, tokio::time::Instant>>,
+}
+
+/// Why a request got no response.
+enum Failure {
+    Http(reqwest::Error),
+    /// The registry sent nothing for the read timeout.
+    Idle(Error),
 }
 
 static REQUEST_NO: AtomicU64 = AtomicU64::new(0);
@@ -329,6 +359,7 @@ impl Client {
         let mut method = method;
         let mut body = Some(body);
         let mut auth_tried = false;
+        let mut idle_retried = false;
         let mut retries = 0;
         let mut redirects = 0;
         loop {
@@ -360,26 +391,43 @@ impl Client {
                 }
             }
             let replayable = !matches!(body, Some(ReqBody::Stream(..)));
+            // request bodies are sent as streams whose progress the read timeout sees
+            let activity = Arc::new(Activity::new());
             rb = match body.take() {
                 Some(ReqBody::Empty) | None => {
                     body = Some(ReqBody::Empty);
                     rb
                 }
                 Some(ReqBody::Bytes(b)) => {
-                    let r = rb.header(CONTENT_LENGTH, b.len()).body(b.clone());
+                    let stream = Tracked::new(frames(b.clone()), activity.clone());
+                    let r = rb
+                        .header(CONTENT_LENGTH, b.len())
+                        .body(reqwest::Body::wrap_stream(stream));
                     body = Some(ReqBody::Bytes(b));
                     r
                 }
                 Some(ReqBody::Stream(reader, len)) => {
                     let stream = tokio_util::io::ReaderStream::with_capacity(reader, 1 << 20);
                     rb.header(CONTENT_LENGTH, len)
-                        .body(reqwest::Body::wrap_stream(stream))
+                        .body(reqwest::Body::wrap_stream(Tracked::new(
+                            stream,
+                            activity.clone(),
+                        )))
                 }
             };
             let req = rb.build().map_err(|e| net_err(&method, &url, e))?;
-            let resp = match self.execute(client, req).await {
+            let resp = match self.execute(client, req, &url, &activity).await {
                 Ok(r) => r,
-                Err(e) => {
+                Err(Failure::Idle(e)) => {
+                    // one stalled connection (a pooled one the network silently dropped) is
+                    // worth one more try on a fresh one; a registry that keeps stalling is not
+                    if replayable && !idle_retried {
+                        idle_retried = true;
+                        continue;
+                    }
+                    return Err(e);
+                }
+                Err(Failure::Http(e)) => {
                     if replayable
                         && retries < MAX_RETRIES
                         && (e.is_connect() || e.is_timeout() || e.is_request())
@@ -455,23 +503,45 @@ impl Client {
         }
     }
 
-    /// Sends one request as it is (no auth, retry or redirect handling), traced with `--debug`.
+    /// Sends one request to `url` as it is (no auth, retry or redirect handling) under the read
+    /// timeout (`activity` records the progress of its body), traced with `--debug`.
     async fn execute(
         &self,
         client: &reqwest::Client,
         req: reqwest::Request,
-    ) -> std::result::Result<Response, reqwest::Error> {
-        let Some(t) = &self.tracer else {
-            return client.execute(req).await;
-        };
-        let n = REQUEST_NO.fetch_add(1, Ordering::Relaxed);
+        url: &Url,
+        activity: &Activity,
+    ) -> std::result::Result<Response, Failure> {
         let method = req.method().clone();
-        t.request(n, &req);
-        match client.execute(req).await {
+        let traced = self
+            .tracer
+            .as_ref()
+            .map(|t| (t, REQUEST_NO.fetch_add(1, Ordering::Relaxed)));
+        if let Some((t, n)) = traced {
+            t.request(n, &req);
+        }
+        let sent = match self.opts.read_timeout {
+            None => client.execute(req).await.map_err(Failure::Http),
+            Some(timeout) => {
+                let idle = Idle::new(&method, url, timeout);
+                match until_idle(client.execute(req), activity, timeout).await {
+                    Some(r) => r.map(|resp| watch_body(resp, idle)).map_err(Failure::Http),
+                    None => Err(Failure::Idle(idle.before_headers())),
+                }
+            }
+        };
+        let Some((t, n)) = traced else {
+            return sent;
+        };
+        match sent {
             Ok(resp) => Ok(t.response(n, &method, resp).await),
-            Err(e) => {
+            Err(Failure::Http(e)) => {
                 t.failed(n, &e);
-                Err(e)
+                Err(Failure::Http(e))
+            }
+            Err(Failure::Idle(e)) => {
+                t.failed(n, &e);
+                Err(Failure::Idle(e))
             }
         }
     }
@@ -608,10 +678,14 @@ impl Client {
             .build()
             .map_err(|e| net_err(&Method::GET, &realm_url, e))?;
         let method = req.method().clone();
-        let resp = self
-            .execute(client, req)
+        let resp = match self
+            .execute(client, req, &realm_url, &Activity::new())
             .await
-            .map_err(|e| net_err(&method, &realm_url, error_chain(&e)))?;
+        {
+            Ok(r) => r,
+            Err(Failure::Http(e)) => return Err(net_err(&method, &realm_url, error_chain(&e))),
+            Err(Failure::Idle(e)) => return Err(e),
+        };
         if !resp.status().is_success() {
             return Err(Client::error(&method, resp).await);
         }
@@ -713,11 +787,7 @@ fn retry_after(resp: &Response) -> Option<Duration> {
 pub async fn read_limited(resp: Response, limit: usize) -> Result<Bytes> {
     let mut out = Vec::new();
     let mut stream = resp.bytes_stream();
-    while let Some(chunk) = stream
-        .try_next()
-        .await
-        .map_err(|e| Error::new(ErrorKind::Network, error_chain(&e)))?
-    {
+    while let Some(chunk) = stream.try_next().await.map_err(|e| body_error(&e))? {
         let room = limit.saturating_sub(out.len());
         out.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if out.len() >= limit {
@@ -727,12 +797,18 @@ pub async fn read_limited(resp: Response, limit: usize) -> Result<Bytes> {
     Ok(Bytes::from(out))
 }
 
+/// What a response body failed with: the read timeout as it is, anything else as a network
+/// error with its cause chain.
+pub fn body_error(e: &reqwest::Error) -> Error {
+    own_error(e).unwrap_or_else(|| Error::new(ErrorKind::Network, error_chain(e)))
+}
+
 /// A response body as a blob reader.
 pub fn body_reader(resp: Response) -> BlobReader {
     // a body that breaks off is a network failure (a download worth resuming)
     let stream = resp
         .bytes_stream()
-        .map_err(|e| std::io::Error::other(Error::new(ErrorKind::Network, error_chain(&e))));
+        .map_err(|e| std::io::Error::other(body_error(&e)));
     Box::pin(tokio_util::io::StreamReader::new(stream))
 }
 

@@ -4,11 +4,15 @@ pub mod auth;
 pub mod client;
 pub mod credentials;
 pub mod errcode;
+mod idle;
+pub mod pages;
 pub mod repository;
 pub mod resume;
 pub mod segments;
 pub mod trace;
 
 pub use client::{Client, ClientOptions, CredentialProvider, ResolveRule, StaticCredential};
+pub use idle::DEFAULT_READ_TIMEOUT;
+pub use pages::ListLimits;
 pub use repository::{ReferrersMode, Registry, Repository, UploadPolicy};
 pub use segments::DownloadPolicy;

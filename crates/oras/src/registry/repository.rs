@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::stream::BoxStream;
 use oras_spec::{Descriptor, Digest, ImageIndex, Reference, SuccessorView, gojson, media_type};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION};
 use reqwest::{Method, Response};
@@ -22,6 +23,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::repository_scope;
 use crate::registry::client::{Client, ReqBody, body_reader, headers, read_limited};
 use crate::registry::errcode::has_code;
+use crate::registry::pages::{ListLimits, NameList, Pages, collect};
 use crate::registry::resume::{ResumingReader, content_range_start, get_range};
 use crate::registry::segments::{DownloadPolicy, SegmentSource, SegmentedReader};
 
@@ -29,8 +31,6 @@ mod upload;
 
 use upload::AheadUpload;
 pub use upload::UploadPolicy;
-
-const MAX_PAGES: usize = 10_000;
 
 const UNKNOWN: u8 = 0;
 const SUPPORTED: u8 = 1;
@@ -70,6 +70,8 @@ pub struct Repository {
     refused_body: AtomicU64,
     /// The largest chunk size that still gets through, once a chunk was refused (413).
     chunk_limit: AtomicU64,
+    /// How much of a tag or referrers listing the registry may send.
+    list: ListLimits,
 }
 
 fn manifest_accept() -> String {
@@ -104,34 +106,6 @@ fn header_digest(resp: &Response) -> Result<Option<Digest>> {
     }
 }
 
-/// The next page of a `Link: <url>; rel="next"` header, resolved and required same-origin.
-fn next_link(resp: &Response) -> Result<Option<Url>> {
-    let Some(link) = resp.headers().get("Link").and_then(|v| v.to_str().ok()) else {
-        return Ok(None);
-    };
-    let Some(start) = link.find('<') else {
-        return Ok(None);
-    };
-    let Some(end) = link[start..].find('>') else {
-        return Ok(None);
-    };
-    if !link[start + end..].contains("rel=\"next\"") && !link[start + end..].contains("rel=next") {
-        return Ok(None);
-    }
-    let next = resp
-        .url()
-        .join(&link[start + 1..start + end])
-        .map_err(|e| Error::invalid(format!("invalid Link header: {e}")))?;
-    let here = resp.url();
-    if next.scheme() != here.scheme()
-        || next.host_str() != here.host_str()
-        || next.port_or_known_default() != here.port_or_known_default()
-    {
-        return Err(Error::invalid(format!("refusing cross-origin Link {next}")));
-    }
-    Ok(Some(next))
-}
-
 impl Repository {
     /// A repository client for `reference` (its tag or digest is ignored).
     pub fn new(client: Arc<Client>, reference: &Reference, plain_http: bool) -> Repository {
@@ -153,6 +127,7 @@ impl Repository {
             ahead: Default::default(),
             refused_body: AtomicU64::new(u64::MAX),
             chunk_limit: AtomicU64::new(u64::MAX),
+            list: ListLimits::default(),
         }
     }
 
@@ -194,6 +169,12 @@ impl Repository {
     /// Sets how big blobs are downloaded.
     pub fn with_download_policy(mut self, policy: DownloadPolicy) -> Repository {
         self.download = policy;
+        self
+    }
+
+    /// Bounds tag and referrers listings (pages, entries).
+    pub fn with_list_limits(mut self, limits: ListLimits) -> Repository {
+        self.list = limits;
         self
     }
 
@@ -454,8 +435,13 @@ impl Repository {
                 .append_pair("artifactType", artifact_type);
         }
         let mut out = Vec::new();
-        let mut pages = Pages::new(url);
-        while let Some(u) = pages.next_url("referrers")? {
+        let mut pages = Pages::new(
+            url,
+            format!("referrers of {}", subject.digest),
+            self.list.max_pages,
+            self.list.max_referrers,
+        );
+        while let Some(u) = pages.next_url()? {
             let accept = media_type::IMAGE_INDEX;
             let resp = self
                 .send(
@@ -491,6 +477,7 @@ impl Repository {
             let body = read_limited(resp, self.max_metadata as usize).await?;
             let index: ImageIndex = serde_json::from_slice(&body)
                 .map_err(|e| Error::invalid(format!("invalid referrers response: {e}")))?;
+            pages.count(index.manifests.len())?;
             out.extend(index.manifests.into_iter().filter(|m| {
                 filtered || artifact_type.is_empty() || m.artifact_type == artifact_type
             }));
@@ -522,16 +509,32 @@ impl Repository {
 
     /// Lists tags, following `Link` pages; starts after `last` when given.
     pub async fn list_tags(&self, last: Option<&str>) -> Result<Vec<String>> {
-        let url = self.url("tags/list")?;
-        list_pages(
-            &self.client,
+        collect(self.tag_list_pages(last)).await
+    }
+
+    /// The tags page by page as the registry sends them (after `last` when given).
+    pub fn tag_list_pages<'a>(
+        &'a self,
+        last: Option<&'a str>,
+    ) -> BoxStream<'a, Result<Vec<String>>> {
+        let url = match self.url("tags/list") {
+            Ok(u) => u,
+            Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
+        };
+        NameList {
+            client: &self.client,
             url,
             last,
-            &self.scopes(&[]),
-            self.max_metadata,
-            "tags",
-        )
-        .await
+            scopes: self.scopes(&[]),
+            max_page_bytes: self.max_metadata,
+            field: "tags",
+            what: format!(
+                "tags of {}/{}",
+                self.reference.registry, self.reference.repository
+            ),
+            limits: self.list,
+        }
+        .pages()
     }
 
     /// Checks what a registry says of a whole blob or manifest it is about to send.
@@ -840,6 +843,10 @@ impl TagLister for Repository {
     async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
         self.list_tags(last).await
     }
+
+    fn tag_pages<'a>(&'a self, last: Option<&'a str>) -> BoxStream<'a, Result<Vec<String>>> {
+        self.tag_list_pages(last)
+    }
 }
 
 #[async_trait]
@@ -886,81 +893,12 @@ impl Deleter for Repository {
     }
 }
 
-/// The pages of a paginated list: the first URL, then each page's same-origin `Link`, at most
-/// [`MAX_PAGES`] of them.
-struct Pages {
-    next: Option<Url>,
-    fetched: usize,
-}
-
-impl Pages {
-    fn new(first: Url) -> Pages {
-        Pages {
-            next: Some(first),
-            fetched: 0,
-        }
-    }
-
-    /// The next page to fetch; fails past [`MAX_PAGES`] (`what` names the list).
-    fn next_url(&mut self, what: &str) -> Result<Option<Url>> {
-        let Some(url) = self.next.take() else {
-            return Ok(None);
-        };
-        self.fetched += 1;
-        if self.fetched > MAX_PAGES {
-            return Err(Error::new(
-                ErrorKind::SizeExceedsLimit,
-                format!("too many pages of {what}"),
-            ));
-        }
-        Ok(Some(url))
-    }
-
-    /// Takes the link to the next page from the page just fetched.
-    fn follow(&mut self, resp: &Response) -> Result<()> {
-        self.next = next_link(resp)?;
-        Ok(())
-    }
-}
-
-/// GETs a paginated list (`{"<field>": [...]}`) from `url` (after `last`), following
-/// same-origin `Link` headers for at most [`MAX_PAGES`] pages.
-async fn list_pages(
-    client: &Client,
-    mut url: Url,
-    last: Option<&str>,
-    scopes: &[String],
-    limit: u64,
-    field: &str,
-) -> Result<Vec<String>> {
-    if let Some(l) = last.filter(|l| !l.is_empty()) {
-        url.query_pairs_mut().append_pair("last", l);
-    }
-    let mut out = Vec::new();
-    let mut pages = Pages::new(url);
-    while let Some(u) = pages.next_url(field)? {
-        let resp = client
-            .send(Method::GET, u, HeaderMap::new(), ReqBody::Empty, scopes)
-            .await?;
-        if resp.status().as_u16() != 200 {
-            return Err(Client::error(&Method::GET, resp).await);
-        }
-        pages.follow(&resp)?;
-        let body = read_limited(resp, limit as usize).await?;
-        let page: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| Error::invalid(format!("invalid {field} list: {e}")))?;
-        if let Some(items) = page.get(field).and_then(|v| v.as_array()) {
-            out.extend(items.iter().filter_map(|v| v.as_str().map(str::to_string)));
-        }
-    }
-    Ok(out)
-}
-
 /// A registry (for listing repositories and checking credentials).
 pub struct Registry {
     client: Arc<Client>,
     host: String,
     scheme: &'static str,
+    list: ListLimits,
 }
 
 impl Registry {
@@ -975,7 +913,14 @@ impl Registry {
             client,
             host,
             scheme: if plain_http { "http" } else { "https" },
+            list: ListLimits::default(),
         }
+    }
+
+    /// Bounds the repository listing (pages, entries).
+    pub fn with_list_limits(mut self, limits: ListLimits) -> Registry {
+        self.list = limits;
+        self
     }
 
     fn url(&self, tail: &str) -> Result<Url> {
@@ -999,16 +944,28 @@ impl Registry {
 
     /// Lists repositories through `_catalog`, following `Link` pages, after `last`.
     pub async fn repositories(&self, last: Option<&str>) -> Result<Vec<String>> {
-        let url = self.url("_catalog")?;
-        let scopes = vec![crate::registry::auth::CATALOG_SCOPE.to_string()];
-        list_pages(
-            &self.client,
+        collect(self.repository_pages(last)).await
+    }
+
+    /// The repositories page by page as the registry sends them (after `last` when given).
+    pub fn repository_pages<'a>(
+        &'a self,
+        last: Option<&'a str>,
+    ) -> BoxStream<'a, Result<Vec<String>>> {
+        let url = match self.url("_catalog") {
+            Ok(u) => u,
+            Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
+        };
+        NameList {
+            client: &self.client,
             url,
             last,
-            &scopes,
-            DEFAULT_MAX_METADATA_BYTES,
-            "repositories",
-        )
-        .await
+            scopes: vec![crate::registry::auth::CATALOG_SCOPE.to_string()],
+            max_page_bytes: DEFAULT_MAX_METADATA_BYTES,
+            field: "repositories",
+            what: format!("repositories of {}", self.host),
+            limits: self.list,
+        }
+        .pages()
     }
 }

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::registry::client::Client;
+use crate::registry::client::{Client, body_error};
 use crate::registry::resume::{content_range_start, get_range};
 
 /// How many times one segment is requested again after a broken connection.
@@ -108,7 +108,7 @@ impl SegmentSource {
                     }
                     Ok(c) => got.extend_from_slice(&c),
                     Err(e) => {
-                        broken = Some(e.to_string());
+                        broken = Some(body_error(&e).to_string());
                         break;
                     }
                 }

@@ -4,10 +4,12 @@
 //! handed on whole to whoever reads the response next.
 
 use bytes::{Bytes, BytesMut};
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, Response};
 use url::Url;
+
+use crate::registry::idle::{BodyStream, Head};
 
 /// Bodies larger than this are not printed.
 const BODY_LIMIT: usize = 16 << 10;
@@ -52,7 +54,7 @@ impl Tracer {
     }
 
     /// Logs that request `n` got no response.
-    pub fn failed(&self, n: u64, e: &reqwest::Error) {
+    pub fn failed(&self, n: u64, e: &dyn std::fmt::Display) {
         log_line(
             "ERROR",
             &format!("<-- Response #{n}\nError in getting response: {e}"),
@@ -154,11 +156,7 @@ async fn read_prefix(
     resp: Response,
     limit: usize,
 ) -> std::result::Result<(Bytes, Response), (String, Response)> {
-    let status = resp.status();
-    let version = resp.version();
-    let url = resp.url().clone();
-    let headers = resp.headers().clone();
-    let mut stream = resp.bytes_stream();
+    let (head, mut stream) = Head::split(resp);
     let mut read = BytesMut::new();
     let mut failed = None;
     while read.len() < limit {
@@ -174,16 +172,11 @@ async fn read_prefix(
     let read = read.freeze();
     let first = futures::stream::iter([Ok::<_, reqwest::Error>(read.clone())]);
     let message = failed.as_ref().map(|e| e.to_string());
-    let body: std::pin::Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>> = match failed {
+    let body: BodyStream = match failed {
         Some(e) => Box::pin(first.chain(futures::stream::iter([Err(e)]))),
         None => Box::pin(first.chain(stream)),
     };
-    let builder = http::Response::builder().status(status).version(version);
-    let mut rebuilt = reqwest::ResponseBuilderExt::url(builder, url)
-        .body(reqwest::Body::wrap_stream(body))
-        .expect("the parts of a received response");
-    *rebuilt.headers_mut() = headers;
-    let resp = Response::from(rebuilt);
+    let resp = head.with_body(body);
     match message {
         Some(m) => Err((m, resp)),
         None => Ok((read, resp)),
