@@ -556,7 +556,8 @@ fn download_policy(registry: &str) -> CliResult<DownloadPolicy> {
 /// A byte count from an environment variable, per registry: `VAR=N` applies to every registry,
 /// `VAR="host:port=N,other=M,N"` sets values for some registries and a default.
 fn byte_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
-    let Ok(v) = std::env::var(name) else {
+    // Not UTF-8: shown lossily, and the replacement characters fail the number parse below.
+    let Some(v) = std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()) else {
         return Ok(None);
     };
     let bad = || {

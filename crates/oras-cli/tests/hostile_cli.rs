@@ -1,0 +1,247 @@
+//! Hostile command lines: arguments that are not UTF-8, a stdout closed under the command,
+//! files that are not certificates, tags and headers that cannot go on the wire, and Go
+//! templates that Go itself refuses or accepts. Each fails (or succeeds) cleanly: no panic,
+//! oras's words, and no request sent for what can be checked locally.
+
+mod common;
+
+use std::ffi::OsStr;
+use std::net::TcpListener;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::*;
+
+/// A registry address that counts connections and closes each at once (a run that connects
+/// fails fast instead of waiting for an answer).
+struct Listener {
+    addr: String,
+    hits: Arc<AtomicUsize>,
+}
+
+fn silent_registry() -> (Listener, String) {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = format!("127.0.0.1:{}", l.local_addr().expect("addr").port());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    (
+        Listener {
+            addr: addr.clone(),
+            hits,
+        },
+        addr,
+    )
+}
+
+/// Panics if anything connected to the listener of [`silent_registry`].
+fn assert_untouched(l: &Listener) {
+    let n = l.hits.load(Ordering::SeqCst);
+    assert_eq!(n, 0, "oras connected to {} {n} time(s)", l.addr);
+}
+
+/// Asserts a clean failure whose first stderr line is `Error: <want>`.
+fn fails_with(r: Run, want: &str) -> Run {
+    let r = r.fails();
+    assert_eq!(
+        r.stderr.lines().next(),
+        Some(format!("Error: {want}").as_str()),
+        "stderr:\n{}",
+        r.stderr
+    );
+    r
+}
+
+/// A layout `lay` with `lay:v1` (one file `a.txt`).
+fn layout(dir: &Path) {
+    std::fs::write(dir.join("a.txt"), b"aaa\n").unwrap();
+    oras(dir, &["push", "--oci-layout", "lay:v1", "a.txt"]).ok();
+}
+
+// ---------------------------------------------------------------- arguments that are not UTF-8
+
+#[test]
+fn file_name_that_is_not_utf8_fails_naming_it() {
+    let d = tempdir();
+    let name = OsStr::from_bytes(b"bad\xff\xfe.txt");
+    std::fs::write(d.path().join(name), b"x").unwrap();
+    let r = oras_os(
+        d.path(),
+        &[
+            OsStr::new("push"),
+            OsStr::new("--oci-layout"),
+            OsStr::new("lay:v1"),
+            name,
+        ],
+        &[],
+    );
+    fails_with(
+        r,
+        "invalid argument \"bad\u{fffd}\u{fffd}.txt\": not valid UTF-8",
+    );
+    assert!(!d.path().join("lay").exists(), "nothing is pushed");
+}
+
+#[test]
+fn flag_value_that_is_not_utf8_names_the_flag() {
+    let d = tempdir();
+    let r = oras_os(
+        d.path(),
+        &[
+            OsStr::new("pull"),
+            OsStr::new("--debug"),
+            OsStr::new("--oci-layout"),
+            OsStr::from_bytes(b"--output=out\xff"),
+            OsStr::new("lay:v1"),
+        ],
+        &[],
+    );
+    fails_with(
+        r,
+        "invalid argument \"out\u{fffd}\" for \"--output\" flag: not valid UTF-8",
+    );
+}
+
+#[test]
+fn setting_that_is_not_utf8_fails_instead_of_being_ignored() {
+    let d = tempdir();
+    let (l, addr) = silent_registry();
+    std::fs::write(d.path().join("a.txt"), b"aaa\n").unwrap();
+    let r = oras_os(
+        d.path(),
+        &[
+            OsStr::new("push"),
+            OsStr::new("--plain-http"),
+            OsStr::new(&format!("{addr}/repo:v1")),
+            OsStr::new("a.txt"),
+        ],
+        &[("ORAS_CHUNK_SIZE", OsStr::from_bytes(b"4\xff"))],
+    );
+    fails_with(
+        r,
+        "invalid ORAS_CHUNK_SIZE \"4\u{fffd}\": expecting a number, or host=number pairs separated by commas",
+    );
+    assert_untouched(&l);
+}
+
+// ---------------------------------------------------------------- a closed stdout
+
+/// The command ends quietly with the status of a closed stdout (141) and writes nothing to
+/// stderr.
+fn exits_quietly(dir: &Path, args: &[&str]) {
+    let r = oras_closed_stdout(dir, args);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (141, ""),
+        "oras {args:?} on a closed stdout"
+    );
+}
+
+#[test]
+fn closed_stdout_ends_help_version_and_completion_quietly() {
+    let d = tempdir();
+    for args in [
+        &["completion", "bash"][..],
+        &["completion", "zsh"],
+        &["--help"],
+        &["push", "--help"],
+        &["help", "manifest"],
+        &["version"],
+    ] {
+        exits_quietly(d.path(), args);
+    }
+}
+
+#[test]
+fn closed_stdout_ends_status_json_and_template_output_quietly() {
+    let d = tempdir();
+    layout(d.path());
+    std::fs::write(d.path().join("b.txt"), b"bbb\n").unwrap();
+    for args in [
+        &["push", "--oci-layout", "lay:v2", "b.txt"][..],
+        &[
+            "push",
+            "--oci-layout",
+            "lay:v3",
+            "b.txt",
+            "--format",
+            "json",
+        ],
+        &[
+            "push",
+            "--oci-layout",
+            "lay:v4",
+            "b.txt",
+            "--format",
+            "go-template={{.digest}}",
+        ],
+        &["pull", "--oci-layout", "lay:v1", "-o", "out"],
+        &["tag", "--oci-layout", "lay:v1", "v5"],
+        &["resolve", "--oci-layout", "lay:v1"],
+        &[
+            "cp",
+            "--from-oci-layout",
+            "--to-oci-layout",
+            "lay:v1",
+            "other:v1",
+        ],
+        &[
+            "attach",
+            "--oci-layout",
+            "lay:v1",
+            "--artifact-type",
+            "x/y",
+            "-a",
+            "k=v",
+        ],
+        &["repo", "tags", "--oci-layout", "lay"],
+        &["repo", "tags", "--oci-layout", "lay", "--format", "json"],
+        &["manifest", "fetch", "--oci-layout", "lay:v1"],
+        &[
+            "manifest",
+            "fetch",
+            "--oci-layout",
+            "lay:v1",
+            "--descriptor",
+        ],
+        &[
+            "manifest",
+            "fetch",
+            "--oci-layout",
+            "lay:v1",
+            "--format",
+            "go-template={{.digest}}",
+        ],
+        &["discover", "--oci-layout", "lay:v1"],
+        &[
+            "discover",
+            "--oci-layout",
+            "lay:v1",
+            "--format",
+            "go-template={{.digest}}",
+        ],
+        &["discover", "--oci-layout", "lay:v1", "--format", "json"],
+    ] {
+        exits_quietly(d.path(), args);
+    }
+    // the blob of a.txt, streamed to stdout
+    let digest = sha256_file(&d.path().join("a.txt"));
+    exits_quietly(
+        d.path(),
+        &[
+            "blob",
+            "fetch",
+            "--oci-layout",
+            &format!("lay@{digest}"),
+            "-o",
+            "-",
+        ],
+    );
+}
