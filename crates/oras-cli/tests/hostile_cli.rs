@@ -245,3 +245,69 @@ fn closed_stdout_ends_status_json_and_template_output_quietly() {
         ],
     );
 }
+
+// ---------------------------------------------------------------- --ca-file
+
+#[test]
+fn ca_file_that_is_not_a_certificate_fails_before_any_request() {
+    let d = tempdir();
+    let (l, addr) = silent_registry();
+    std::fs::write(d.path().join("notes.txt"), b"not a certificate\n").unwrap();
+    // a PEM block that says CERTIFICATE but holds no certificate
+    std::fs::write(
+        d.path().join("fake.pem"),
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let repo = format!("{addr}/repo");
+    fails_with(
+        oras(d.path(), &["repo", "tags", "--ca-file", "notes.txt", &repo]),
+        "Failed to load certificate in file: notes.txt",
+    );
+    fails_with(
+        oras(d.path(), &["repo", "tags", "--ca-file", "fake.pem", &repo]),
+        "Failed to load certificate in file: fake.pem",
+    );
+    let src = format!("{repo}:v1");
+    let dst = format!("{addr}/other:v1");
+    fails_with(
+        oras(d.path(), &["cp", "--from-ca-file", "notes.txt", &src, &dst]),
+        "Failed to load certificate in file: notes.txt",
+    );
+    fails_with(
+        oras(d.path(), &["cp", "--to-ca-file", "fake.pem", &src, &dst]),
+        "Failed to load certificate in file: fake.pem",
+    );
+    assert_untouched(&l);
+}
+
+// ---------------------------------------------------------------- headers
+
+#[test]
+fn header_with_a_newline_fails_before_any_request() {
+    let d = tempdir();
+    let (l, addr) = silent_registry();
+    let repo = format!("{addr}/repo");
+    fails_with(
+        oras(
+            d.path(),
+            &[
+                "repo",
+                "tags",
+                "--plain-http",
+                "-H",
+                "X-Custom: a\nb",
+                &repo,
+            ],
+        ),
+        "invalid header field value for \"X-Custom\": the control character '\\n' is not allowed",
+    );
+    fails_with(
+        oras(
+            d.path(),
+            &["repo", "tags", "--plain-http", "-H", "X Custom: a", &repo],
+        ),
+        "invalid header field name \"X Custom\": a name may only contain letters, digits and !#$%&'*+-.^_`|~",
+    );
+    assert_untouched(&l);
+}
