@@ -435,6 +435,21 @@ impl TargetRef {
         PathBuf::from(&self.path)
     }
 
+    /// Checks tags to be added to this target before any request: a registry takes only
+    /// `^\w[\w.-]{0,127}$` (`invalid reference: invalid tag "…"`); an OCI layout takes any
+    /// non-empty name, as oras's OCI store does (`missing reference` for an empty one).
+    pub fn check_tags<'a>(&self, tags: impl IntoIterator<Item = &'a String>) -> CliResult {
+        for t in tags {
+            match self.kind {
+                Kind::Registry(_) => oras_spec::reference::validate_tag(t)
+                    .map_err(|e| CliError::new(e.to_string()))?,
+                Kind::Layout if t.is_empty() => return fail("missing reference"),
+                Kind::Layout => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Sets the referrers mode from `--distribution-spec`.
     pub fn with_dist(mut self, dist: &DistSpecOpts) -> CliResult<TargetRef> {
         dist.check()?;

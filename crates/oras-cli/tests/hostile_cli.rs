@@ -281,6 +281,82 @@ fn ca_file_that_is_not_a_certificate_fails_before_any_request() {
     assert_untouched(&l);
 }
 
+// ---------------------------------------------------------------- tags
+
+#[test]
+fn invalid_tags_fail_before_any_request() {
+    let d = tempdir();
+    let (l, addr) = silent_registry();
+    std::fs::write(d.path().join("a.txt"), b"aaa\n").unwrap();
+    std::fs::write(
+        d.path().join("m.json"),
+        br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#,
+    )
+    .unwrap();
+    let repo = format!("{addr}/repo");
+    let bad = "invalid reference: invalid tag \"bad tag!\"";
+    let cases: Vec<Vec<String>> = vec![
+        vec![
+            "tag".into(),
+            format!("{repo}:v1"),
+            "ok".into(),
+            "bad tag!".into(),
+        ],
+        vec!["push".into(), format!("{repo}:v1,bad tag!"), "a.txt".into()],
+        vec![
+            "cp".into(),
+            format!("{repo}:v1"),
+            format!("{addr}/other:v1,bad tag!"),
+        ],
+        vec![
+            "manifest".into(),
+            "push".into(),
+            format!("{repo}:v1,bad tag!"),
+            "m.json".into(),
+        ],
+        vec![
+            "manifest".into(),
+            "index".into(),
+            "create".into(),
+            format!("{repo}:v1,bad tag!"),
+        ],
+        vec![
+            "manifest".into(),
+            "index".into(),
+            "update".into(),
+            format!("{repo}:v1"),
+            "--tag".into(),
+            "bad tag!".into(),
+            "--artifact-type".into(),
+            "x/y".into(),
+        ],
+    ];
+    for args in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        fails_with(oras(d.path(), &args), bad);
+    }
+    // an empty extra tag is refused too, for registries and layouts alike
+    fails_with(
+        oras(d.path(), &["push", &format!("{repo}:v1,"), "a.txt"]),
+        "invalid reference: invalid tag \"\"",
+    );
+    assert_untouched(&l);
+    fails_with(
+        oras(d.path(), &["push", "--oci-layout", "lay:v1,", "a.txt"]),
+        "missing reference",
+    );
+    assert!(!d.path().join("lay").exists(), "nothing is pushed");
+}
+
+#[test]
+fn layout_tags_are_not_held_to_the_registry_grammar() {
+    let d = tempdir();
+    layout(d.path());
+    oras(d.path(), &["tag", "--oci-layout", "lay:v1", "any name!"]).ok();
+    let tags = oras(d.path(), &["repo", "tags", "--oci-layout", "lay"]).ok();
+    assert_eq!(tags.stdout, "any name!\nv1\n");
+}
+
 // ---------------------------------------------------------------- headers
 
 #[test]
