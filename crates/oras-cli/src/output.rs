@@ -251,7 +251,11 @@ impl Format {
                     .or(template.map(str::to_string))
                     .filter(|t| !t.is_empty());
                 match t {
-                    Some(t) => Format::Template(t),
+                    Some(t) => {
+                        // parse errors before any work, as the first thing the user sees
+                        crate::template::validate(&t)?;
+                        Format::Template(t)
+                    }
                     None => {
                         return Err(CliError::new(
                             "\"go-template\" format specified but no template given",

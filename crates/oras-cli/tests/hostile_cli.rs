@@ -387,3 +387,138 @@ fn header_with_a_newline_fails_before_any_request() {
     );
     assert_untouched(&l);
 }
+
+// ---------------------------------------------------------------- go templates
+
+#[test]
+fn template_ranges_over_missing_keys_and_nulls_as_go_does() {
+    let d = tempdir();
+    layout(d.path());
+    let push = |tag: &str, tmpl: &str| {
+        oras(
+            d.path(),
+            &[
+                "push",
+                "--oci-layout",
+                &format!("lay:{tag}"),
+                "a.txt",
+                "--format",
+                &format!("go-template={tmpl}"),
+            ],
+        )
+        .ok()
+        .stdout
+    };
+    assert_eq!(push("v2", "{{range .missing}}x{{end}}ok"), "ok");
+    assert_eq!(
+        push("v3", "{{range .missing}}x{{else}}none{{end}}|{{.missing}}"),
+        "none|<no value>"
+    );
+    // values print as Go prints them; a range with items skips its else branch
+    assert_eq!(
+        push(
+            "v4",
+            "{{.referenceAsTags}} {{range .referenceAsTags}}{{.}}{{else}}none{{end}}"
+        ),
+        "[lay:v4] lay:v4"
+    );
+    // `files` is null when nothing has a title: no iterations, no error
+    let empty = oras(
+        d.path(),
+        &[
+            "push",
+            "--oci-layout",
+            "lay:empty",
+            "--format",
+            "go-template={{.mediaType}}",
+        ],
+    )
+    .ok();
+    assert_eq!(empty.stdout, "application/vnd.oci.image.manifest.v1+json");
+    let pulled = oras(
+        d.path(),
+        &[
+            "pull",
+            "--oci-layout",
+            "lay:empty",
+            "-o",
+            "out",
+            "--format",
+            "go-template={{range .files}}{{.path}}{{end}}done",
+        ],
+    )
+    .ok();
+    assert_eq!(pulled.stdout, "done");
+    let discover = oras(
+        d.path(),
+        &[
+            "discover",
+            "--oci-layout",
+            "lay:v1",
+            "--format",
+            "go-template={{range .referrers}}r{{else}}no referrers{{end}}",
+        ],
+    )
+    .ok();
+    assert_eq!(discover.stdout, "no referrers");
+}
+
+#[test]
+fn template_parse_errors_read_as_go_and_come_before_any_work() {
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"aaa\n").unwrap();
+    for (tmpl, want) in [
+        ("{{.Foo", "template: format output:1: unclosed action"),
+        (
+            "line1\nline2 {{.Foo",
+            "template: format output:2: unclosed action",
+        ),
+        (
+            "{{if .digest}}yes",
+            "template: format output:1: unexpected EOF",
+        ),
+        (
+            "{{nope .digest}}",
+            "template: format output:1: function \"nope\" not defined",
+        ),
+        ("{{end}}", "template: format output:1: unexpected {{end}}"),
+        (
+            "{{\"abc}}",
+            "template: format output:1: unterminated quoted string",
+        ),
+        ("{{/* note", "template: format output:1: unclosed comment"),
+    ] {
+        let r = oras(
+            d.path(),
+            &[
+                "push",
+                "--oci-layout",
+                "lay:v1",
+                "a.txt",
+                "--format",
+                &format!("go-template={tmpl}"),
+            ],
+        );
+        let r = fails_with(r, want);
+        assert!(!r.stderr.contains('\0'), "NUL in {:?}", r.stderr);
+        assert!(r.stdout.is_empty(), "nothing printed: {}", r.stdout);
+    }
+    assert!(!d.path().join("lay").exists(), "nothing is pushed");
+    // a template over several lines, with a newline inside an action (Go allows it)
+    let r = oras(
+        d.path(),
+        &[
+            "push",
+            "--oci-layout",
+            "lay:v1",
+            "a.txt",
+            "--format",
+            "go-template={{- .mediaType\n}} {{/* c */}}{{ .artifactType -}}\n!",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        r.stdout,
+        "application/vnd.oci.image.manifest.v1+json application/vnd.unknown.artifact.v1!"
+    );
+}
