@@ -246,6 +246,27 @@ fn closed_stdout_ends_status_json_and_template_output_quietly() {
     );
 }
 
+#[test]
+fn closed_stderr_does_not_turn_the_debug_log_into_a_panic() {
+    let d = tempdir();
+    let (_l, addr) = silent_registry();
+    let r = oras_closed_output(
+        d.path(),
+        &[
+            "repo",
+            "tags",
+            "--debug",
+            "--plain-http",
+            &format!("{addr}/repo"),
+        ],
+    );
+    // the request fails (the registry hangs up); the log and the error are lost, nothing panics
+    assert_eq!(r.code, 1);
+    layout(d.path());
+    let r = oras_closed_output(d.path(), &["repo", "tags", "--oci-layout", "lay"]);
+    assert_eq!(r.code, 141);
+}
+
 // ---------------------------------------------------------------- --ca-file
 
 #[test]

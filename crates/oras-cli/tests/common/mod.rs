@@ -101,6 +101,20 @@ pub fn oras_closed_stdout(dir: &Path, args: &[&str]) -> Run {
     run(cmd, b"", Stdio::from(writer))
 }
 
+/// Runs `oras args…` in `dir` with stdout and stderr one pipe whose reader is already gone, as
+/// in `oras … 2>&1 | head -0`. Only the exit status tells what happened.
+pub fn oras_closed_output(dir: &Path, args: &[&str]) -> Run {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let mut cmd = oras_command(dir);
+    cmd.args(args)
+        .stderr(writer.try_clone().expect("clone pipe"))
+        .stdout(writer);
+    let child = cmd.stdin(Stdio::null()).spawn().expect("spawn oras");
+    drop(cmd);
+    Run::from(child.wait_with_output().expect("wait oras"))
+}
+
 /// `oras` to run in `dir`, with `HOME` there (no credentials or state of the user).
 fn oras_command(dir: &Path) -> Command {
     let mut cmd = Command::new(oras_bin());
