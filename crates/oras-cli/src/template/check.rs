@@ -15,6 +15,10 @@ pub const PRINT_FN: &str = "__oras_print";
 /// The function that makes a range pipeline's value iterable (see the module doc).
 pub const RANGE_FN: &str = "__oras_range";
 
+/// Nesting of parentheses and blocks allowed (Go allows 10000; gtmpl recurses on the main
+/// thread's stack, so a hostile template is stopped far earlier).
+const MAX_DEPTH: usize = 100;
+
 /// Checks `src` as Go's parser does; returns the text for gtmpl, or Go's error message.
 pub fn check(src: &str, funcs: &[String]) -> Result<String, String> {
     let mut p = Parser {
@@ -24,6 +28,7 @@ pub fn check(src: &str, funcs: &[String]) -> Result<String, String> {
         vars: vec!["$".to_string()],
         range_depth: 0,
         action_line: 0,
+        depth: 0,
     };
     p.top()
 }
@@ -43,6 +48,8 @@ struct Parser<'a> {
     range_depth: usize,
     /// Line of the `{{` of the action being parsed (0 outside actions).
     action_line: usize,
+    /// Pipelines and blocks open.
+    depth: usize,
 }
 
 /// A parsed pipeline: its declaration (`$x := ` or `$i, $e := `, possibly empty) and its
@@ -263,6 +270,13 @@ impl Parser<'_> {
 
     /// `if`, `with` or `range` after its keyword, through its `{{end}}`.
     fn control(&mut self, ctx: &str, out: &mut String) -> R<()> {
+        self.enter()?;
+        let r = self.control_inner(ctx, out);
+        self.depth -= 1;
+        r
+    }
+
+    fn control_inner(&mut self, ctx: &str, out: &mut String) -> R<()> {
         let vars = self.vars.len();
         let pipe = self.pipeline(ctx, Kind::RightDelim)?;
         if ctx == "range" {
@@ -327,7 +341,24 @@ impl Parser<'_> {
             .to_string()
     }
 
+    /// Enters a nested pipeline or block (`max expression depth exceeded` past [`MAX_DEPTH`]).
+    fn enter(&mut self) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let line = self.peek().line;
+            return self.error_at(line, "max expression depth exceeded");
+        }
+        Ok(())
+    }
+
     fn pipeline(&mut self, ctx: &str, end: Kind) -> R<Pipe> {
+        self.enter()?;
+        let p = self.pipeline_inner(ctx, end);
+        self.depth -= 1;
+        p
+    }
+
+    fn pipeline_inner(&mut self, ctx: &str, end: Kind) -> R<Pipe> {
         let mut decl = String::new();
         self.skip_space();
         if self.peek().kind == Kind::Variable {
@@ -519,6 +550,10 @@ mod tests {
             e("1: non executable command in pipeline stage 2")
         );
         assert_eq!(err("{{break}}"), e("1: {{break}} outside {{range}}"));
+        let deep = format!("{{{{{}1{}}}}}", "(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(err(&deep), e("1: max expression depth exceeded"));
+        let deep = "{{if 1}}".repeat(100_000);
+        assert_eq!(err(&deep), e("1: max expression depth exceeded"));
     }
 
     #[test]
