@@ -108,3 +108,26 @@ pub fn check_args(
         .usage(format!("oras {cmd} {usage}"))
         .recommend(format!("Please specify {how} {n} argument as {phrase}. Run \"oras {cmd} -h\" for more options and examples")))
 }
+
+/// Fails on the first argument that is not valid UTF-8, naming it (lossily) and, for
+/// `--flag=value`, its flag. References, tags, media types and the file names that become
+/// `org.opencontainers.image.title` annotations are all text, so such an argument is refused
+/// up front rather than changed behind the user's back.
+pub fn check_utf8_args(args: &[std::ffi::OsString]) -> CliResult {
+    for arg in args.iter().skip(1) {
+        if arg.to_str().is_some() {
+            continue;
+        }
+        let shown = arg.to_string_lossy();
+        let message = match shown.split_once('=') {
+            Some((flag, value)) if flag.starts_with('-') && flag.is_ascii() => {
+                format!("invalid argument {value:?} for {flag:?} flag: not valid UTF-8")
+            }
+            _ => format!("invalid argument {shown:?}: not valid UTF-8"),
+        };
+        return Err(CliError::new(message).recommend(
+            "Arguments (file names and paths included) must be valid UTF-8; rename the file or pass it through a UTF-8 path",
+        ));
+    }
+    Ok(())
+}

@@ -7,28 +7,39 @@ mod output;
 mod progress;
 mod template;
 
+use std::ffi::OsString;
+
 use clap::Parser;
 
 fn main() {
-    let debug = std::env::args()
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if let Err(e) = error::check_utf8_args(&args) {
+        output::err_out(&e.render());
+        std::process::exit(1);
+    }
+    let debug = args
+        .iter()
         .skip(1)
-        .take_while(|a| a != "--")
+        .take_while(|a| *a != "--")
         .any(|a| a == "-d" || a == "--debug");
     options::set_debug(debug);
-    let code = match commands::Cli::try_parse() {
-        Ok(cli) => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            match rt.block_on(commands::run(cli)) {
+    let code = match commands::Cli::try_parse_from(&args) {
+        Ok(cli) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => match rt.block_on(commands::run(cli)) {
                 Ok(()) => 0,
                 Err(e) => {
-                    eprint!("{}", e.render());
+                    output::err_out(&e.render());
                     1
                 }
+            },
+            Err(e) => {
+                output::err_out(&format!("Error: failed to start the async runtime: {e}\n"));
+                1
             }
-        }
+        },
         Err(e) => commands::render_clap_error(e),
     };
     std::process::exit(code);

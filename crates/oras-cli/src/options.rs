@@ -439,6 +439,21 @@ impl TargetRef {
         PathBuf::from(&self.path)
     }
 
+    /// Checks tags to be added to this target before any request: a registry takes only
+    /// `^\w[\w.-]{0,127}$` (`invalid reference: invalid tag "…"`); an OCI layout takes any
+    /// non-empty name, as oras's OCI store does (`missing reference` for an empty one).
+    pub fn check_tags<'a>(&self, tags: impl IntoIterator<Item = &'a String>) -> CliResult {
+        for t in tags {
+            match self.kind {
+                Kind::Registry(_) => oras_spec::reference::validate_tag(t)
+                    .map_err(|e| CliError::new(e.to_string()))?,
+                Kind::Layout if t.is_empty() => return fail("missing reference"),
+                Kind::Layout => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Sets the referrers mode from `--distribution-spec`.
     pub fn with_dist(mut self, dist: &DistSpecOpts) -> CliResult<TargetRef> {
         dist.check()?;
@@ -570,7 +585,8 @@ fn read_timeout(registry: &str) -> CliResult<Option<std::time::Duration>> {
 /// A byte count from an environment variable, per registry: `VAR=N` applies to every registry,
 /// `VAR="host:port=N,other=M,N"` sets values for some registries and a default.
 fn byte_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
-    let Ok(v) = std::env::var(name) else {
+    // Not UTF-8: shown lossily, and the replacement characters fail the number parse below.
+    let Some(v) = std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()) else {
         return Ok(None);
     };
     let bad = || {

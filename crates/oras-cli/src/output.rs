@@ -14,33 +14,56 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{CliError, CliResult};
 
-/// Writes to stdout, ignoring a closed pipe.
-pub fn out(s: &str) {
-    let mut o = std::io::stdout().lock();
-    let _ = o.write_all(s.as_bytes());
-    let _ = o.flush();
+/// Exit status of a run whose stdout was closed by its reader (`oras … | head -1`): 128 +
+/// SIGPIPE, what a shell reports for a program a broken pipe ended (oras 1.3 dies of the signal).
+pub const CLOSED_STDOUT_EXIT: i32 = 141;
+
+/// Ends the process after a failed write to stdout: quietly with [`CLOSED_STDOUT_EXIT`] when the
+/// reader is gone, else with an `Error:` line and status 1 (a full disk must not look like
+/// success). SIGPIPE stays ignored (credential helpers are spoken to through pipes too), so
+/// every stdout write goes through here.
+pub fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(CLOSED_STDOUT_EXIT);
+    }
+    err_out(&format!(
+        "Error: failed to write to stdout: {}\n",
+        crate::options::io_reason(e)
+    ));
+    std::process::exit(1);
 }
 
-/// Writes bytes to stdout, ignoring a closed pipe.
+/// Writes to stdout; a closed or failing stdout ends the process ([`stdout_failed`]).
+pub fn out(s: &str) {
+    out_bytes(s.as_bytes());
+}
+
+/// Writes bytes to stdout; a closed or failing stdout ends the process ([`stdout_failed`]).
 pub fn out_bytes(b: &[u8]) {
     let mut o = std::io::stdout().lock();
-    let _ = o.write_all(b);
-    let _ = o.flush();
+    if let Err(e) = o.write_all(b).and_then(|()| o.flush()) {
+        stdout_failed(&e);
+    }
 }
 
-/// An async writer that turns a broken pipe into silently dropped output.
-pub struct PipeTolerant<W>(pub W);
+/// Writes to stderr, ignoring failures (there is nowhere left to report them).
+pub fn err_out(s: &str) {
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(s.as_bytes());
+    let _ = e.flush();
+}
 
-impl<W: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for PipeTolerant<W> {
+/// An async stdout writer whose failures end the process as [`out_bytes`] does.
+pub struct StdoutWriter<W>(pub W);
+
+impl<W: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for StdoutWriter<W> {
     fn poll_write(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
         buf: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
         match std::pin::Pin::new(&mut self.0).poll_write(cx, buf) {
-            std::task::Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                std::task::Poll::Ready(Ok(buf.len()))
-            }
+            std::task::Poll::Ready(Err(e)) => stdout_failed(&e),
             other => other,
         }
     }
@@ -49,9 +72,7 @@ impl<W: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for PipeTolerant<W>
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
         match std::pin::Pin::new(&mut self.0).poll_flush(cx) {
-            std::task::Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                std::task::Poll::Ready(Ok(()))
-            }
+            std::task::Poll::Ready(Err(e)) => stdout_failed(&e),
             other => other,
         }
     }
@@ -70,7 +91,7 @@ pub fn line(s: impl AsRef<str>) {
 
 /// Prints a warning line to stderr.
 pub fn warn(s: impl AsRef<str>) {
-    eprintln!("{}", s.as_ref());
+    err_out(&format!("{}\n", s.as_ref()));
 }
 
 /// The name a status line shows: the title, else the media type.
@@ -220,9 +241,7 @@ impl Format {
             "json" => Format::Json,
             "tree" => Format::Tree,
             "table" => {
-                eprintln!(
-                    "Format \"table\" is deprecated and will be removed in a future release."
-                );
+                warn("Format \"table\" is deprecated and will be removed in a future release.");
                 Format::Table
             }
             "text" => Format::Text,
@@ -232,7 +251,11 @@ impl Format {
                     .or(template.map(str::to_string))
                     .filter(|t| !t.is_empty());
                 match t {
-                    Some(t) => Format::Template(t),
+                    Some(t) => {
+                        // parse errors before any work, as the first thing the user sees
+                        crate::template::validate(&t)?;
+                        Format::Template(t)
+                    }
                     None => {
                         return Err(CliError::new(
                             "\"go-template\" format specified but no template given",

@@ -61,6 +61,16 @@ pub fn is_valid_tag(tag: &str) -> bool {
         && b[1..].iter().all(|&c| word(c) || c == b'.' || c == b'-')
 }
 
+/// Checks a tag given on its own (the extra tags of `tag`, `push`, `cp`, …) the way oras-go
+/// does before tagging in a registry: `invalid reference: invalid tag "…"`.
+pub fn validate_tag(tag: &str) -> Result<(), ReferenceError> {
+    if is_valid_tag(tag) {
+        Ok(())
+    } else {
+        Err(ReferenceError(format!("invalid tag {tag:?}")))
+    }
+}
+
 fn is_valid_registry(reg: &str) -> bool {
     if reg.is_empty() {
         return false;
@@ -230,6 +240,18 @@ mod tests {
         assert!(Reference::parse("r.io/a:b:c").is_err());
         assert!(Reference::parse("r.io/a__b-c.d/e---f").is_ok());
         assert!(Reference::parse("r.io/a___b").is_err());
+    }
+
+    #[test]
+    fn standalone_tags() {
+        assert!(validate_tag("v1.0_rc-2").is_ok());
+        assert!(validate_tag(&"a".repeat(128)).is_ok());
+        for bad in ["", "bad tag!", ".v1", "-v1", "a:b", "a/b", &"a".repeat(129)] {
+            assert_eq!(
+                validate_tag(bad).unwrap_err().to_string(),
+                format!("invalid reference: invalid tag {bad:?}")
+            );
+        }
     }
 
     #[test]

@@ -120,10 +120,8 @@ fn parse_repo_ref(
             if t.is_empty() {
                 return fail(format!("empty tag in reference {raw:?}"));
             }
-            if !oras_spec::reference::is_valid_tag(&t) {
-                return fail(format!(
-                    "invalid tag {t:?} in reference {raw:?}: invalid reference: invalid tag {t:?}"
-                ));
+            if let Err(e) = oras_spec::reference::validate_tag(&t) {
+                return fail(format!("invalid tag {t:?} in reference {raw:?}: {e}"));
             }
             tags.push(t);
         }

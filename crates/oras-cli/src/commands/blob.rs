@@ -87,9 +87,9 @@ async fn fetch(a: FetchArgs) -> CliResult {
     let desc = blob_descriptor(&*src, &digest, &target.raw).await?;
     if let Some(out) = &a.output {
         if out == "-" {
-            // A closed pipe (`| head`) is not an error; content is still verified to the end.
+            // A closed pipe (`| head`) ends the run quietly (see output::stdout_failed).
             let reader = src.fetch(&desc).await?;
-            let mut stdout = crate::output::PipeTolerant(tokio::io::stdout());
+            let mut stdout = crate::output::StdoutWriter(tokio::io::stdout());
             copy_verified(reader, &desc, &mut stdout).await?;
         } else {
             // Staged in a partial file next to the output; a re-run after an interruption

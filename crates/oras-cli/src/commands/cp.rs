@@ -219,6 +219,7 @@ pub async fn exec(a: CpArgs) -> CliResult {
         a.to.target(&a.resolve)
             .parse(&main)?
             .with_dist(&a.to.dist())?;
+    dst_ref.check_tags(&extra_tags)?;
     let platform = a.platform.parse()?;
     let side_err = |side: &str, t: &crate::options::TargetRef, e: oras::Error| {
         CliError::new(format!(

@@ -288,6 +288,7 @@ async fn push(a: PushArgs) -> CliResult {
     let verbose = a.common.verbose();
     let (main, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main)?.with_dist(&a.dist)?;
+    target.check_tags(&extra_tags)?;
     let file = &a.args[1];
     if file == "-" && a.target.remote.password_stdin {
         return fail(
@@ -585,6 +586,7 @@ async fn index_create(a: IndexCreateArgs) -> CliResult {
     )?;
     let (main, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main)?;
+    target.check_tags(&extra_tags)?;
     let annotations = parse_annotation_flags(&a.annotations)?;
     if let Some(t) = &a.artifact_type
         && !media_type::is_valid(t)
@@ -677,6 +679,7 @@ async fn index_update(a: IndexUpdateArgs) -> CliResult {
     }
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "manifest index update", INDEX_UPDATE_USAGE)?;
+    target.check_tags(&a.tag)?;
     if a.add.is_empty() && a.merge.is_empty() && a.remove.is_empty() && a.artifact_type.is_none() {
         line("Nothing to update as no change is requested");
         return Ok(());

@@ -83,7 +83,9 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Blob(c) => blob::exec(c).await,
         Command::Completion { shell } => {
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "oras", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "oras", &mut script);
+            crate::output::out_bytes(&script);
             Ok(())
         }
         Command::Cp(a) => cp::exec(a).await,
@@ -114,7 +116,9 @@ pub fn render_clap_error(e: clap::Error) -> i32 {
         ErrorKind::DisplayHelp
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
+            if let Err(err) = e.print() {
+                crate::output::stdout_failed(&err);
+            }
             return 0;
         }
         ErrorKind::UnknownArgument => {
@@ -131,7 +135,9 @@ pub fn render_clap_error(e: clap::Error) -> i32 {
         }
         ErrorKind::InvalidSubcommand => {
             let sub = ctx(ContextKind::InvalidSubcommand);
-            eprintln!("Error: unknown command {sub:?} for \"oras\"\nRun 'oras --help' for usage.");
+            crate::output::err_out(&format!(
+                "Error: unknown command {sub:?} for \"oras\"\nRun 'oras --help' for usage.\n"
+            ));
             return 1;
         }
         ErrorKind::MissingRequiredArgument => {
@@ -176,7 +182,7 @@ pub fn render_clap_error(e: clap::Error) -> i32 {
                 .to_string()
         }
     };
-    eprint!("{}", CliError::new(message).render());
+    crate::output::err_out(&CliError::new(message).render());
     1
 }
 

@@ -64,6 +64,7 @@ pub async fn exec(a: PushArgs) -> CliResult {
     let verbose = a.common.verbose();
     let (main_ref, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main_ref)?;
+    target.check_tags(&extra_tags)?;
     let annotations = a.packer.parse_annotations()?;
     if a.config.is_some() && a.artifact_platform.is_some() {
         return fail("--config, --artifact-platform cannot be used at the same time");

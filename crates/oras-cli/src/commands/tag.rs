@@ -50,6 +50,7 @@ pub async fn exec(a: TagArgs) -> CliResult {
         ))
     })?;
     require_reference(&target, "tag", USAGE)?;
+    target.check_tags(&a.args[1..])?;
     let dst = target.open_write()?;
     let desc = dst.resolve(&target.reference).await?;
     line(format!(

@@ -3,6 +3,7 @@
 
 pub mod craft;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -67,16 +68,58 @@ pub fn oras_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 fn run_oras(dir: &Path, args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Run {
-    let mut child = Command::new(oras_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("HOME", dir)
-        .envs(env.iter().copied())
+    let mut cmd = oras_command(dir);
+    cmd.args(args).envs(env.iter().copied());
+    run(cmd, input, Stdio::piped())
+}
+
+/// Runs `oras args…` in `dir` with OS-string arguments and environment (input that is not UTF-8).
+pub fn oras_os(dir: &Path, args: &[&OsStr], env: &[(&str, &OsStr)]) -> Run {
+    let mut cmd = oras_command(dir);
+    cmd.args(args).envs(env.iter().copied());
+    run(cmd, b"", Stdio::piped())
+}
+
+/// Runs `oras args…` in `dir` with stdout a pipe whose reader is already gone, as in
+/// `oras … | head -0`: every write to stdout fails with EPIPE. `Run::stdout` stays empty.
+pub fn oras_closed_stdout(dir: &Path, args: &[&str]) -> Run {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let mut cmd = oras_command(dir);
+    cmd.args(args);
+    run(cmd, b"", Stdio::from(writer))
+}
+
+/// Runs `oras args…` in `dir` with stdout and stderr one pipe whose reader is already gone, as
+/// in `oras … 2>&1 | head -0`. Only the exit status tells what happened.
+pub fn oras_closed_output(dir: &Path, args: &[&str]) -> Run {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let mut cmd = oras_command(dir);
+    cmd.args(args)
+        .stderr(writer.try_clone().expect("clone pipe"))
+        .stdout(writer);
+    let child = cmd.stdin(Stdio::null()).spawn().expect("spawn oras");
+    drop(cmd);
+    Run::from(child.wait_with_output().expect("wait oras"))
+}
+
+/// `oras` to run in `dir`, with `HOME` there (no credentials or state of the user).
+fn oras_command(dir: &Path) -> Command {
+    let mut cmd = Command::new(oras_bin());
+    cmd.current_dir(dir).env("HOME", dir);
+    cmd
+}
+
+fn run(mut cmd: Command, input: &[u8], stdout: Stdio) -> Run {
+    let mut child = cmd
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn oras");
+    // the parent's copy of a given stdout pipe end goes with the Command
+    drop(cmd);
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().expect("stdin");

@@ -195,9 +195,13 @@ fn net_err(method: &Method, url: &Url, e: impl std::fmt::Display) -> Error {
 }
 
 impl Client {
-    /// Builds a client; fails on unreadable or invalid TLS files.
+    /// Builds a client; fails ([`ErrorKind::InvalidInput`]) on unreadable or invalid TLS files
+    /// and on custom headers that cannot be sent, before any request.
     pub fn new(opts: ClientOptions, credentials: Box<dyn CredentialProvider>) -> Result<Client> {
         install_crypto();
+        for (name, value) in &opts.headers {
+            check_header(name, value)?;
+        }
         let base = |with_identity: bool| -> Result<reqwest::Client> {
             let mut b = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -208,13 +212,7 @@ impl Client {
                 b = b.tls_danger_accept_invalid_certs(true);
             }
             if let Some(ca) = &opts.ca_file {
-                let pem = std::fs::read(ca).map_err(|e| {
-                    Error::invalid(format!("failed to read CA file {}: {e}", ca.display()))
-                })?;
-                let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                    Error::invalid(format!("invalid CA file {}: {e}", ca.display()))
-                })?;
-                b = b.tls_certs_only(certs);
+                b = b.tls_certs_only(load_ca_file(ca)?);
             }
             if with_identity && let (Some(cert), Some(key)) = (&opts.cert_file, &opts.key_file) {
                 let mut pem = std::fs::read(cert).map_err(|e| {
@@ -810,6 +808,52 @@ pub fn body_reader(resp: Response) -> BlobReader {
         .bytes_stream()
         .map_err(|e| std::io::Error::other(body_error(&e)));
     Box::pin(tokio_util::io::StreamReader::new(stream))
+}
+
+/// The CA certificates of a PEM bundle, taken as Go's `AppendCertsFromPEM` takes them: other
+/// blocks and certificates that do not parse are skipped, and a file without one usable
+/// certificate is refused with oras's `Failed to load certificate in file: …`.
+fn load_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::invalid(format!("failed to read CA file {}: {e}", path.display())))?;
+    let certs: Vec<reqwest::Certificate> = CertificateDer::pem_slice_iter(&pem)
+        .map_while(std::result::Result::ok)
+        .filter(|der| {
+            let (added, _) =
+                rustls::RootCertStore::empty().add_parsable_certificates([der.clone()]);
+            added == 1
+        })
+        .filter_map(|der| reqwest::Certificate::from_der(&der).ok())
+        .collect();
+    if certs.is_empty() {
+        return Err(Error::invalid(format!(
+            "Failed to load certificate in file: {}",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// Checks that a custom header can go on the wire: a token for a name, and a value without
+/// control characters (a newline would end the header and start another).
+fn check_header(name: &str, value: &str) -> Result<()> {
+    if HeaderName::from_bytes(name.as_bytes()).is_err() {
+        return Err(Error::invalid(format!(
+            "invalid header field name {name:?}: a name may only contain letters, digits and !#$%&'*+-.^_`|~"
+        )));
+    }
+    if HeaderValue::from_str(value).is_err() {
+        let bad = value
+            .chars()
+            .find(|c| c.is_ascii_control() && *c != '\t')
+            .unwrap_or('\0');
+        return Err(Error::invalid(format!(
+            "invalid header field value for {name:?}: the control character {bad:?} is not allowed"
+        )));
+    }
+    Ok(())
 }
 
 /// Builds a header map from pairs.

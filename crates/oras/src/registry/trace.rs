@@ -260,7 +260,9 @@ pub(crate) fn log_line(level: &str, msg: &str, data: Option<&str>) {
     if let Some(d) = data {
         s.push_str(&format!("[Data]:\n  {d}\n"));
     }
-    eprintln!("{s}");
+    // a closed stderr (`2>&1 | head`) loses the log; it must not panic like `eprintln!`
+    let mut err = std::io::stderr().lock();
+    let _ = std::io::Write::write_all(&mut err, format!("{s}\n").as_bytes());
 }
 
 fn debug(msg: &str) {

@@ -1,5 +1,10 @@
 //! `--format go-template=…`: Go text/template (via gtmpl) with the sprig helpers oras users
-//! reach for most (`toJson`, `toRawJson`, `toPrettyJson`, `first`, `last`).
+//! reach for most (`toJson`, `toRawJson`, `toPrettyJson`, `first`, `last`). Templates are
+//! checked (and rewritten for gtmpl) by [`check`] first, so errors read as Go's and values
+//! print as Go prints them.
+
+mod check;
+mod lex;
 
 use std::collections::HashMap;
 
@@ -100,16 +105,86 @@ fn last_fn(args: &[Value]) -> Result<Value, FuncError> {
     }
 }
 
-/// Renders `text` with `model` as dot.
-pub fn render(text: &str, model: &serde_json::Value) -> CliResult<String> {
-    let mut t = Template::default();
+/// Go's `fmt.Print` form of a value: `<no value>`, `<nil>`, `[a b]`, `map[k:v]`.
+fn go_print(v: &Value) -> String {
+    match v {
+        Value::NoValue => "<no value>".into(),
+        Value::Nil => "<nil>".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => u.to_string(),
+            (_, Some(i), _) => i.to_string(),
+            (_, _, Some(f)) => f.to_string(),
+            _ => String::new(),
+        },
+        Value::Array(a) => format!("[{}]", a.iter().map(go_print).collect::<Vec<_>>().join(" ")),
+        Value::Object(o) | Value::Map(o) => {
+            let mut keys: Vec<&String> = o.keys().collect();
+            keys.sort();
+            let items: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{k}:{}", go_print(&o[k])))
+                .collect();
+            format!("map[{}]", items.join(" "))
+        }
+        Value::Function(_) => "<func>".into(),
+    }
+}
+
+fn print_fn(args: &[Value]) -> Result<Value, FuncError> {
+    Ok(Value::String(go_print(one_arg(check::PRINT_FN, args)?)))
+}
+
+/// A missing key or null ranges over nothing, as in Go.
+fn range_fn(args: &[Value]) -> Result<Value, FuncError> {
+    Ok(match one_arg(check::RANGE_FN, args)? {
+        Value::NoValue | Value::Nil => Value::Array(Vec::new()),
+        v => v.clone(),
+    })
+}
+
+/// A template with our functions, ready to parse.
+fn template() -> Template {
+    let mut t = Template::with_name(check::NAME);
     t.add_func("toJson", to_json_fn);
     t.add_func("toRawJson", to_raw_json_fn);
     t.add_func("toPrettyJson", to_pretty_json_fn);
     t.add_func("first", first_fn);
     t.add_func("last", last_fn);
-    t.parse(text)
-        .map_err(|e| CliError::new(format!("invalid template: {e}")))?;
-    t.render(&Context::from(to_gtmpl(model)))
-        .map_err(|e| CliError::new(format!("failed to execute template: {e}")))
+    t
+}
+
+/// Parses `text` as Go would (Go's error texts) and hands the rewritten template to gtmpl.
+fn parse(text: &str) -> CliResult<Template> {
+    let mut t = template();
+    let user_funcs: Vec<String> = t.funcs.keys().cloned().collect();
+    let canonical = check::check(text, &user_funcs).map_err(CliError::new)?;
+    t.add_func(check::PRINT_FN, print_fn);
+    t.add_func(check::RANGE_FN, range_fn);
+    t.parse(canonical).map_err(|e| {
+        let msg = match e {
+            gtmpl::error::ParseError::WithContext(_, m) => m,
+            other => other.to_string(),
+        };
+        CliError::new(format!("template: {}: {msg}", check::NAME))
+    })?;
+    Ok(t)
+}
+
+/// Checks a template before any work is done (`--format go-template=…` parse errors).
+pub fn validate(text: &str) -> CliResult {
+    parse(text).map(|_| ())
+}
+
+/// Renders `text` with `model` as dot.
+pub fn render(text: &str, model: &serde_json::Value) -> CliResult<String> {
+    let t = parse(text)?;
+    t.render(&Context::from(to_gtmpl(model))).map_err(|e| {
+        CliError::new(format!(
+            "template: {}: executing {:?}: {e}",
+            check::NAME,
+            check::NAME
+        ))
+    })
 }
