@@ -67,7 +67,7 @@ fn too_large(path: &Path, limit: u64) -> Error {
         format!(
             "invalid OCI Image Layout: {} is larger than {}",
             path.display(),
-            if limit % (1 << 20) == 0 {
+            if limit.is_multiple_of(1 << 20) {
                 format!("{} MiB", limit >> 20)
             } else {
                 format!("{} KiB", limit >> 10)
@@ -80,7 +80,9 @@ fn too_large(path: &Path, limit: u64) -> Error {
 /// error carried in the io error).
 fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     let mut raw = Vec::new();
-    fs::File::open(path)?.take(limit + 1).read_to_end(&mut raw)?;
+    fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut raw)?;
     if raw.len() as u64 > limit {
         return Err(std::io::Error::other(too_large(path, limit)));
     }
