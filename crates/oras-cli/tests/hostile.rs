@@ -487,5 +487,10 @@ fn a_directory_layer_with_a_nested_title_lands_under_that_title() {
         std::fs::read(s.out().join("deep/pkg/f.txt")).unwrap(),
         b"nested\n"
     );
-    assert_eq!(files_below(&s.out()).len(), 1, "{:?}", files_below(&s.out()));
+    assert_eq!(
+        files_below(&s.out()).len(),
+        1,
+        "{:?}",
+        files_below(&s.out())
+    );
 }
