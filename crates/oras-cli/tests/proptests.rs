@@ -327,7 +327,7 @@ proptest! {
         max_shrink_time: 120_000,
         // templates that hit known gtmpl bugs are skipped (about one in five broken ones)
         max_global_rejects: 1 << 20,
-        ..budget::config("template: go-template (through the binary)", 48)
+        ..budget::config("template: go-template (binary)", 48)
     })]
 
     /// Well-formed templates of every construct.
@@ -377,7 +377,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         max_shrink_iters: 200,
         max_shrink_time: 120_000,
-        ..budget::config("annotations: push --annotation-file (through the binary)", 24)
+        ..budget::config("annotations: push --annotation-file (binary)", 24)
     })]
 
     /// Any annotation file pushes a manifest carrying its annotations (escaped the Go way,

@@ -382,7 +382,7 @@ fn reference_like() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(budget::config("reference: Reference::parse", 384))]
+    #![proptest_config(budget::config("references: registry, layout, file", 384))]
 
     /// Any string: a reference or an error; a parsed reference is printed as one that parses
     /// to the same parts.

@@ -4,8 +4,8 @@
 //! the suite stays quick and a failure is reproducible. `scripts/fuzz` runs the same properties
 //! longer: `ORAS_FUZZ_SCALE=<n>` multiplies every budget, `ORAS_FUZZ_SEED=<n>` (or proptest's
 //! own `PROPTEST_RNG_SEED`) picks the seed, and `PROPTEST_CASES=<n>` sets one count for all.
-//! Each property says its name and count on stderr (`[fuzz] <name>: <n> cases`), which the
-//! script collects for its summary.
+//! Each property says its parser, test and count on stderr (`[fuzz] <parser> | <test> | <n>
+//! cases | seed <s>`), which the script collects for its summary.
 
 use proptest::test_runner::{Config, RngSeed};
 
@@ -25,7 +25,9 @@ pub fn config(name: &str, base: u32) -> Config {
     let seed = env_u64("ORAS_FUZZ_SEED")
         .or_else(|| env_u64("PROPTEST_RNG_SEED"))
         .unwrap_or(DEFAULT_SEED);
-    eprintln!("[fuzz] {name}: {cases} cases (seed {seed})");
+    // the test harness names each test's thread after the test
+    let test = std::thread::current().name().unwrap_or("?").to_string();
+    eprintln!("[fuzz] {name} | {test} | {cases} cases | seed {seed}");
     Config {
         cases,
         rng_seed: RngSeed::Fixed(seed),
