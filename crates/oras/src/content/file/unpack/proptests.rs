@@ -97,7 +97,8 @@ fn benign_component() -> impl Strategy<Value = String> {
 
 /// Names inside the tree of the test's root: mostly plain names below the layer's title (so
 /// later entries are reached too), some hostile (`..`, absolute, through links, outside the
-/// title), never more `..` than levels between the layer and the top of the test's tree.
+/// title); never more `..` than levels between the layer and the top of the test's tree, and
+/// absolute only through [`ROOT`].
 fn name() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => (prop::collection::vec(benign_component(), 0..4), any::<bool>()).prop_map(
@@ -119,7 +120,9 @@ fn hostile_name() -> impl Strategy<Value = String> {
             6 => Just("t/"),
             1 => Just(""),
             1 => Just("./t/"),
-            1 => Just("/"),
+            // absolute names only ever name the test's own tree (a broken unpacker must not
+            // write to the host's `/`)
+            1 => Just("/@ROOT@/out/"),
             1 => Just("@ROOT@/"),
         ],
         prop::collection::vec(component(), 0..5),
