@@ -7,6 +7,7 @@
 //! println!("registry at {}", reg.addr);
 //! ```
 
+pub mod budget;
 pub mod inproc;
 pub mod token;
 

@@ -174,3 +174,6 @@ pub async fn load_files(
     }
     Ok(layers)
 }
+
+#[cfg(test)]
+mod proptests;

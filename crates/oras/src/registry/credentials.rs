@@ -322,6 +322,13 @@ async fn helper_get(helper: &str, server: &str) -> Result<Credential> {
         }
         return Ok(Credential::default());
     };
+    parse_helper_answer(helper, ok, &out)
+}
+
+/// What `docker-credential-<helper> get` printed (and whether it succeeded), as a credential:
+/// `{"Username":…,"Secret":…}`, with `<token>` as the username of an identity token; "not
+/// found" means no credential.
+fn parse_helper_answer(helper: &str, ok: bool, out: &str) -> Result<Credential> {
     if !ok {
         if out.contains("credentials not found in native keychain") {
             return Ok(Credential::default());
@@ -335,7 +342,7 @@ async fn helper_get(helper: &str, server: &str) -> Result<Credential> {
         #[serde(rename = "Secret", default)]
         secret: String,
     }
-    let a: Answer = serde_json::from_str(&out).map_err(|e| {
+    let a: Answer = serde_json::from_str(out).map_err(|e| {
         Error::invalid(format!(
             "invalid answer from docker-credential-{helper}: {e}"
         ))
@@ -477,3 +484,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod proptests;

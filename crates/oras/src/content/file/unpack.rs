@@ -172,7 +172,7 @@ impl Unpacker {
             .header()
             .mtime()
             .ok()
-            .map(|t| UNIX_EPOCH + Duration::from_secs(t));
+            .and_then(|t| UNIX_EPOCH.checked_add(Duration::from_secs(t)));
         let shown = raw.display().to_string();
         let link = match kind {
             tar::EntryType::Symlink | tar::EntryType::Link => entry
@@ -438,3 +438,6 @@ fn umask() -> u32 {
         .and_then(|v| u32::from_str_radix(&v, 8).ok())
         .unwrap_or(0o022)
 }
+
+#[cfg(test)]
+mod proptests;
