@@ -475,7 +475,7 @@ fn regression_unclosed_action() {
         .unwrap();
         assert_eq!(code, Some(1), "{t:?}: {stderr}");
         assert!(
-            stderr.starts_with("Error: invalid template"),
+            stderr.starts_with("Error: template: format output:1:"),
             "{t:?}: {stderr}"
         );
     }

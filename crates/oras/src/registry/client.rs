@@ -124,7 +124,9 @@ impl Bearer {
     fn new(token: String, lifetime: Option<Duration>) -> Bearer {
         Bearer {
             token,
-            renew_at: lifetime.map(|l| tokio::time::Instant::now() + l.mul_f64(0.9)),
+            // a lifetime beyond what the clock can hold is a token that never needs renewing
+            renew_at: lifetime
+                .and_then(|l| tokio::time::Instant::now().checked_add(l.mul_f64(0.9))),
         }
     }
 
