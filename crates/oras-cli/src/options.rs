@@ -618,20 +618,7 @@ fn state_dir() -> Option<PathBuf> {
         .map(|h| PathBuf::from(h).join(".local/state/oras"))
 }
 
-/// The reason part of an io error, as Go prints it (`no such file or directory`).
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let s = e.to_string();
-            match s.find(" (os error") {
-                Some(i) => s[..i].to_lowercase(),
-                None => s,
-            }
-        }
-    }
-}
+pub use oras::error::io_reason;
 
 impl TargetOpts {
     /// Parses a reference argument against these flags.

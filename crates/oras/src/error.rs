@@ -23,6 +23,9 @@ pub enum ErrorKind {
     PathTraversal,
     /// A file already exists and overwriting was disallowed.
     OverwriteDisallowed,
+    /// Packing an image-spec v1.1 manifest needs an artifact type (or a config that is not
+    /// the empty one).
+    MissingArtifactType,
     /// Two things claim one name or place: a duplicate title, a file where a directory is.
     Conflict,
     /// The registry wants (other) credentials.
@@ -32,6 +35,16 @@ pub enum ErrorKind {
     /// A network or protocol failure talking to a registry.
     Network,
     Io,
+}
+
+/// Which end of a copy an error came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Side {
+    /// The source (resolving or reading what is copied).
+    Source,
+    /// The destination (writing or tagging).
+    Destination,
 }
 
 /// What a registry said when it answered with an error status.
@@ -51,6 +64,7 @@ pub struct Error {
     kind: ErrorKind,
     message: String,
     registry: Option<Box<RegistryResponse>>,
+    side: Option<Side>,
 }
 
 impl Error {
@@ -60,6 +74,7 @@ impl Error {
             kind,
             message: message.into(),
             registry: None,
+            side: None,
         }
     }
 
@@ -73,12 +88,24 @@ impl Error {
             kind,
             message: message.into(),
             registry: Some(Box::new(response)),
+            side: None,
         }
     }
 
     /// The registry's answer, when the error came from one.
     pub fn registry_response(&self) -> Option<&RegistryResponse> {
         self.registry.as_deref()
+    }
+
+    /// The same error, marked as coming from one end of a copy.
+    pub fn with_side(mut self, side: Side) -> Error {
+        self.side = Some(side);
+        self
+    }
+
+    /// The end of a copy the error came from, when an operation said so.
+    pub fn side(&self) -> Option<Side> {
+        self.side
     }
 
     /// What went wrong, for programs.
@@ -112,6 +139,7 @@ impl Error {
             kind: self.kind,
             message: format!("{context}: {}", self.message),
             registry: self.registry,
+            side: self.side,
         }
     }
 }
@@ -131,18 +159,38 @@ impl From<std::io::Error> for Error {
             let inner = e.into_inner().expect("checked above");
             return *inner.downcast::<Error>().expect("checked above");
         }
-        let kind = match e.kind() {
-            std::io::ErrorKind::NotFound => ErrorKind::NotFound,
-            std::io::ErrorKind::AlreadyExists => ErrorKind::AlreadyExists,
-            _ => ErrorKind::Io,
-        };
-        Error::new(kind, e.to_string())
+        Error::new(io_kind(&e), e.to_string())
     }
 }
 
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> std::io::Error {
         std::io::Error::other(e)
+    }
+}
+
+/// The kind of an I/O error.
+pub(crate) fn io_kind(e: &std::io::Error) -> ErrorKind {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+        std::io::ErrorKind::AlreadyExists => ErrorKind::AlreadyExists,
+        _ => ErrorKind::Io,
+    }
+}
+
+/// The reason part of an I/O error in the words Go uses (`no such file or directory`,
+/// `permission denied`), as oras prints them.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_lowercase(),
+                None => s,
+            }
+        }
     }
 }
 

@@ -24,9 +24,29 @@
 //! # Ok(()) }
 //! ```
 
+/// Builder-style setters for the public fields of an options struct (which is
+/// `#[non_exhaustive]`, so other crates start from `Default` and set what they need):
+/// `fn field(self, value) -> Self` for each listed field.
+macro_rules! setters {
+    ($ty:ty { $($(#[$doc:meta])* $field:ident: $t:ty),* $(,)? }) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $field(mut self, value: impl Into<$t>) -> Self {
+                    self.$field = value.into();
+                    self
+                }
+            )*
+        }
+    };
+}
+
 pub mod content;
 pub mod copy;
 pub mod error;
+pub mod events;
+pub mod limits;
 pub mod ops;
 pub mod pack;
 pub mod referrers;

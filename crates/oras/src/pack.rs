@@ -26,9 +26,6 @@ pub struct PackOptions {
     pub config_annotations: Annotations,
 }
 
-/// The error when image-spec v1.1 packing has no artifact type.
-pub const MISSING_ARTIFACT_TYPE: &str = "missing artifact type";
-
 fn validate_media_type(mt: &str) -> Result<()> {
     if media_type::is_valid(mt) {
         Ok(())
@@ -93,7 +90,10 @@ pub async fn pack_manifest(
                 .as_ref()
                 .is_none_or(|c| c.media_type == media_type::EMPTY_JSON);
             if artifact_type.is_empty() && config_is_empty {
-                return Err(Error::invalid(MISSING_ARTIFACT_TYPE));
+                return Err(Error::new(
+                    ErrorKind::MissingArtifactType,
+                    "missing artifact type for OCI image-spec v1.1 artifacts",
+                ));
             }
             if !artifact_type.is_empty() {
                 validate_media_type(artifact_type)?;

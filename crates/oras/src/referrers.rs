@@ -1,68 +1,13 @@
-//! Referrers: manifests whose `subject` points at a node, found through a store's predecessors,
-//! and the bounds of a walk over referrers of referrers.
+//! Referrers: manifests whose `subject` points at a node, found through a store's Referrers
+//! listing or its predecessors, and walks over referrers of referrers.
 
-use oras_spec::{Descriptor, SuccessorView};
+use std::collections::{HashSet, VecDeque};
 
-use crate::content::{ReadOnlyGraphTarget, verify};
-use crate::copy::DEFAULT_MAX_METADATA_BYTES;
-use crate::error::{Error, ErrorKind, Result};
+use oras_spec::{Descriptor, SuccessorView, media_type};
 
-/// Levels of referrers (a signature of an SBOM of an image is 2) a walk follows at most by
-/// default: real graphs are a handful of levels deep.
-pub const DEFAULT_MAX_REFERRER_DEPTH: usize = 64;
-/// Referrers one walk collects at most by default.
-pub const DEFAULT_MAX_GRAPH_REFERRERS: usize = 100_000;
-
-/// How far a walk over referrers of referrers (`discover`, `cp -r`, `backup
-/// --include-referrers`) may go before it fails with [`ErrorKind::SizeExceedsLimit`]: a
-/// registry can serve a graph without end. Cycles are not a reason to fail: every node is
-/// visited once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReferrerLimits {
-    /// Levels below the root.
-    pub max_depth: usize,
-    /// Referrers in the whole graph.
-    pub max_referrers: usize,
-}
-
-impl Default for ReferrerLimits {
-    fn default() -> Self {
-        ReferrerLimits {
-            max_depth: DEFAULT_MAX_REFERRER_DEPTH,
-            max_referrers: DEFAULT_MAX_GRAPH_REFERRERS,
-        }
-    }
-}
-
-impl ReferrerLimits {
-    /// Fails when referrers were found at `level` (1: the root's own) below the depth limit.
-    pub fn check_depth(&self, root: &Descriptor, level: usize) -> Result<()> {
-        if level > self.max_depth {
-            return Err(Error::new(
-                ErrorKind::SizeExceedsLimit,
-                format!(
-                    "referrers of {} go deeper than {} levels",
-                    root.digest, self.max_depth
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Fails when a walk from `root` found more than the referrer limit.
-    pub fn check_count(&self, root: &Descriptor, found: usize) -> Result<()> {
-        if found > self.max_referrers {
-            return Err(Error::new(
-                ErrorKind::SizeExceedsLimit,
-                format!(
-                    "referrers of {}: more than {} in the graph",
-                    root.digest, self.max_referrers
-                ),
-            ));
-        }
-        Ok(())
-    }
-}
+use crate::content::{ReadOnlyGraphTarget, successors_of, verify};
+use crate::error::{ErrorKind, Result};
+use crate::limits::{DEFAULT_MAX_METADATA_BYTES, ReferrerLimits};
 
 /// The referrers of `subject` (optionally only those of `artifact_type`), each described with
 /// media type, digest, size, artifact type (or config media type) and manifest annotations.
@@ -102,4 +47,49 @@ pub async fn referrers(
         }
     }
     Ok(out)
+}
+
+/// The referrers of `root`, recursively (up to `depth` levels; 0 = as deep as the default
+/// [`ReferrerLimits`] allow), and of the children of `root` when it is an index. Cycle-safe.
+pub async fn find_referrers(
+    src: &dyn ReadOnlyGraphTarget,
+    root: &Descriptor,
+    depth: usize,
+) -> Result<Vec<Descriptor>> {
+    find_referrers_within(src, root, depth, &ReferrerLimits::default()).await
+}
+
+/// [`find_referrers`] within `limits`: a graph deeper (unless `depth` stops the walk first) or
+/// larger fails with [`ErrorKind::SizeExceedsLimit`].
+pub async fn find_referrers_within(
+    src: &dyn ReadOnlyGraphTarget,
+    root: &Descriptor,
+    depth: usize,
+    limits: &ReferrerLimits,
+) -> Result<Vec<Descriptor>> {
+    let mut found = Vec::new();
+    let mut seen: HashSet<oras_spec::Digest> = HashSet::from([root.digest.clone()]);
+    let mut queue: VecDeque<(Descriptor, usize)> = VecDeque::from([(root.clone(), 0)]);
+    if media_type::is_index(&root.media_type) {
+        let bytes = verify::fetch_all(src, root, DEFAULT_MAX_METADATA_BYTES).await?;
+        for child in successors_of(root, &bytes)? {
+            if seen.insert(child.digest.clone()) {
+                queue.push_back((child, 0));
+            }
+        }
+    }
+    while let Some((node, level)) = queue.pop_front() {
+        if depth != 0 && level >= depth {
+            continue;
+        }
+        for r in referrers(src, &node, "").await? {
+            if seen.insert(r.digest.clone()) {
+                limits.check_depth(root, level + 1)?;
+                found.push(r.clone());
+                limits.check_count(root, found.len())?;
+                queue.push_back((r, level + 1));
+            }
+        }
+    }
+    Ok(found)
 }

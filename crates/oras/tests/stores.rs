@@ -9,7 +9,8 @@ use oras::content::oci::OciLayout;
 use oras::content::{
     BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage, TagLister, Tagger,
 };
-use oras::copy::{CopyGraphOptions, CopyHooks, copy_graph};
+use oras::copy::{CopyGraphOptions, copy_graph};
+use oras::events::{Event, Observer};
 use oras::pack::{PackOptions, PackVersion, pack_manifest};
 use oras::{ErrorKind, referrers::referrers};
 use oras_spec::Descriptor;
@@ -127,12 +128,13 @@ struct Counter {
     skipped: AtomicUsize,
 }
 
-impl CopyHooks for Counter {
-    fn post_copy(&self, _: &Descriptor) {
-        self.copied.fetch_add(1, Ordering::SeqCst);
-    }
-    fn on_skipped(&self, _: &Descriptor) {
-        self.skipped.fetch_add(1, Ordering::SeqCst);
+impl Observer for Counter {
+    fn on_event(&self, event: &Event<'_>) {
+        match event {
+            Event::Done(_) => self.copied.fetch_add(1, Ordering::SeqCst),
+            Event::Exists(_) => self.skipped.fetch_add(1, Ordering::SeqCst),
+            _ => 0,
+        };
     }
 }
 
@@ -155,20 +157,14 @@ async fn copy_moves_shared_nodes_once_and_skips_existing() {
     let dir = tempfile::tempdir().unwrap();
     let dst = Arc::new(OciLayout::open(dir.path()).unwrap());
     let hooks = Arc::new(Counter::default());
-    let opts = CopyGraphOptions {
-        hooks: hooks.clone(),
-        ..Default::default()
-    };
+    let opts = CopyGraphOptions::default().observer(hooks.clone() as Arc<dyn Observer>);
     copy_graph(src.clone(), dst.clone(), &root, &opts)
         .await
         .unwrap();
     // shared blob once, empty config once, manifest once
     assert_eq!(hooks.copied.load(Ordering::SeqCst), 3);
     let hooks2 = Arc::new(Counter::default());
-    let opts = CopyGraphOptions {
-        hooks: hooks2.clone(),
-        ..Default::default()
-    };
+    let opts = CopyGraphOptions::default().observer(hooks2.clone() as Arc<dyn Observer>);
     copy_graph(src, dst, &root, &opts).await.unwrap();
     assert_eq!(hooks2.copied.load(Ordering::SeqCst), 0);
     assert_eq!(
@@ -280,8 +276,8 @@ async fn read_only_tar_layout() {
 /// `depth` stops it first; every limit is the caller's.
 #[tokio::test]
 async fn referrer_walks_are_bounded_in_depth_and_size() {
-    use oras::copy::find_referrers_within;
-    use oras::referrers::ReferrerLimits;
+    use oras::limits::ReferrerLimits;
+    use oras::referrers::find_referrers_within;
     let store = MemoryStore::new();
     let layer = blob(&store, b"x", "x").await;
     let pack = |subject: Option<Descriptor>, n: usize| {

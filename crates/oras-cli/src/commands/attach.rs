@@ -3,13 +3,10 @@
 use std::sync::Arc;
 
 use clap::Args;
-use oras::content::file::{FileStore, FileStoreOptions};
-use oras::copy::{CopyGraphOptions, copy_graph};
-use oras::ops;
-use oras::pack::{PackOptions, PackVersion, pack_manifest};
+use oras::ops::{self, AttachOptions};
 use oras_spec::Digest;
 
-use super::packer::{PackerOpts, load_config, load_files};
+use super::packer::{PackerOpts, config_file, file_layers};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
     CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, finish_tty,
@@ -81,60 +78,29 @@ pub async fn exec(a: AttachArgs) -> CliResult {
             .usage(format!("oras attach {USAGE}"))
             .recommend("To attach to an existing artifact, please provide files via argument or annotations via flag \"--annotation\". Run \"oras attach -h\" for more options and examples"));
     }
-    let platform = a.platform.parse()?;
-    let dst = target.open_write()?;
-    let subject = ops::resolve(&*dst, &target.reference, platform.as_ref()).await?;
-
-    let store = Arc::new(FileStore::new(".", FileStoreOptions::default())?);
-    let layers = load_files(
-        &store,
+    let mut opts = AttachOptions::default();
+    opts.platform = a.platform.parse()?;
+    opts.config = a.config.as_deref().map(config_file).transpose()?;
+    opts.manifest_annotations = annotations.manifest.clone();
+    opts.config_annotations = annotations.config.clone();
+    opts.export_manifest = a.packer.export_manifest.as_ref().map(Into::into);
+    opts.concurrency = a.concurrency;
+    let files = file_layers(
         files,
         &annotations,
-        a.packer.disable_path_validation,
+        &a.packer,
         verbose && !format.is_structured(),
-    )
-    .await?;
-    let mut pack = PackOptions {
-        subject: Some(subject.clone()),
-        layers,
-        manifest_annotations: annotations.manifest.clone(),
-        config_annotations: annotations.config.clone(),
-        ..Default::default()
-    };
-    if let Some(cfg) = &a.config {
-        pack.config = Some(load_config(&store, cfg, &annotations).await?);
-    }
-    let (root, bytes) = pack_manifest(&*store, PackVersion::V1_1, &a.artifact_type, pack).await?;
-    a.packer.export(&bytes)?;
+    )?;
+    let dst = target.open_write()?;
     let tty = a.tty.start(a.common.debug);
-    let printer = Arc::new(
+    opts.observer = Arc::new(
         StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
     );
-    // The subject is already in the target: do not walk (or report) it again.
-    let root_digest = root.digest.clone();
-    let find: oras::copy::FindSuccessors = Arc::new(move |node, bytes| {
-        let mut succ = oras::content::successors_of(node, bytes)?;
-        if node.digest == root_digest
-            && let Some(view) = oras_spec::SuccessorView::parse(bytes)
-                .ok()
-                .and_then(|v| v.subject)
-        {
-            succ.retain(|s| s.digest != view.digest);
-        }
-        Ok(succ)
-    });
-    let opts = CopyGraphOptions {
-        concurrency: a.concurrency,
-        hooks: printer,
-        find_successors: Some(find),
-        ..Default::default()
-    };
-    copy_graph(store.clone(), dst.clone(), &root, &opts)
-        .await
-        .inspect_err(|_| finish_tty(&tty))?;
+    let attached = ops::attach(dst, &target.reference, &a.artifact_type, &files, &opts).await;
     finish_tty(&tty);
-
-    let model = descriptor_model(&target.with_digest(&root.digest), &root);
+    let attached = attached?;
+    let (root, subject) = (&attached.descriptor, &attached.subject);
+    let model = descriptor_model(&target.with_digest(&root.digest), root);
     if format.print_model(&serde_json::Value::Object(model))? {
         return Ok(());
     }

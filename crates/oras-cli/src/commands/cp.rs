@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use clap::Args;
-use oras::copy::{CopyGraphOptions, copy_graph, extended_copy_graph};
-use oras::ops;
+use oras::error::Side;
+use oras::ops::{self, CopyOptions};
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
-    CommonOpts, DistSpecOpts, Kind, PlatformOpts, RemoteOpts, TargetOpts, TtyOpts, finish_tty,
+    CommonOpts, DistSpecOpts, PlatformOpts, RemoteOpts, TargetOpts, TargetRef, TtyOpts, finish_tty,
     require_reference, split_tags,
 };
 use crate::output::{COPY_PROMPTS, StatusPrinter, line};
@@ -207,7 +207,6 @@ pub async fn exec(a: CpArgs) -> CliResult {
         true,
         "the source and destination artifacts",
     )?;
-    let verbose = a.common.verbose();
     let src_ref = a
         .from
         .target(&a.resolve)
@@ -220,55 +219,25 @@ pub async fn exec(a: CpArgs) -> CliResult {
             .parse(&main)?
             .with_dist(&a.to.dist())?;
     dst_ref.check_tags(&extra_tags)?;
-    let platform = a.platform.parse()?;
-    let side_err = |side: &str, t: &crate::options::TargetRef, e: oras::Error| {
-        CliError::new(format!(
-            "Error from {side} {} for {:?}: {e}",
-            t.type_name(),
-            t.raw
-        ))
-    };
+    let mut opts = CopyOptions::default();
+    opts.platform = a.platform.parse()?;
+    opts.referrers = a.recursive;
+    opts.extra_tags = extra_tags.clone();
+    opts.concurrency = a.concurrency;
     let src = src_ref.open_read()?;
     let dst = dst_ref.open_write()?;
-    let root = ops::resolve(&*src, &src_ref.reference, platform.as_ref())
-        .await
-        .map_err(|e| side_err("source", &src_ref, e))?;
-
     let tty = a.tty.start(a.common.debug);
-    let printer = Arc::new(StatusPrinter::new(COPY_PROMPTS, verbose, false).with_tty(tty.clone()));
-    // Blobs are mounted, not copied, between repositories of one registry reached with the
-    // same credentials.
-    let mount_from = match (&src_ref.kind, &dst_ref.kind) {
-        (Kind::Registry(s), Kind::Registry(d))
-            if s.registry == d.registry
-                && s.repository != d.repository
-                && same_credentials(&src_ref.remote, &dst_ref.remote) =>
-        {
-            Some(s.repository.clone())
-        }
-        _ => None,
-    };
-    let opts = CopyGraphOptions {
-        concurrency: a.concurrency,
-        hooks: printer,
-        mount_from,
-        ..Default::default()
-    };
-    if a.recursive {
-        extended_copy_graph(src.clone(), dst.clone(), &root, 0, &opts)
-            .await
-            .inspect_err(|_| finish_tty(&tty))?;
-    } else {
-        copy_graph(src.clone(), dst.clone(), &root, &opts)
-            .await
-            .inspect_err(|_| finish_tty(&tty))?;
-    }
+    opts.observer =
+        Arc::new(StatusPrinter::new(COPY_PROMPTS, a.common.verbose(), false).with_tty(tty.clone()));
+    let copied = ops::copy(src, &src_ref.reference, dst, &dst_ref.reference, &opts).await;
     finish_tty(&tty);
-    if !dst_ref.reference.is_empty() && dst_ref.digest().is_none() {
-        dst.tag(&root, &dst_ref.reference)
-            .await
-            .map_err(|e| side_err("destination", &dst_ref, e))?;
-    }
+    let root = copied
+        .map_err(|e| match e.side() {
+            Some(Side::Source) => side_error("source", &src_ref, e),
+            Some(Side::Destination) => side_error("destination", &dst_ref, e),
+            _ => CliError::from(e),
+        })?
+        .descriptor;
     let src_display = if src_ref.digest().is_some_and(|d| d != root.digest) {
         src_ref.with_digest(&root.digest)
     } else {
@@ -285,18 +254,17 @@ pub async fn exec(a: CpArgs) -> CliResult {
         dst_ref.type_name()
     ));
     for t in &extra_tags {
-        dst.tag(&root, t)
-            .await
-            .map_err(|e| side_err("destination", &dst_ref, e))?;
         line(format!("Tagged {t}"));
     }
     line(format!("Digest: {}", root.digest));
     Ok(())
 }
 
-fn same_credentials(a: &RemoteOpts, b: &RemoteOpts) -> bool {
-    a.username == b.username
-        && a.password == b.password
-        && a.identity_token == b.identity_token
-        && a.registry_config == b.registry_config
+/// `Error from source registry for "<ref>": …`, as oras says which end failed.
+fn side_error(side: &str, t: &TargetRef, e: oras::Error) -> CliError {
+    CliError::new(format!(
+        "Error from {side} {} for {:?}: {e}",
+        t.type_name(),
+        t.raw
+    ))
 }

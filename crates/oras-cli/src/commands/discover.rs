@@ -4,8 +4,9 @@ use std::collections::HashSet;
 
 use clap::Args;
 use oras::content::ReadOnlyGraphTarget;
+use oras::limits::ReferrerLimits;
 use oras::ops;
-use oras::referrers::{ReferrerLimits, referrers};
+use oras::referrers::referrers;
 use oras_spec::{Descriptor, Digest};
 use serde_json::{Value, json};
 

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use clap::{Args, Subcommand};
 use oras::content::verify::fetch_all;
 use oras::content::{BlobSource, ReadOnlyGraphTarget};
-use oras::copy::DEFAULT_MAX_METADATA_BYTES;
+use oras::limits::DEFAULT_MAX_METADATA_BYTES;
 use oras::ops;
 use oras_spec::{Descriptor, Digest, ImageIndex, Platform, SuccessorView, gojson, media_type};
 use serde_json::Value;

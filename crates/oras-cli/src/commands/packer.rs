@@ -2,11 +2,11 @@
 //! and turning file arguments into layers.
 
 use std::collections::HashMap;
-use std::path::{Component, Path};
+use std::path::Path;
 
 use clap::Args;
-use oras::content::file::FileStore;
-use oras_spec::{Annotations, Descriptor, split_file_ref};
+use oras::ops::{ConfigSource, FileLayer};
+use oras_spec::{Annotations, split_file_ref};
 
 use crate::error::{CliError, CliResult, fail};
 use crate::output::line;
@@ -67,110 +67,49 @@ impl PackerOpts {
         }
         Ok(out)
     }
-
-    /// Writes the manifest bytes to `--export-manifest`, if given.
-    pub fn export(&self, bytes: &[u8]) -> CliResult {
-        if let Some(p) = &self.export_manifest {
-            std::fs::write(p, bytes)
-                .map_err(|e| CliError::new(format!("failed to export manifest to {p}: {e}")))?;
-        }
-        Ok(())
-    }
 }
 
-/// Go's `filepath.Clean` followed by `ToSlash`.
-pub fn clean_path(p: &str) -> String {
-    let path = Path::new(p);
-    let mut parts: Vec<String> = Vec::new();
-    let abs = path.is_absolute();
-    for c in path.components() {
-        match c {
-            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
-            Component::ParentDir => {
-                if parts.last().is_some_and(|l| l != "..") {
-                    parts.pop();
-                } else if !abs {
-                    parts.push("..".into());
-                }
-            }
-            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
-        }
-    }
-    let joined = parts.join("/");
-    match (abs, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
+/// The `--config path[:mediaType]` argument.
+pub fn config_file(arg: &str) -> CliResult<ConfigSource> {
+    let (path, media_type) = split_file_ref(arg).map_err(CliError::new)?;
+    Ok(ConfigSource::File {
+        path: path.into(),
+        media_type,
+    })
 }
 
-/// Adds the `--config path[:mediaType]` file (default type: the unknown config type); its
-/// descriptor carries the `$config` annotations instead of a title.
-pub async fn load_config(
-    store: &FileStore,
-    arg: &str,
-    annotations: &ParsedAnnotations,
-) -> CliResult<Descriptor> {
-    let (path, mt) = split_file_ref(arg).map_err(CliError::new)?;
-    let mt = if mt.is_empty() {
-        oras_spec::media_type::UNKNOWN_CONFIG
-    } else {
-        &mt
-    };
-    let mut desc = store.add("$config", mt, Path::new(&path)).await?;
-    desc.annotations = annotations.config.clone();
-    Ok(desc)
-}
-
-/// Adds each `path[:mediaType]` argument to the file store; returns the layers.
-pub async fn load_files(
-    store: &FileStore,
+/// The `path[:mediaType]` file arguments as layers, with their annotations from the
+/// annotation file; absolute paths are refused unless `--disable-path-validation`.
+/// Prints oras's `Preparing <name>` lines when `verbose`.
+pub fn file_layers(
     args: &[String],
     annotations: &ParsedAnnotations,
-    disable_path_validation: bool,
+    packer: &PackerOpts,
     verbose: bool,
-) -> CliResult<Vec<Descriptor>> {
-    if !disable_path_validation {
-        let absolute: Vec<String> = args
-            .iter()
-            .filter_map(|a| split_file_ref(a).ok())
-            .map(|(p, _)| p)
-            .filter(|p| Path::new(p).is_absolute())
-            .collect();
-        if !absolute.is_empty() {
-            return fail(format!(
-                "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {}",
-                absolute.join(", ")
-            ));
-        }
-    }
-    let mut layers = Vec::new();
+) -> CliResult<Vec<FileLayer>> {
+    let mut layers = Vec::with_capacity(args.len());
+    let mut absolute = Vec::new();
     for raw in args {
         let (path, media_type) = split_file_ref(raw).map_err(CliError::new)?;
-        let name = clean_path(&path);
-        if verbose {
-            line(format!("Preparing {name}"));
+        if Path::new(&path).is_absolute() {
+            absolute.push(path.clone());
         }
-        let mut desc = store
-            .add(&name, &media_type, Path::new(&path))
-            .await
-            .map_err(|e| {
-                if e.kind() == oras::ErrorKind::NotFound {
-                    let abs = std::path::absolute(&path).unwrap_or_else(|_| path.clone().into());
-                    CliError::new(format!(
-                        "failed to stat {}: no such file or directory",
-                        abs.display()
-                    ))
-                } else {
-                    CliError::from(e)
-                }
-            })?;
+        let mut layer = FileLayer::new(&path).with_media_type(media_type);
         if let Some(extra) = annotations.files.get(&path) {
-            for (k, v) in extra {
-                desc.annotations.insert(k.clone(), v.clone());
-            }
+            layer = layer.with_annotations(extra.clone());
         }
-        layers.push(desc);
+        layers.push(layer);
+    }
+    if !packer.disable_path_validation && !absolute.is_empty() {
+        return fail(format!(
+            "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {}",
+            absolute.join(", ")
+        ));
+    }
+    if verbose {
+        for l in &layers {
+            line(format!("Preparing {}", l.name));
+        }
     }
     Ok(layers)
 }

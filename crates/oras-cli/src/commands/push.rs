@@ -3,17 +3,14 @@
 use std::sync::Arc;
 
 use clap::Args;
-use oras::content::GraphTarget;
-use oras::content::file::{FileStore, FileStoreOptions};
-use oras::content::{BlobSource, Storage};
-use oras::copy::{CopyGraphOptions, copy_graph};
-use oras::pack::{MISSING_ARTIFACT_TYPE, PackOptions, PackVersion, pack_manifest};
-use oras_spec::{Descriptor, Platform, gojson, media_type};
+use oras::ops::{self, ConfigSource, PushOptions};
+use oras::pack::PackVersion;
+use oras_spec::Platform;
 use serde_json::json;
 
-use super::packer::{PackerOpts, load_config, load_files};
+use super::packer::{PackerOpts, config_file, file_layers};
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, FormatOpts, Kind, TargetOpts, TtyOpts, finish_tty, split_tags};
+use crate::options::{CommonOpts, FormatOpts, TargetOpts, TtyOpts, finish_tty, split_tags};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
 const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]";
@@ -66,141 +63,45 @@ pub async fn exec(a: PushArgs) -> CliResult {
     let target = a.target.parse(&main_ref)?;
     target.check_tags(&extra_tags)?;
     let annotations = a.packer.parse_annotations()?;
-    if a.config.is_some() && a.artifact_platform.is_some() {
-        return fail("--config, --artifact-platform cannot be used at the same time");
-    }
-    let mut artifact_type = a.artifact_type.clone().unwrap_or_default();
-    let version = match a.image_spec.as_deref() {
-        None => {
-            if a.config.is_some() && artifact_type.is_empty() {
-                PackVersion::V1_0
-            } else {
-                PackVersion::V1_1
-            }
-        }
-        Some("v1.1") => {
-            if a.config.is_some() && artifact_type.is_empty() {
-                return Err(CliError::new(
-                    MISSING_ARTIFACT_TYPE.to_string() + " for OCI image-spec v1.1 artifacts",
-                )
-                .recommend(
-                    "set an artifact type via `--artifact-type` or consider image spec v1.0",
-                ));
-            }
-            PackVersion::V1_1
-        }
-        Some("v1.0") => {
-            if a.config.is_some() && !artifact_type.is_empty() {
-                return fail(
-                    "--artifact-type and --config cannot both be provided for 1.0 OCI image",
-                );
-            }
-            if a.artifact_platform.is_some() && !artifact_type.is_empty() {
-                return fail(
-                    "artifact type cannot be customized for OCI image-spec v1.0 when platform is specified",
-                );
-            }
-            PackVersion::V1_0
-        }
-        Some(other) => {
-            return Err(CliError::new(format!("invalid argument {other:?} for \"--image-spec\" flag: unknown image specification flag: {other}"))
-                .recommend("Available options: v1.1, v1.0"));
-        }
+    let mut opts = PushOptions::default();
+    opts.image_spec = image_spec(&a)?;
+    opts.artifact_type = a.artifact_type.clone().unwrap_or_default();
+    opts.config = match (&a.config, &a.artifact_platform) {
+        (Some(c), _) => Some(config_file(c)?),
+        (None, Some(p)) => Some(ConfigSource::Platform(
+            Platform::parse(p).map_err(CliError::new)?,
+        )),
+        (None, None) => None,
     };
-
-    if version == PackVersion::V1_1 && artifact_type.is_empty() {
-        artifact_type = media_type::UNKNOWN_ARTIFACT.to_string();
+    opts.manifest_annotations = annotations.manifest.clone();
+    opts.config_annotations = annotations.config.clone();
+    opts.export_manifest = a.packer.export_manifest.as_ref().map(Into::into);
+    opts.concurrency = a.concurrency;
+    if !target.reference.is_empty() && target.digest().is_none() {
+        opts.tags.push(target.reference.clone());
     }
-    // For a registry, big files start uploading while they are hashed (see upload_ahead).
-    let remote = match &target.kind {
-        Kind::Registry(_) => Some(target.repository(&["push"])?),
-        Kind::Layout => None,
-    };
-    if let Some(repo) = &remote {
-        for (path, size) in files_worth_uploading_ahead(&a.args[1..]) {
-            repo.upload_ahead(&path, size);
-        }
-    }
-    let store = Arc::new(FileStore::new(".", FileStoreOptions::default())?);
-    let layers = load_files(
-        &store,
+    opts.tags.extend(extra_tags.iter().cloned());
+    let files = file_layers(
         &a.args[1..],
         &annotations,
-        a.packer.disable_path_validation,
+        &a.packer,
         verbose && !format.is_structured(),
-    )
-    .await?;
-    let mut pack = PackOptions {
-        layers,
-        manifest_annotations: annotations.manifest.clone(),
-        config_annotations: annotations.config.clone(),
-        ..Default::default()
-    };
-    if let Some(cfg) = &a.config {
-        pack.config = Some(load_config(&store, cfg, &annotations).await?);
-    } else if let Some(p) = &a.artifact_platform {
-        let platform = Platform::parse(p).map_err(CliError::new)?;
-        let bytes = gojson::to_vec(&platform);
-        let mut desc = Descriptor::from_bytes(media_type::IMAGE_CONFIG, &bytes);
-        store.push(&desc, BlobSource::Bytes(bytes.into())).await?;
-        desc.annotations = annotations.config.clone();
-        pack.config = Some(desc);
-    }
-    let no_files = pack.layers.is_empty();
-    let (root, bytes) = pack_manifest(&*store, version, &artifact_type, pack)
-        .await
-        .map_err(|e| {
-            if e.message() == MISSING_ARTIFACT_TYPE {
-                CliError::new(format!(
-                    "{MISSING_ARTIFACT_TYPE} for OCI image-spec v1.1 artifacts"
-                ))
-                .recommend("set an artifact type via `--artifact-type` or consider image spec v1.0")
-            } else {
-                CliError::from(e)
-            }
-        })?;
-    a.packer.export(&bytes)?;
-
-    let dst: Arc<dyn GraphTarget> = match &remote {
-        Some(r) => r.clone(),
-        None => target.open_write()?,
-    };
-    if no_files && !format.is_structured() {
+    )?;
+    let dst = target.open_write()?;
+    if files.is_empty() && !format.is_structured() {
         line("Uploading empty artifact");
     }
     let tty = a.tty.start(a.common.debug);
-    let printer = Arc::new(
+    opts.observer = Arc::new(
         StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
     );
-    let opts = CopyGraphOptions {
-        concurrency: a.concurrency,
-        hooks: printer,
-        ..Default::default()
-    };
-    let copied = copy_graph(store.clone(), dst.clone(), &root, &opts).await;
-    if let Some(r) = &remote {
-        r.cancel_uploads_ahead().await;
-    }
-    copied.inspect_err(|_| finish_tty(&tty))?;
+    let pushed = ops::push(dst, &files, &opts).await;
     finish_tty(&tty);
-
-    let mut tags = Vec::new();
-    if !target.reference.is_empty() && target.digest().is_none() {
-        dst.tag(&root, &target.reference).await?;
-        tags.push(target.reference.clone());
-    }
-    if !format.is_structured() {
-        line(format!("Pushed {}", target.typed()));
-    }
-    for t in &extra_tags {
-        dst.tag(&root, t).await?;
-        if !format.is_structured() {
-            line(format!("Tagged {t}"));
-        }
-        tags.push(t.clone());
-    }
-    let mut model = descriptor_model(&target.with_digest(&root.digest), &root);
-    let mut refs: Vec<String> = tags
+    let pushed = pushed.map_err(missing_artifact_type)?;
+    let root = &pushed.descriptor;
+    let mut model = descriptor_model(&target.with_digest(&root.digest), root);
+    let mut refs: Vec<String> = pushed
+        .tags
         .iter()
         .map(|t| format!("{}:{t}", target.path))
         .collect();
@@ -213,22 +114,63 @@ pub async fn exec(a: PushArgs) -> CliResult {
             json!(refs)
         },
     );
-    if !format.print_model(&serde_json::Value::Object(model))? {
-        line(format!("ArtifactType: {}", root.artifact_type));
-        line(format!("Digest: {}", root.digest));
+    if format.print_model(&serde_json::Value::Object(model))? {
+        return Ok(());
     }
+    line(format!("Pushed {}", target.typed()));
+    for t in &extra_tags {
+        line(format!("Tagged {t}"));
+    }
+    line(format!("ArtifactType: {}", root.artifact_type));
+    line(format!("Digest: {}", root.digest));
     Ok(())
 }
 
-/// Regular files of at least 32 MiB among the file arguments, with absolute paths (as the file
-/// store records them) and sizes: worth uploading while they are hashed.
-fn files_worth_uploading_ahead(args: &[String]) -> Vec<(std::path::PathBuf, u64)> {
-    args.iter()
-        .filter_map(|a| oras_spec::split_file_ref(a).ok())
-        .filter_map(|(p, _)| {
-            let meta = std::fs::metadata(&p).ok()?;
-            let abs = std::path::absolute(std::path::Path::new(".").join(&p)).ok()?;
-            (meta.is_file() && meta.len() >= 32 << 20).then_some((abs, meta.len()))
-        })
-        .collect()
+/// `--image-spec`, checked against `--config`, `--artifact-type` and `--artifact-platform` as
+/// oras checks them.
+fn image_spec(a: &PushArgs) -> CliResult<Option<PackVersion>> {
+    if a.config.is_some() && a.artifact_platform.is_some() {
+        return fail("--config, --artifact-platform cannot be used at the same time");
+    }
+    let typed = a.artifact_type.as_deref().is_some_and(|t| !t.is_empty());
+    match a.image_spec.as_deref() {
+        None => Ok(None),
+        Some("v1.1") => {
+            if a.config.is_some() && !typed {
+                return Err(missing_artifact_type(oras::Error::new(
+                    oras::ErrorKind::MissingArtifactType,
+                    "missing artifact type for OCI image-spec v1.1 artifacts",
+                )));
+            }
+            Ok(Some(PackVersion::V1_1))
+        }
+        Some("v1.0") => {
+            if a.config.is_some() && typed {
+                return fail(
+                    "--artifact-type and --config cannot both be provided for 1.0 OCI image",
+                );
+            }
+            if a.artifact_platform.is_some() && typed {
+                return fail(
+                    "artifact type cannot be customized for OCI image-spec v1.0 when platform is specified",
+                );
+            }
+            Ok(Some(PackVersion::V1_0))
+        }
+        Some(other) => Err(CliError::new(format!(
+            "invalid argument {other:?} for \"--image-spec\" flag: unknown image specification flag: {other}"
+        ))
+        .recommend("Available options: v1.1, v1.0")),
+    }
+}
+
+/// oras's recommendation for a v1.1 artifact without a type.
+fn missing_artifact_type(e: oras::Error) -> CliError {
+    let kind = e.kind();
+    let err = CliError::from(e);
+    if kind == oras::ErrorKind::MissingArtifactType {
+        err.recommend("set an artifact type via `--artifact-type` or consider image spec v1.0")
+    } else {
+        err
+    }
 }

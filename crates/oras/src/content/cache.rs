@@ -41,6 +41,10 @@ impl ReadOnlyStorage for CachedTarget {
         Ok(self.cache.exists(desc).await? || self.origin.exists(desc).await?)
     }
 
+    fn repository_location(&self) -> Option<(&str, &str)> {
+        self.origin.repository_location()
+    }
+
     async fn fetch_source(&self, desc: &Descriptor) -> Result<BlobSource> {
         Ok(BlobSource::Reader(self.fetch(desc).await?))
     }

@@ -12,6 +12,7 @@ pub mod partial;
 pub mod verify;
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -116,6 +117,12 @@ pub trait ReadOnlyStorage: Send + Sync {
     }
     /// Whether the store holds `desc`.
     async fn exists(&self, desc: &Descriptor) -> Result<bool>;
+
+    /// The registry (`host[:port]`) and repository this store is, for stores that are a
+    /// registry's repository: blobs can be mounted between two of one registry.
+    fn repository_location(&self) -> Option<(&str, &str)> {
+        None
+    }
 }
 
 /// Content-addressed storage that can take new content.
@@ -143,6 +150,15 @@ pub trait Storage: ReadOnlyStorage {
             expected.digest
         )))
     }
+
+    /// A hint that the file at `path` (`size` bytes) is about to be pushed: a store may start
+    /// moving it before its digest is known (a registry streams it into an upload session
+    /// while the caller hashes it). A later push from the same file completes it;
+    /// [`Storage::drop_staged`] ends what was not used.
+    fn stage_file(self: Arc<Self>, _path: &std::path::Path, _size: u64) {}
+
+    /// Ends the work [`Storage::stage_file`] started that no push used.
+    async fn drop_staged(&self) {}
 
     /// Makes a blob available by mounting it from another repository of the same registry,
     /// without transferring it. `Ok(false)`: not mounted (unsupported or refused); copy it.
@@ -173,6 +189,12 @@ pub trait Resolver: Send + Sync {
 pub trait Tagger: Send + Sync {
     /// Points the tag `reference` at `desc` (which must already be stored).
     async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()>;
+
+    /// [`Tagger::tag`] when the manifest's bytes are at hand: a registry then puts them under
+    /// the tag in one request instead of fetching them first.
+    async fn tag_bytes(&self, desc: &Descriptor, _manifest: &Bytes, reference: &str) -> Result<()> {
+        self.tag(desc, reference).await
+    }
 }
 
 /// Finds the nodes that point at a node (parents and referrers).

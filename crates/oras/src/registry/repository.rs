@@ -18,8 +18,8 @@ use crate::content::{
     BlobReader, BlobSource, Deleter, PredecessorFinder, ReadOnlyStorage, Resolver, Storage,
     TagLister, Tagger,
 };
-use crate::copy::DEFAULT_MAX_METADATA_BYTES;
 use crate::error::{Error, ErrorKind, Result};
+use crate::limits::DEFAULT_MAX_METADATA_BYTES;
 use crate::registry::auth::repository_scope;
 use crate::registry::client::{Client, ReqBody, body_reader, headers, read_limited};
 use crate::registry::errcode::has_code;
@@ -72,6 +72,9 @@ pub struct Repository {
     chunk_limit: AtomicU64,
     /// How much of a tag or referrers listing the registry may send.
     list: ListLimits,
+    /// Repositories a mount from was refused (the credentials cannot read them, or the
+    /// registry does not mount): later blobs are copied without asking again.
+    mounts_refused: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 fn manifest_accept() -> String {
@@ -128,6 +131,7 @@ impl Repository {
             refused_body: AtomicU64::new(u64::MAX),
             chunk_limit: AtomicU64::new(u64::MAX),
             list: ListLimits::default(),
+            mounts_refused: Default::default(),
         }
     }
 
@@ -224,6 +228,13 @@ impl Repository {
     }
 
     /// `<ref>: not found`, marked as the registry's answer (oras prints it as one).
+    fn refuse_mounts_from(&self, repository: &str) {
+        self.mounts_refused
+            .lock()
+            .expect("refused mounts")
+            .insert(repository.to_string());
+    }
+
     fn not_found(&self, reference: &str) -> Error {
         let message = format!("{}: not found", self.display(reference));
         let response = crate::error::RegistryResponse {
@@ -608,6 +619,10 @@ impl Repository {
 
 #[async_trait]
 impl ReadOnlyStorage for Repository {
+    fn repository_location(&self) -> Option<(&str, &str)> {
+        Some((&self.reference.registry, &self.reference.repository))
+    }
+
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
         let is_manifest = desc.is_manifest();
         if is_manifest
@@ -716,9 +731,25 @@ impl Storage for Repository {
         self.upload_blob(expected, content).await
     }
 
+    fn stage_file(self: Arc<Self>, path: &std::path::Path, size: u64) {
+        self.upload_ahead(path, size);
+    }
+
+    async fn drop_staged(&self) {
+        self.cancel_uploads_ahead().await;
+    }
+
     /// `POST /blobs/uploads/?mount=<digest>&from=<repo>`: 201 means mounted; a 202 (an upload
     /// session instead) is cancelled and reported as not mounted.
     async fn mount(&self, desc: &Descriptor, from_repository: &str) -> Result<bool> {
+        if self
+            .mounts_refused
+            .lock()
+            .expect("refused mounts")
+            .contains(from_repository)
+        {
+            return Ok(false);
+        }
         let mut url = self.url("blobs/uploads/")?;
         url.query_pairs_mut()
             .append_pair("mount", &desc.digest.to_string())
@@ -747,9 +778,13 @@ impl Storage for Repository {
                 {
                     self.cancel_session(session).await;
                 }
+                self.refuse_mounts_from(from_repository);
                 Ok(false)
             }
-            _ => Ok(false),
+            _ => {
+                self.refuse_mounts_from(from_repository);
+                Ok(false)
+            }
         }
     }
 }
@@ -804,6 +839,15 @@ impl Tagger for Repository {
     async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {
         let (fetched, bytes) = self.fetch_manifest(&desc.digest.to_string()).await?;
         self.put_manifest(&fetched, reference, bytes).await?;
+        Ok(())
+    }
+
+    /// PUTs the bytes at hand under the tag: one request.
+    async fn tag_bytes(&self, desc: &Descriptor, manifest: &Bytes, reference: &str) -> Result<()> {
+        if desc.digest.same_alg_of(manifest) != desc.digest {
+            return self.tag(desc, reference).await;
+        }
+        self.put_manifest(desc, reference, manifest.clone()).await?;
         Ok(())
     }
 }

@@ -207,8 +207,14 @@ impl FileStore {
             }
         }
         let meta = fs::metadata(&full).map_err(|e| {
-            let abs = std::path::absolute(&full).unwrap_or(full.clone());
-            Error::from(e).context(format!("failed to stat {}", abs.display()))
+            Error::new(
+                crate::error::io_kind(&e),
+                format!(
+                    "failed to stat {}: {}",
+                    full.display(),
+                    crate::error::io_reason(&e)
+                ),
+            )
         })?;
         let name_owned = name.to_string();
         let temp = self.temp.path().to_path_buf();

@@ -4,7 +4,9 @@
 //! destination already has is skipped with its whole sub-graph. One semaphore permit is held
 //! only around a node's own I/O, never while waiting for children, so the walk cannot deadlock.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+mod progress;
+
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use futures::FutureExt;
@@ -16,70 +18,27 @@ use crate::content::{
     BlobSource, ReadOnlyGraphTarget, ReadOnlyStorage, Storage, successors_of, verify,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::referrers::{ReferrerLimits, referrers};
+use crate::events::{Event, NoObserver, Observer};
+use crate::limits::{DEFAULT_MAX_METADATA_BYTES, ReferrerLimits};
+use crate::referrers::find_referrers_within;
+use progress::ProgressReader;
 
 /// Default number of nodes transferred at once (oras-go's default).
 pub const DEFAULT_CONCURRENCY: usize = 3;
-/// Default limit for manifests, tag lists and referrer indexes held in memory.
-pub const DEFAULT_MAX_METADATA_BYTES: u64 = 4 << 20;
-
-/// Callbacks on copy progress (all default to no-ops).
-pub trait CopyHooks: Send + Sync {
-    /// A node is about to be transferred.
-    fn pre_copy(&self, _desc: &Descriptor) {}
-    /// A node was transferred.
-    fn post_copy(&self, _desc: &Descriptor) {}
-    /// The destination already had a node (and so its sub-graph).
-    fn on_skipped(&self, _desc: &Descriptor) {}
-    /// A blob was mounted from another repository instead of copied.
-    fn on_mounted(&self, _desc: &Descriptor) {}
-    /// Whether [`CopyHooks::on_bytes`] is wanted (it turns re-readable sources into streams).
-    fn wants_bytes(&self) -> bool {
-        false
-    }
-    /// Bytes of `desc` transferred so far.
-    fn on_bytes(&self, _desc: &Descriptor, _so_far: u64) {}
-}
-
-/// A reader that reports how many bytes passed through.
-struct ProgressReader {
-    inner: crate::content::BlobReader,
-    desc: Descriptor,
-    hooks: Arc<dyn CopyHooks>,
-    so_far: u64,
-}
-
-impl tokio::io::AsyncRead for ProgressReader {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let this = &mut *self;
-        let before = buf.filled().len();
-        let r = this.inner.as_mut().poll_read(cx, buf);
-        let n = (buf.filled().len() - before) as u64;
-        if n > 0 {
-            this.so_far += n;
-            this.hooks.on_bytes(&this.desc, this.so_far);
-        }
-        r
-    }
-}
-
-/// Hooks that do nothing.
-pub struct NoHooks;
-impl CopyHooks for NoHooks {}
 
 /// Picks the successors of a node from its (verified) bytes.
 pub type FindSuccessors = Arc<dyn Fn(&Descriptor, &[u8]) -> Result<Vec<Descriptor>> + Send + Sync>;
 
 /// Options of [`copy_graph`].
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct CopyGraphOptions {
+    /// Nodes transferred at once (0: [`DEFAULT_CONCURRENCY`]).
     pub concurrency: usize,
+    /// Largest manifest read into memory.
     pub max_metadata_bytes: u64,
-    pub hooks: Arc<dyn CopyHooks>,
+    /// Receives the copy's events.
+    pub observer: Arc<dyn Observer>,
     /// Overrides how successors are found (default: all successors but foreign layers).
     pub find_successors: Option<FindSuccessors>,
     /// Repository (of the destination's registry) to mount blobs from instead of copying.
@@ -93,13 +52,28 @@ impl Default for CopyGraphOptions {
         CopyGraphOptions {
             concurrency: DEFAULT_CONCURRENCY,
             max_metadata_bytes: DEFAULT_MAX_METADATA_BYTES,
-            hooks: Arc::new(NoHooks),
+            observer: Arc::new(NoObserver),
             find_successors: None,
             mount_from: None,
             referrer_limits: ReferrerLimits::default(),
         }
     }
 }
+
+setters!(CopyGraphOptions {
+    /// Sets [`CopyGraphOptions::concurrency`].
+    concurrency: usize,
+    /// Sets [`CopyGraphOptions::max_metadata_bytes`].
+    max_metadata_bytes: u64,
+    /// Sets [`CopyGraphOptions::observer`].
+    observer: Arc<dyn Observer>,
+    /// Sets [`CopyGraphOptions::find_successors`].
+    find_successors: Option<FindSuccessors>,
+    /// Sets [`CopyGraphOptions::mount_from`].
+    mount_from: Option<String>,
+    /// Sets [`CopyGraphOptions::referrer_limits`].
+    referrer_limits: ReferrerLimits,
+});
 
 type NodeFuture = Shared<BoxFuture<'static, Result<()>>>;
 
@@ -156,7 +130,7 @@ impl Engine {
         {
             let _permit = self.permits.acquire().await.expect("semaphore open");
             if self.dst.exists(&desc).await? {
-                self.opts.hooks.on_skipped(&desc);
+                self.event(Event::Exists(&desc));
                 return Ok(());
             }
             if desc.is_manifest() {
@@ -182,21 +156,21 @@ impl Engine {
             if offset > 0
                 && let Some(rest) = self.src.fetch_range(&desc, offset).await?
             {
-                self.opts.hooks.pre_copy(&desc);
-                let rest: crate::content::BlobReader = if self.opts.hooks.wants_bytes() {
-                    Box::pin(ProgressReader {
-                        inner: rest,
-                        desc: desc.clone(),
-                        hooks: self.opts.hooks.clone(),
-                        so_far: offset,
-                    })
+                self.event(Event::Started(&desc));
+                let rest: crate::content::BlobReader = if self.opts.observer.wants_progress() {
+                    Box::pin(ProgressReader::new(
+                        rest,
+                        &desc,
+                        self.opts.observer.clone(),
+                        offset,
+                    ))
                 } else {
                     rest
                 };
                 self.dst
                     .push_at(&desc, BlobSource::Reader(rest), offset)
                     .await?;
-                self.opts.hooks.post_copy(&desc);
+                self.event(Event::Done(&desc));
                 return Ok(());
             }
         }
@@ -204,10 +178,10 @@ impl Engine {
             && let Some(from) = &self.opts.mount_from
             && self.dst.mount(&desc, from).await.unwrap_or(false)
         {
-            self.opts.hooks.on_mounted(&desc);
+            self.event(Event::Mounted(&desc, from));
             return Ok(());
         }
-        self.opts.hooks.pre_copy(&desc);
+        self.event(Event::Started(&desc));
         let mut source = match cached {
             Some(bytes) => BlobSource::Bytes(bytes),
             None => match &desc.data {
@@ -217,22 +191,26 @@ impl Engine {
                 _ => self.src.fetch_source(&desc).await?,
             },
         };
-        if self.opts.hooks.wants_bytes() && !matches!(source, BlobSource::Bytes(_)) {
+        if self.opts.observer.wants_progress() && !matches!(source, BlobSource::Bytes(_)) {
             let inner = source.into_reader_async().await?;
-            source = BlobSource::Reader(Box::pin(ProgressReader {
+            source = BlobSource::Reader(Box::pin(ProgressReader::new(
                 inner,
-                desc: desc.clone(),
-                hooks: self.opts.hooks.clone(),
-                so_far: 0,
-            }));
+                &desc,
+                self.opts.observer.clone(),
+                0,
+            )));
         }
         match self.dst.push(&desc, source).await {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
-        self.opts.hooks.post_copy(&desc);
+        self.event(Event::Done(&desc));
         Ok(())
+    }
+
+    fn event(&self, event: Event<'_>) {
+        self.opts.observer.on_event(&event);
     }
 }
 
@@ -247,51 +225,6 @@ pub async fn copy_graph(
     engine.visit(root.clone()).await
 }
 
-/// The referrers of `root`, recursively (up to `depth` levels; 0 = as deep as the default
-/// [`ReferrerLimits`] allow), and of the children of `root` when it is an index. Cycle-safe.
-pub async fn find_referrers(
-    src: &dyn ReadOnlyGraphTarget,
-    root: &Descriptor,
-    depth: usize,
-) -> Result<Vec<Descriptor>> {
-    find_referrers_within(src, root, depth, &ReferrerLimits::default()).await
-}
-
-/// [`find_referrers`] within `limits`: a graph deeper (unless `depth` stops the walk first) or
-/// larger fails with [`ErrorKind::SizeExceedsLimit`].
-pub async fn find_referrers_within(
-    src: &dyn ReadOnlyGraphTarget,
-    root: &Descriptor,
-    depth: usize,
-    limits: &ReferrerLimits,
-) -> Result<Vec<Descriptor>> {
-    let mut found = Vec::new();
-    let mut seen: HashSet<oras_spec::Digest> = HashSet::from([root.digest.clone()]);
-    let mut queue: VecDeque<(Descriptor, usize)> = VecDeque::from([(root.clone(), 0)]);
-    if media_type::is_index(&root.media_type) {
-        let bytes = verify::fetch_all(src, root, DEFAULT_MAX_METADATA_BYTES).await?;
-        for child in successors_of(root, &bytes)? {
-            if seen.insert(child.digest.clone()) {
-                queue.push_back((child, 0));
-            }
-        }
-    }
-    while let Some((node, level)) = queue.pop_front() {
-        if depth != 0 && level >= depth {
-            continue;
-        }
-        for r in referrers(src, &node, "").await? {
-            if seen.insert(r.digest.clone()) {
-                limits.check_depth(root, level + 1)?;
-                found.push(r.clone());
-                limits.check_count(root, found.len())?;
-                queue.push_back((r, level + 1));
-            }
-        }
-    }
-    Ok(found)
-}
-
 /// Copies the graphs of several roots with one engine, so shared nodes move once.
 pub async fn copy_graphs(
     src: Arc<dyn ReadOnlyStorage>,
@@ -304,7 +237,8 @@ pub async fn copy_graphs(
     Ok(())
 }
 
-/// Copies the graph of `root` and of all its referrers (see [`find_referrers`]); returns the
+/// Copies the graph of `root` and of all its referrers (see
+/// [`crate::referrers::find_referrers`]); returns the
 /// referrers copied.
 pub async fn extended_copy_graph(
     src: Arc<dyn ReadOnlyGraphTarget>,

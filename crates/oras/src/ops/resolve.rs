@@ -1,10 +1,10 @@
-//! One-shot operations on targets: resolving with platform selection.
+//! Resolving a reference, with platform selection.
 
 use oras_spec::{Descriptor, Platform, SuccessorView, media_type};
 
 use crate::content::{ReadOnlyGraphTarget, verify};
-use crate::copy::DEFAULT_MAX_METADATA_BYTES;
 use crate::error::{Error, ErrorKind, Result};
+use crate::limits::DEFAULT_MAX_METADATA_BYTES;
 
 /// Resolves `reference` in `target`; with a platform, an index resolves to its first matching
 /// manifest and an image manifest must match the platform in its config.

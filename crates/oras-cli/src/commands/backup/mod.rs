@@ -1,0 +1,110 @@
+//! `oras backup`: a repository's tags (and referrers) into an OCI layout directory or tar
+//! archive; `oras restore` ([`restore`]) brings them back.
+
+mod restore;
+mod shared;
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use clap::Args;
+use oras::ops::{self, BackupOptions};
+
+use crate::error::{CliError, CliResult, check_args, fail};
+use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, finish_tty};
+use crate::output::{StatusPrinter, line};
+pub use restore::{RestoreArgs, restore};
+use shared::{PULL, TagLines, found_line, human_size, observe, parse_repo_ref, seconds};
+
+const BACKUP_USAGE: &str = "[flags] --output <path> <registry>/<repository>[:<ref1>[,<ref2>...]]";
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    args: Vec<String>,
+    #[command(flatten)]
+    common: CommonOpts,
+    #[command(flatten)]
+    remote: RemoteOpts,
+    #[command(flatten)]
+    dist: DistSpecOpts,
+    #[command(flatten)]
+    tty: TtyOpts,
+    /// path to the target output, either a tar archive (*.tar) or a directory
+    #[arg(short = 'o', long, required = true)]
+    output: String,
+    /// back up the referrers of the artifacts
+    #[arg(long)]
+    include_referrers: bool,
+    /// concurrency level
+    #[arg(long, default_value_t = 3)]
+    concurrency: usize,
+}
+
+pub async fn backup(a: BackupArgs) -> CliResult {
+    check_args(
+        &a.args,
+        "backup",
+        BACKUP_USAGE,
+        1,
+        true,
+        "the source repository to back up",
+    )?;
+    let start = Instant::now();
+    if a.output.is_empty() {
+        return fail("the output path cannot be empty");
+    }
+    let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
+    let output = Path::new(&a.output);
+    let as_tar = ops::check_backup_output(output).map_err(|e| {
+        CliError::from(e).recommend("To back up to a tar archive, please specify a different output file name or remove the existing directory.")
+    })?;
+    let src = target.open_read()?;
+    if tags.is_empty() {
+        tags = ops::backup_tags(&*src).await?;
+        if tags.is_empty() {
+            return Err(
+                CliError::new(format!("no tags found in repository {:?}", target.path)).recommend(
+                    format!(
+                        "If you want to list available tags in {:?}, use \"oras repo tags\"",
+                        target.path
+                    ),
+                ),
+            );
+        }
+    }
+    found_line(tags.len(), &target.path, &tags);
+    let tty = a.tty.start(a.common.debug);
+    let (lines, observer) = observe(TagLines {
+        status: StatusPrinter::new(PULL, true, false).with_tty(tty.clone()),
+        per_tag: "Pulled tag {tag} with {n} referrer(s)",
+        after_last: as_tar.then(|| (tags.len(), format!("Exporting to {}", a.output))),
+        done: Mutex::new(0),
+    });
+    let mut opts = BackupOptions::default();
+    opts.referrers = a.include_referrers;
+    opts.concurrency = a.concurrency;
+    opts.observer = observer;
+    let backed_up = ops::backup(src, &tags, output, &opts).await;
+    finish_tty(&tty);
+    let backed_up = backed_up.map_err(|e| {
+        let tag = tags.get(lines.done()).cloned().unwrap_or_default();
+        CliError::new(format!(
+            "failed to back up tag {tag:?} from {:?} to {:?}: {}",
+            target.path,
+            a.output,
+            CliError::from(e).message
+        ))
+    })?;
+    if let Some(size) = backed_up.archive_size {
+        line(format!("Exported to {} ({})", a.output, human_size(size)));
+    }
+    line(format!(
+        "Successfully backed up {} tag(s) from {:?} to {:?} in {}.",
+        tags.len(),
+        target.path,
+        a.output,
+        seconds(start)
+    ));
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! `oras restore`: tags (and referrers) of a backup, an OCI layout directory or tar archive,
+//! pushed to a repository.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use clap::Args;
+use oras::content::ReadOnlyGraphTarget;
+use oras::content::oci::OciLayout;
+use oras::ops::{self, BackupOptions};
+
+use super::shared::{PUSH, TagLines, found_line, human_size, observe, parse_repo_ref, seconds};
+use crate::error::{CliError, CliResult, check_args, fail};
+use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, finish_tty};
+use crate::output::{StatusPrinter, line};
+
+const RESTORE_USAGE: &str = "[flags] --input <path> <registry>/<repository>[:<ref1>[,<ref2>...]]";
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    args: Vec<String>,
+    #[command(flatten)]
+    common: CommonOpts,
+    #[command(flatten)]
+    remote: RemoteOpts,
+    #[command(flatten)]
+    dist: DistSpecOpts,
+    #[command(flatten)]
+    tty: TtyOpts,
+    /// path to the input, either a tar archive (*.tar) or an OCI layout directory
+    #[arg(long, required = true)]
+    input: String,
+    /// restore the artifacts without their referrers
+    #[arg(long)]
+    exclude_referrers: bool,
+    /// only print what would be restored
+    #[arg(long)]
+    dry_run: bool,
+    /// concurrency level
+    #[arg(long, default_value_t = 5)]
+    concurrency: usize,
+}
+
+/// Whether the input is a tar archive (by name or by its `ustar` magic); a file that is neither
+/// a directory nor a tar is refused.
+fn is_tar_file(path: &Path) -> CliResult<bool> {
+    if path.is_dir() {
+        return Ok(false);
+    }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tar"))
+    {
+        return Ok(true);
+    }
+    let mut magic = [0u8; 5];
+    let ok = std::fs::File::open(path).and_then(|mut f| {
+        use std::io::{Read, Seek, SeekFrom};
+        f.seek(SeekFrom::Start(257))?;
+        f.read_exact(&mut magic)
+    });
+    if ok.is_ok() && &magic == b"ustar" {
+        return Ok(true);
+    }
+    fail(format!(
+        "input path {:?} is not a tar archive",
+        path.display().to_string()
+    ))
+}
+
+/// The backup to restore from: a tar archive (read in place) or a layout directory.
+fn open_input(input: &str) -> CliResult<Arc<dyn ReadOnlyGraphTarget>> {
+    let path = Path::new(input);
+    if !path.exists() {
+        return fail(format!(
+            "failed to find path {input:?}: stat {input}: no such file or directory"
+        ));
+    }
+    if !is_tar_file(path)? {
+        return Ok(Arc::new(OciLayout::open(path)?));
+    }
+    let layout = OciLayout::open_read_only(path).map_err(|e| {
+        CliError::new(format!(
+            "failed to prepare OCI store from tar archive {input:?}: {e}"
+        ))
+    })?;
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    line(format!(
+        "Loaded backup archive: {input} ({})",
+        human_size(size)
+    ));
+    Ok(Arc::new(layout))
+}
+
+pub async fn restore(a: RestoreArgs) -> CliResult {
+    check_args(
+        &a.args,
+        "restore",
+        RESTORE_USAGE,
+        1,
+        true,
+        "the destination repository to restore to",
+    )?;
+    let start = Instant::now();
+    let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
+    let src = open_input(&a.input)?;
+    if tags.is_empty() {
+        tags = src.tags(None).await?;
+        if tags.is_empty() {
+            return Err(CliError::new(format!("no tags found in OCI layout {:?}", a.input))
+                .recommend(format!("If you want to list available tags in {:?}, use \"oras repo tags --oci-layout\"", a.input)));
+        }
+    }
+    found_line(tags.len(), "the backup", &tags);
+    let dst = target.open_write()?;
+    let tty = if a.dry_run {
+        None
+    } else {
+        a.tty.start(a.common.debug)
+    };
+    let (lines, observer) = observe(TagLines {
+        status: StatusPrinter::new(PUSH, true, a.dry_run).with_tty(tty.clone()),
+        per_tag: if a.dry_run {
+            "Dry run: would push tag {tag} with {n} referrer(s)"
+        } else {
+            "Pushed tag {tag} with {n} referrer(s)"
+        },
+        after_last: None,
+        done: Mutex::new(0),
+    });
+    let mut opts = BackupOptions::default();
+    opts.referrers = !a.exclude_referrers;
+    opts.dry_run = a.dry_run;
+    opts.concurrency = a.concurrency;
+    opts.observer = observer;
+    let restored = ops::restore(src, dst, &tags, &opts).await;
+    finish_tty(&tty);
+    restored.map_err(|e| {
+        let tag = tags.get(lines.done()).cloned().unwrap_or_default();
+        let mut err = CliError::from(e);
+        err.message = format!(
+            "failed to restore tag {tag:?} to {:?}: {}",
+            target.path, err.message
+        );
+        err
+    })?;
+    if a.dry_run {
+        line(format!(
+            "Dry run complete: {} tag(s) would be restored to {:?} (no data pushed)",
+            tags.len(),
+            target.path
+        ));
+    } else {
+        line(format!(
+            "Successfully restored {} tag(s) to {:?} in {}",
+            tags.len(),
+            target.path,
+            seconds(start)
+        ));
+    }
+    Ok(())
+}

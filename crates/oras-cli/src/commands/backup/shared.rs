@@ -1,0 +1,140 @@
+//! What backup and restore share: the repository argument, the summary lines, the per-tag
+//! lines drawn from [`Event::ArtifactCopied`].
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use oras::events::{Event, Observer};
+
+use crate::error::{CliResult, fail};
+use crate::options::{DistSpecOpts, RemoteOpts, TargetOpts, TargetRef, split_tags};
+use crate::output::{Prompts, StatusPrinter, line};
+
+pub const PULL: Prompts = Prompts {
+    start: "Pulling  ",
+    start_manifest: "Pulling  ",
+    done: "Pulled   ",
+    exists: "Exists   ",
+    skipped: "Skipped  ",
+    restored: "Restored ",
+};
+pub const PUSH: Prompts = Prompts {
+    start: "Pushing  ",
+    start_manifest: "Pushing  ",
+    done: "Pushed   ",
+    exists: "Exists   ",
+    skipped: "Skipped  ",
+    restored: "Restored ",
+};
+
+/// Sizes as oras prints them: `32.2 MB`.
+pub fn human_size(n: u64) -> String {
+    let (v, unit) = crate::progress::size_parts(n);
+    format!("{} {unit}", crate::progress::fmt_num(v))
+}
+
+pub fn seconds(start: Instant) -> String {
+    format!("{}s", start.elapsed().as_secs_f64().round() as u64)
+}
+
+pub fn found_line(n: usize, where_: &str, tags: &[String]) {
+    if n <= 5 {
+        line(format!("Found {n} tag(s) in {where_}: {}", tags.join(", ")));
+    } else {
+        line(format!("Found {n} tag(s) in {where_}:"));
+        for t in tags {
+            line(t);
+        }
+    }
+}
+
+/// Parses `registry/repo[:t1,t2]` for backup/restore: no digests, no empty tags.
+pub fn parse_repo_ref(
+    raw: &str,
+    remote: &RemoteOpts,
+    dist: &DistSpecOpts,
+) -> CliResult<(TargetRef, Vec<String>)> {
+    let (main, extra) = split_tags(raw);
+    let opts = TargetOpts {
+        remote: remote.clone(),
+        ..Default::default()
+    };
+    let target = opts.parse(&main)?.with_dist(dist)?;
+    if target.digest().is_some() || raw.contains('@') {
+        return fail(format!("digest references are not supported: {raw:?}"));
+    }
+    let mut tags = Vec::new();
+    if !target.reference.is_empty() || !extra.is_empty() {
+        for t in std::iter::once(target.reference.clone()).chain(extra) {
+            if t.is_empty() {
+                return fail(format!("empty tag in reference {raw:?}"));
+            }
+            if let Err(e) = oras_spec::reference::validate_tag(&t) {
+                return fail(format!("invalid tag {t:?} in reference {raw:?}: {e}"));
+            }
+            tags.push(t);
+        }
+    }
+    Ok((target, tags))
+}
+
+/// Status lines of the transfers plus one line per tag copied (`Pulled tag v1 with 2
+/// referrer(s)`), and what to print once the last tag is done (`Exporting to x.tar`).
+pub struct TagLines {
+    pub status: StatusPrinter,
+    /// The line after a tag, `{tag}` and `{n}` filled in.
+    pub per_tag: &'static str,
+    /// How many tags there are and the line after the last one, if any.
+    pub after_last: Option<(usize, String)>,
+    /// Tags done so far.
+    pub done: Mutex<usize>,
+}
+
+impl TagLines {
+    /// How many tags are done (the next one is the one that failed, if any).
+    pub fn done(&self) -> usize {
+        *self.done.lock().expect("tags done")
+    }
+}
+
+impl Observer for TagLines {
+    fn on_event(&self, event: &Event<'_>) {
+        if let Event::ArtifactCopied { tag, referrers, .. } = event {
+            line(
+                self.per_tag
+                    .replace("{tag}", tag)
+                    .replace("{n}", &referrers.to_string()),
+            );
+            let mut done = self.done.lock().expect("tags done");
+            *done += 1;
+            if let Some((n, after)) = &self.after_last
+                && *done == *n
+            {
+                line(after);
+            }
+            return;
+        }
+        self.status.on_event(event);
+    }
+
+    fn wants_progress(&self) -> bool {
+        self.status.wants_progress()
+    }
+}
+
+/// Shares a [`TagLines`] as the operation's observer and keeps a handle on it.
+pub fn observe(lines: TagLines) -> (Arc<TagLines>, Arc<dyn Observer>) {
+    let shared = Arc::new(lines);
+    (shared.clone(), shared)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        assert_eq!(super::human_size(37), "37 B");
+        assert_eq!(super::human_size(33_764_147), "32.2 MB");
+        assert_eq!(super::human_size(1_234_803_097), "1.15 GB");
+        assert_eq!(super::human_size(2048), "2 KB");
+    }
+}

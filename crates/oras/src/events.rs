@@ -1,0 +1,91 @@
+//! Progress of an operation as one typed stream of events.
+//!
+//! Every operation in [`crate::ops`] (and the copy engine under them) reports what happens to
+//! each node of the graph it moves through an [`Observer`]: a transfer starts, bytes flow, it
+//! ends; or the destination already had the node, or a registry mounted it, or it was skipped;
+//! tags are set. The `oras` command line renders these events as oras's status lines and
+//! progress bars; an embedder can log them, count them or ignore them ([`NoObserver`]).
+
+use oras_spec::Descriptor;
+
+/// One thing that happened during an operation. Events borrow their data: an observer that
+/// keeps one clones what it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// The transfer of a node begins (an upload, a download or a copy).
+    Started(&'a Descriptor),
+    /// Bytes of a node transferred so far (only sent when [`Observer::wants_progress`]).
+    Progress(&'a Descriptor, u64),
+    /// A node was transferred and verified.
+    Done(&'a Descriptor),
+    /// The destination already had the node (and so everything below it).
+    Exists(&'a Descriptor),
+    /// A registry mounted the blob from the named repository instead of a transfer.
+    Mounted(&'a Descriptor, &'a str),
+    /// A node was left out: a layer without a file name on `pull`, or a second descriptor of
+    /// content already being transferred.
+    Skipped(&'a Descriptor),
+    /// A file with the same content as one already written was written under a second name.
+    Restored(&'a Descriptor),
+    /// A manifest was tagged.
+    Tagged(&'a Descriptor, &'a str),
+    /// A reference was resolved to this descriptor (before anything is done with it).
+    Resolved(&'a Descriptor),
+    /// A tagged artifact and its referrers were copied and tagged (backup, restore).
+    ArtifactCopied {
+        /// The artifact's manifest.
+        descriptor: &'a Descriptor,
+        /// Its tag.
+        tag: &'a str,
+        /// How many referrers came with it.
+        referrers: usize,
+    },
+}
+
+impl<'a> Event<'a> {
+    /// The descriptor the event is about.
+    pub fn descriptor(&self) -> &'a Descriptor {
+        match *self {
+            Event::Started(d)
+            | Event::Progress(d, _)
+            | Event::Done(d)
+            | Event::Exists(d)
+            | Event::Mounted(d, _)
+            | Event::Skipped(d)
+            | Event::Restored(d)
+            | Event::Tagged(d, _)
+            | Event::Resolved(d)
+            | Event::ArtifactCopied { descriptor: d, .. } => d,
+        }
+    }
+}
+
+/// Receives the events of an operation. Called from the tasks doing the work, so it should
+/// return quickly; it must not block on the operation itself.
+pub trait Observer: Send + Sync {
+    /// One event.
+    fn on_event(&self, event: &Event<'_>);
+
+    /// Whether [`Event::Progress`] events are wanted. Counting bytes turns re-readable
+    /// sources (files) into streams, so a transfer that must be retried from the start cannot
+    /// be; observers that do not draw progress bars leave this `false`.
+    fn wants_progress(&self) -> bool {
+        false
+    }
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    fn on_event(&self, _event: &Event<'_>) {}
+}
+
+/// Any closure over events is an observer.
+impl<F: Fn(&Event<'_>) + Send + Sync> Observer for F {
+    fn on_event(&self, event: &Event<'_>) {
+        self(event)
+    }
+}

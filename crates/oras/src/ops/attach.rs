@@ -1,0 +1,128 @@
+//! Attaching: a new artifact whose `subject` is an existing one (a signature, an SBOM).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use oras_spec::{Annotations, Descriptor, Platform, SuccessorView};
+
+use super::artifact::{ConfigSource, FileLayer, PackRequest, export_manifest, pack_files};
+use super::resolve::resolve;
+use crate::content::{GraphTarget, Storage, successors_of};
+use crate::copy::{CopyGraphOptions, copy_graph};
+use crate::error::Result;
+use crate::events::{Event, NoObserver, Observer};
+use crate::pack::PackVersion;
+
+/// How to attach.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct AttachOptions {
+    /// Where relative file paths are taken from (default: the current directory).
+    pub working_dir: PathBuf,
+    /// Attach to this platform's manifest of an index.
+    pub platform: Option<Platform>,
+    /// The manifest config; without one the empty config is used.
+    pub config: Option<ConfigSource>,
+    /// Manifest annotations (`org.opencontainers.image.created` is set to now unless given).
+    pub manifest_annotations: Annotations,
+    /// Config annotations.
+    pub config_annotations: Annotations,
+    /// Also write the packed manifest to this file.
+    pub export_manifest: Option<PathBuf>,
+    /// Blobs transferred at once.
+    pub concurrency: usize,
+    /// Receives the transfer's events.
+    pub observer: Arc<dyn Observer>,
+}
+
+impl Default for AttachOptions {
+    fn default() -> Self {
+        AttachOptions {
+            working_dir: PathBuf::from("."),
+            platform: None,
+            config: None,
+            manifest_annotations: Annotations::new(),
+            config_annotations: Annotations::new(),
+            export_manifest: None,
+            concurrency: super::push::DEFAULT_PUSH_CONCURRENCY,
+            observer: Arc::new(NoObserver),
+        }
+    }
+}
+
+/// What an attach made.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Attached {
+    /// The new artifact's manifest descriptor.
+    pub descriptor: Descriptor,
+    /// Its manifest bytes.
+    pub manifest: Bytes,
+    /// The artifact it is attached to.
+    pub subject: Descriptor,
+}
+
+/// Packs `files` into an image-spec v1.1 manifest of `artifact_type` whose subject is what
+/// `subject` names in `target`, and pushes it there (the registry's Referrers API, or its
+/// tag schema, then lists it among the subject's referrers).
+pub async fn attach(
+    target: Arc<dyn GraphTarget>,
+    subject: &str,
+    artifact_type: &str,
+    files: &[FileLayer],
+    opts: &AttachOptions,
+) -> Result<Attached> {
+    let subject = resolve(&*target, subject, opts.platform.as_ref()).await?;
+    opts.observer.on_event(&Event::Resolved(&subject));
+    let storage: Arc<dyn Storage> = target.clone();
+    let packed = pack_files(
+        &storage,
+        PackRequest {
+            working_dir: &opts.working_dir,
+            files,
+            config: opts.config.as_ref(),
+            config_annotations: &opts.config_annotations,
+            manifest_annotations: &opts.manifest_annotations,
+            artifact_type,
+            version: PackVersion::V1_1,
+            subject: Some(subject.clone()),
+        },
+    )
+    .await;
+    let packed = match packed {
+        Ok(p) => p,
+        Err(e) => {
+            storage.drop_staged().await;
+            return Err(e);
+        }
+    };
+    if let Some(path) = &opts.export_manifest {
+        export_manifest(path, &packed.manifest)?;
+    }
+    // The subject is in the target already: it is neither walked nor reported again.
+    let root_digest = packed.root.digest.clone();
+    let skip_subject: crate::copy::FindSuccessors = Arc::new(move |node, bytes| {
+        let mut succ = successors_of(node, bytes)?;
+        if node.digest == root_digest
+            && let Some(s) = SuccessorView::parse(bytes).ok().and_then(|v| v.subject)
+        {
+            succ.retain(|d| d.digest != s.digest);
+        }
+        Ok(succ)
+    });
+    let copy = CopyGraphOptions {
+        concurrency: opts.concurrency,
+        observer: opts.observer.clone(),
+        find_successors: Some(skip_subject),
+        ..Default::default()
+    };
+    let copied = copy_graph(packed.store.clone(), storage.clone(), &packed.root, &copy).await;
+    storage.drop_staged().await;
+    copied?;
+    Ok(Attached {
+        descriptor: packed.root,
+        manifest: packed.manifest,
+        subject,
+    })
+}

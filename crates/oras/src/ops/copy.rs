@@ -1,0 +1,112 @@
+//! Copying an artifact from one target to another: reference to reference, optionally with
+//! its referrers, one platform of an index, blobs mounted between repositories of a registry.
+
+use std::sync::Arc;
+
+use oras_spec::{Descriptor, Digest, Platform};
+
+use super::resolve::resolve;
+use super::tag::apply_tags;
+use crate::content::{GraphTarget, ReadOnlyGraphTarget, verify};
+use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY, copy_graph, extended_copy_graph};
+use crate::error::{Result, Side};
+use crate::events::{Event, NoObserver, Observer};
+use crate::limits::{DEFAULT_MAX_METADATA_BYTES, ReferrerLimits};
+
+/// How to copy.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct CopyOptions {
+    /// Copy this platform's manifest of an index instead of the whole index.
+    pub platform: Option<Platform>,
+    /// Also copy the referrers of the artifact (and of an index's manifests), recursively.
+    pub referrers: bool,
+    /// Bounds of the referrers walk.
+    pub referrer_limits: ReferrerLimits,
+    /// Tags to set in the destination besides the destination reference's own.
+    pub extra_tags: Vec<String>,
+    /// Nodes transferred at once.
+    pub concurrency: usize,
+    /// Receives the copy's events.
+    pub observer: Arc<dyn Observer>,
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        CopyOptions {
+            platform: None,
+            referrers: false,
+            referrer_limits: ReferrerLimits::default(),
+            extra_tags: Vec::new(),
+            concurrency: DEFAULT_CONCURRENCY,
+            observer: Arc::new(NoObserver),
+        }
+    }
+}
+
+/// What a copy did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Copied {
+    /// The manifest copied (the platform's, when one was picked).
+    pub descriptor: Descriptor,
+    /// The referrers copied with it.
+    pub referrers: Vec<Descriptor>,
+    /// The tags set in the destination, in order.
+    pub tags: Vec<String>,
+}
+
+/// Copies what `src_reference` names in `src` to `dst`, tagged `dst_reference` (a tag; a
+/// digest or an empty reference leaves it untagged) and [`CopyOptions::extra_tags`]. Blobs
+/// are mounted instead of copied between two repositories of one registry. Errors from
+/// resolving the source or tagging the destination say which side failed
+/// ([`Error::side`]).
+pub async fn copy(
+    src: Arc<dyn ReadOnlyGraphTarget>,
+    src_reference: &str,
+    dst: Arc<dyn GraphTarget>,
+    dst_reference: &str,
+    opts: &CopyOptions,
+) -> Result<Copied> {
+    let root = resolve(&*src, src_reference, opts.platform.as_ref())
+        .await
+        .map_err(|e| e.with_side(Side::Source))?;
+    opts.observer.on_event(&Event::Resolved(&root));
+    let graph = CopyGraphOptions {
+        concurrency: opts.concurrency,
+        observer: opts.observer.clone(),
+        referrer_limits: opts.referrer_limits,
+        mount_from: mount_source(&*src, &*dst),
+        ..Default::default()
+    };
+    let referrers = if opts.referrers {
+        extended_copy_graph(src.clone(), dst.clone(), &root, 0, &graph).await?
+    } else {
+        copy_graph(src.clone(), dst.clone(), &root, &graph).await?;
+        Vec::new()
+    };
+    let mut tags = Vec::new();
+    if !dst_reference.is_empty() && Digest::parse(dst_reference).is_err() {
+        tags.push(dst_reference.to_string());
+    }
+    tags.extend(opts.extra_tags.iter().cloned());
+    if !tags.is_empty() {
+        let bytes = verify::fetch_all(&*src, &root, DEFAULT_MAX_METADATA_BYTES).await?;
+        apply_tags(&*dst, &root, &bytes, &tags, &*opts.observer)
+            .await
+            .map_err(|e| e.with_side(Side::Destination))?;
+    }
+    Ok(Copied {
+        descriptor: root,
+        referrers,
+        tags,
+    })
+}
+
+/// The repository blobs can be mounted from: the source's, when both ends are repositories
+/// of one registry.
+fn mount_source(src: &dyn ReadOnlyGraphTarget, dst: &dyn GraphTarget) -> Option<String> {
+    let (src_registry, src_repo) = src.repository_location()?;
+    let (dst_registry, dst_repo) = dst.repository_location()?;
+    (src_registry == dst_registry && src_repo != dst_repo).then(|| src_repo.to_string())
+}

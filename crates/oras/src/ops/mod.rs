@@ -1,0 +1,23 @@
+//! One operation per user intent, over any targets (registries, OCI layouts, file stores):
+//! options in, a result out, progress as [`crate::events::Event`]s. Every transfer under
+//! them is the one copy engine ([`crate::copy`]).
+
+mod artifact;
+mod attach;
+mod backup;
+mod copy;
+mod pull;
+mod push;
+mod resolve;
+mod tag;
+
+pub use artifact::{ConfigSource, FileLayer, clean_name};
+pub use attach::{AttachOptions, Attached, attach};
+pub use backup::{
+    BackedUp, BackupOptions, TagCopied, backup, backup_tags, check_backup_output, restore,
+};
+pub use copy::{Copied, CopyOptions, copy};
+pub use pull::{PullOptions, Pulled, PulledFile, pull};
+pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};
+pub use resolve::{resolve, select_platform};
+pub use tag::tag;

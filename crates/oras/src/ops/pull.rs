@@ -1,0 +1,247 @@
+//! Pulling files: the named layers of an artifact written into a directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use oras_spec::{Descriptor, Platform, SuccessorView, annotations, media_type};
+
+use super::resolve::resolve;
+use crate::content::file::{FileStore, FileStoreOptions};
+use crate::content::{ReadOnlyGraphTarget, successors_of};
+use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY, FindSuccessors, copy_graph};
+use crate::error::{Error, Result};
+use crate::events::{Event, NoObserver, Observer};
+
+/// How to pull.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct PullOptions {
+    /// Pick this platform's manifest from an index.
+    pub platform: Option<Platform>,
+    /// Also pull the subject of the artifact, and its subject, recursively.
+    pub include_subject: bool,
+    /// Fail instead of replacing files that exist (`overwrite disallowed`).
+    pub keep_old_files: bool,
+    /// Allow titles and archive entries that lead outside the output directory.
+    pub allow_path_traversal: bool,
+    /// Also write the manifest's config to this path, if its media type matches the given
+    /// one (empty: any).
+    pub config: Option<(PathBuf, String)>,
+    /// Blobs transferred at once.
+    pub concurrency: usize,
+    /// Receives the transfer's events.
+    pub observer: Arc<dyn Observer>,
+}
+
+impl Default for PullOptions {
+    fn default() -> Self {
+        PullOptions {
+            platform: None,
+            include_subject: false,
+            keep_old_files: false,
+            allow_path_traversal: false,
+            config: None,
+            concurrency: DEFAULT_CONCURRENCY,
+            observer: Arc::new(NoObserver),
+        }
+    }
+}
+
+/// One file (or unpacked directory) a pull wrote.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PulledFile {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// The layer (or config) it came from.
+    pub descriptor: Descriptor,
+}
+
+impl PulledFile {
+    /// Whether the layer was a directory, unpacked at [`PulledFile::path`].
+    pub fn is_directory(&self) -> bool {
+        self.descriptor
+            .annotations
+            .get(annotations::CONTENT_UNPACK)
+            .is_some_and(|v| v == "true")
+    }
+}
+
+/// What a pull did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Pulled {
+    /// The manifest pulled.
+    pub descriptor: Descriptor,
+    /// The files written, in the order they completed (same content under a second name
+    /// included).
+    pub files: Vec<PulledFile>,
+    /// Whether layers without a file name (`org.opencontainers.image.title`) were left out.
+    pub skipped_unnamed: bool,
+}
+
+/// Resolves `reference` in `src` and writes the named layers of the artifact (and of its
+/// subjects, with [`PullOptions::include_subject`]) below `output`. Every title is checked
+/// before anything is written: nothing lands outside `output` unless allowed.
+pub async fn pull(
+    src: Arc<dyn ReadOnlyGraphTarget>,
+    reference: &str,
+    output: &Path,
+    opts: &PullOptions,
+) -> Result<Pulled> {
+    let root = resolve(&*src, reference, opts.platform.as_ref()).await?;
+    opts.observer.on_event(&Event::Resolved(&root));
+    std::fs::create_dir_all(output)
+        .map_err(|e| Error::from(e).context(format!("failed to create {}", output.display())))?;
+    let store = Arc::new(FileStore::new(
+        output,
+        FileStoreOptions {
+            allow_path_traversal: opts.allow_path_traversal,
+            disable_overwrite: opts.keep_old_files,
+        },
+    )?);
+    let observer = Arc::new(PullObserver {
+        inner: opts.observer.clone(),
+        store: store.clone(),
+        files: Mutex::default(),
+        skipped: AtomicBool::new(false),
+    });
+    let copy = CopyGraphOptions {
+        concurrency: opts.concurrency,
+        observer: observer.clone(),
+        find_successors: Some(find_successors(
+            store.clone(),
+            observer.clone(),
+            opts.config.clone(),
+            opts.include_subject,
+        )),
+        ..Default::default()
+    };
+    copy_graph(src, store.clone(), &root, &copy).await?;
+    let out_dir = std::path::absolute(output).unwrap_or_else(|_| output.to_path_buf());
+    let files = observer
+        .files
+        .lock()
+        .expect("pulled files")
+        .iter()
+        .map(|d| {
+            let title = d.title().unwrap_or_default();
+            PulledFile {
+                path: if Path::new(title).is_absolute() {
+                    PathBuf::from(title)
+                } else {
+                    out_dir.join(title)
+                },
+                descriptor: d.clone(),
+            }
+        })
+        .collect();
+    Ok(Pulled {
+        descriptor: root,
+        files,
+        skipped_unnamed: observer.skipped.load(Ordering::Relaxed),
+    })
+}
+
+/// The successors a pull follows: named layers (the config when it gets a name), manifests,
+/// and the subject when asked; unnamed blobs are reported as skipped. Each manifest's titles
+/// are claimed before any of them is written.
+fn find_successors(
+    store: Arc<FileStore>,
+    observer: Arc<PullObserver>,
+    config: Option<(PathBuf, String)>,
+    include_subject: bool,
+) -> FindSuccessors {
+    let empty = Descriptor::empty_json();
+    Arc::new(move |node: &Descriptor, bytes: &[u8]| {
+        let view = SuccessorView::parse(bytes).unwrap_or_default();
+        let mut nodes = successors_of(node, bytes)?;
+        // the subject is followed only when asked
+        if let Some(subject) = &view.subject
+            && let Some(i) = nodes
+                .iter()
+                .position(|n| n.digest == subject.digest && n.media_type == subject.media_type)
+        {
+            nodes.remove(i);
+        }
+        let mut out = Vec::new();
+        for mut s in nodes {
+            let is_config = view.config.as_ref().is_some_and(|c| c.same_content(&s))
+                && node.media_type != media_type::IMAGE_INDEX;
+            if is_config
+                && let Some((path, want)) = &config
+                && (want.is_empty() || *want == s.media_type)
+            {
+                s.annotations.insert(
+                    annotations::TITLE.into(),
+                    path.to_string_lossy().into_owned(),
+                );
+            }
+            if s.title().is_none() {
+                if s.same_content(&empty) {
+                    continue;
+                }
+                if !s.is_manifest() {
+                    observer.inner.on_event(&Event::Skipped(&s));
+                    observer.skipped.store(true, Ordering::Relaxed);
+                    continue;
+                }
+            }
+            out.push(s);
+        }
+        store.claim_names(&out)?;
+        if include_subject {
+            out.extend(view.subject.clone());
+        }
+        Ok(out)
+    })
+}
+
+/// Passes the copy's events on, adding [`Event::Restored`] for content the file store wrote
+/// under a second name, and records the files written.
+struct PullObserver {
+    inner: Arc<dyn Observer>,
+    store: Arc<FileStore>,
+    files: Mutex<Vec<Descriptor>>,
+    skipped: AtomicBool,
+}
+
+impl PullObserver {
+    /// Records a written file; false if it was recorded already.
+    fn record(&self, d: &Descriptor) -> bool {
+        let mut files = self.files.lock().expect("pulled files");
+        if files
+            .iter()
+            .any(|f| f.digest == d.digest && f.title() == d.title())
+        {
+            return false;
+        }
+        files.push(d.clone());
+        true
+    }
+}
+
+impl Observer for PullObserver {
+    fn on_event(&self, event: &Event<'_>) {
+        if let Event::Done(d) = event {
+            if d.is_manifest()
+                && let Some(bytes) = self.store.fallback().get(d)
+            {
+                for s in successors_of(d, &bytes).unwrap_or_default() {
+                    if s.title().is_some_and(|t| self.store.has_name(t)) && self.record(&s) {
+                        self.inner.on_event(&Event::Restored(&s));
+                    }
+                }
+            }
+            if d.title().is_some() {
+                self.record(d);
+            }
+        }
+        self.inner.on_event(event);
+    }
+
+    fn wants_progress(&self) -> bool {
+        self.inner.wants_progress()
+    }
+}

@@ -1,0 +1,157 @@
+//! Pushing files: pack them into a manifest by oras's rules, copy it to a target, tag it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use oras_spec::{Annotations, Descriptor, media_type};
+
+use super::artifact::{ConfigSource, FileLayer, PackRequest, export_manifest, pack_files};
+use super::tag::apply_tags;
+use crate::content::{GraphTarget, Storage};
+use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY, copy_graph};
+use crate::error::Result;
+use crate::events::{NoObserver, Observer};
+use crate::pack::PackVersion;
+
+/// Concurrency of a push (oras's default).
+pub const DEFAULT_PUSH_CONCURRENCY: usize = 5;
+
+/// How to push.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct PushOptions {
+    /// Where relative file paths are taken from (default: the current directory).
+    pub working_dir: PathBuf,
+    /// The artifact type; empty means `application/vnd.unknown.artifact.v1` for image-spec
+    /// v1.1 (for v1.0 the config media type carries the type).
+    pub artifact_type: String,
+    /// The image-spec version to pack; `None` picks oras's default: v1.0 when a config file
+    /// is given without an artifact type, v1.1 otherwise.
+    pub image_spec: Option<PackVersion>,
+    /// The manifest config; without one the version's rules pick one.
+    pub config: Option<ConfigSource>,
+    /// Manifest annotations (`org.opencontainers.image.created` is set to now unless given).
+    pub manifest_annotations: Annotations,
+    /// Config annotations.
+    pub config_annotations: Annotations,
+    /// Tags to point at the pushed manifest; none leaves it untagged.
+    pub tags: Vec<String>,
+    /// Also write the packed manifest to this file.
+    pub export_manifest: Option<PathBuf>,
+    /// Blobs transferred at once.
+    pub concurrency: usize,
+    /// Receives the transfer's events.
+    pub observer: Arc<dyn Observer>,
+}
+
+impl Default for PushOptions {
+    fn default() -> Self {
+        PushOptions {
+            working_dir: PathBuf::from("."),
+            artifact_type: String::new(),
+            image_spec: None,
+            config: None,
+            manifest_annotations: Annotations::new(),
+            config_annotations: Annotations::new(),
+            tags: Vec::new(),
+            export_manifest: None,
+            concurrency: DEFAULT_PUSH_CONCURRENCY,
+            observer: Arc::new(NoObserver),
+        }
+    }
+}
+
+/// What a push made.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Pushed {
+    /// The manifest's descriptor (with its artifact type and annotations).
+    pub descriptor: Descriptor,
+    /// The manifest's bytes.
+    pub manifest: Bytes,
+    /// The tags set, in the order given.
+    pub tags: Vec<String>,
+}
+
+/// Packs `files` into a manifest and pushes it with its blobs to `dst`, then tags it.
+///
+/// ```no_run
+/// # async fn demo() -> oras::Result<()> {
+/// use std::sync::Arc;
+/// use oras::{OciLayout, ops};
+///
+/// let layout = Arc::new(OciLayout::open("layout")?);
+/// let options = ops::PushOptions { tags: vec!["v1".into()], ..Default::default() };
+/// let pushed = ops::push(layout, &[ops::FileLayer::new("hello.txt")], &options).await?;
+/// println!("{}", pushed.descriptor.digest);
+/// # Ok(()) }
+/// ```
+pub async fn push(
+    dst: Arc<dyn GraphTarget>,
+    files: &[FileLayer],
+    opts: &PushOptions,
+) -> Result<Pushed> {
+    let version = opts.image_spec.unwrap_or(
+        if matches!(opts.config, Some(ConfigSource::File { .. })) && opts.artifact_type.is_empty() {
+            PackVersion::V1_0
+        } else {
+            PackVersion::V1_1
+        },
+    );
+    let artifact_type = if version == PackVersion::V1_1 && opts.artifact_type.is_empty() {
+        media_type::UNKNOWN_ARTIFACT
+    } else {
+        &opts.artifact_type
+    };
+    let storage: Arc<dyn Storage> = dst.clone();
+    let packed = pack_files(
+        &storage,
+        PackRequest {
+            working_dir: &opts.working_dir,
+            files,
+            config: opts.config.as_ref(),
+            config_annotations: &opts.config_annotations,
+            manifest_annotations: &opts.manifest_annotations,
+            artifact_type,
+            version,
+            subject: None,
+        },
+    )
+    .await;
+    let packed = match packed {
+        Ok(p) => p,
+        Err(e) => {
+            storage.drop_staged().await;
+            return Err(e);
+        }
+    };
+    if let Some(path) = &opts.export_manifest {
+        export_manifest(path, &packed.manifest)?;
+    }
+    let copy = CopyGraphOptions {
+        concurrency: if opts.concurrency == 0 {
+            DEFAULT_CONCURRENCY
+        } else {
+            opts.concurrency
+        },
+        observer: opts.observer.clone(),
+        ..Default::default()
+    };
+    let copied = copy_graph(packed.store.clone(), storage.clone(), &packed.root, &copy).await;
+    storage.drop_staged().await;
+    copied?;
+    apply_tags(
+        &*dst,
+        &packed.root,
+        &packed.manifest,
+        &opts.tags,
+        &*opts.observer,
+    )
+    .await?;
+    Ok(Pushed {
+        descriptor: packed.root,
+        manifest: packed.manifest,
+        tags: opts.tags.clone(),
+    })
+}

@@ -1,0 +1,42 @@
+//! Tagging: pointing tags at a manifest that is already in a target.
+
+use bytes::Bytes;
+use oras_spec::Descriptor;
+
+use crate::content::{GraphTarget, Tagger, verify};
+use crate::error::Result;
+use crate::events::{Event, Observer};
+use crate::limits::DEFAULT_MAX_METADATA_BYTES;
+
+/// Resolves `reference` in `target` and points each of `tags` at it; returns the manifest's
+/// descriptor. The manifest is read once and each tag costs one request on a registry.
+pub async fn tag(
+    target: &dyn GraphTarget,
+    reference: &str,
+    tags: &[String],
+    observer: &dyn Observer,
+) -> Result<Descriptor> {
+    let desc = target.resolve(reference).await?;
+    observer.on_event(&Event::Resolved(&desc));
+    if !tags.is_empty() {
+        let bytes = verify::fetch_all(target, &desc, DEFAULT_MAX_METADATA_BYTES).await?;
+        apply_tags(target, &desc, &bytes, tags, observer).await?;
+    }
+    Ok(desc)
+}
+
+/// Points each of `tags` at `desc`, whose manifest bytes are at hand, in order; reports
+/// [`Event::Tagged`] for each.
+pub(super) async fn apply_tags(
+    target: &dyn Tagger,
+    desc: &Descriptor,
+    manifest: &Bytes,
+    tags: &[String],
+    observer: &dyn Observer,
+) -> Result<()> {
+    for t in tags {
+        target.tag_bytes(desc, manifest, t).await?;
+        observer.on_event(&Event::Tagged(desc, t));
+    }
+    Ok(())
+}
