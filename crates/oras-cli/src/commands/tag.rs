@@ -1,6 +1,8 @@
 //! `oras tag`: add tags to a manifest.
 
 use clap::Args;
+use oras::events::Event;
+use oras::ops;
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{CommonOpts, TargetOpts, require_reference};
@@ -52,15 +54,15 @@ pub async fn exec(a: TagArgs) -> CliResult {
     require_reference(&target, "tag", USAGE)?;
     target.check_tags(&a.args[1..])?;
     let dst = target.open_write()?;
-    let desc = dst.resolve(&target.reference).await?;
-    line(format!(
-        "Tagging [{}] {}",
-        target.type_name(),
-        target.with_digest(&desc.digest)
-    ));
-    for t in &a.args[1..] {
-        dst.tag(&desc, t).await?;
-        line(format!("Tagged {t}"));
-    }
+    let lines = |event: &Event<'_>| match event {
+        Event::Resolved(d) => line(format!(
+            "Tagging [{}] {}",
+            target.type_name(),
+            target.with_digest(&d.digest)
+        )),
+        Event::Tagged(_, t) => line(format!("Tagged {t}")),
+        _ => {}
+    };
+    ops::tag(&*dst, &target.reference, &a.args[1..], &lines).await?;
     Ok(())
 }
