@@ -163,6 +163,18 @@ impl From<std::io::Error> for Error {
     }
 }
 
+impl From<oras_spec::reference::ReferenceError> for Error {
+    fn from(e: oras_spec::reference::ReferenceError) -> Error {
+        Error::new(ErrorKind::InvalidReference, e.to_string())
+    }
+}
+
+impl From<oras_spec::DigestError> for Error {
+    fn from(e: oras_spec::DigestError) -> Error {
+        Error::new(ErrorKind::InvalidDigest, e.to_string())
+    }
+}
+
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> std::io::Error {
         std::io::Error::other(e)
