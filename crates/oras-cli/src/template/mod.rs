@@ -44,7 +44,7 @@ fn on_template_thread<T: Send>(f: impl FnOnce() -> Result<T, String> + Send) -> 
 }
 
 fn parse(text: &str) -> Result<parse::Templates, String> {
-    parse::parse(text, &funcs::status)
+    parse::parse(text, &funcs::status, STACK_BUDGET)
 }
 
 /// Checks a template before any work is done (`--format go-template=…` parse errors).

@@ -375,4 +375,16 @@ fn hostile_templates_end_cleanly() {
         let _ = run(t);
     }
     assert!(err("{{range until 1000000}}{{range until 1000000}}{{end}}{{end}}").contains("steps"));
+    // the deepest nesting one argument holds (128 KiB): parsed and executed, or stopped
+    let ifs = format!("{}x{}", "{{if 1}}".repeat(9_000), "{{end}}".repeat(9_000));
+    assert!(
+        run(&ifs).is_ok_and(|o| o == "x") || err(&ifs).contains("depth"),
+        "{ifs:.30}"
+    );
+    let withs = format!(
+        "{}{{{{.}}}}{}",
+        "{{with .tags}}".repeat(9_000),
+        "{{end}}".repeat(9_000)
+    );
+    assert!(run(&withs).is_ok_and(|o| o == "[v1 v2]") || err(&withs).contains("depth"));
 }

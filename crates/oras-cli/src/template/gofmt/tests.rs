@@ -145,7 +145,7 @@ fn printf_takes_any_format() {
         Value::Float(f64::NAN),
         Value::list(vec![Value::Nil, Value::Byte(7)]),
     ];
-    let mut format = vec![0usize; 4];
+    let mut format = [0usize; 4];
     loop {
         let f: String = format.iter().map(|&i| alphabet[i]).collect();
         for n in 0..=args.len() {

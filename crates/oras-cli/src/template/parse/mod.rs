@@ -63,9 +63,17 @@ impl Templates {
     }
 }
 
-/// Parses `src` as Go's parser does; returns the templates, or Go's error message.
-pub fn parse(src: &str, funcs: &dyn Fn(&str) -> FuncStatus) -> Result<Templates, String> {
+/// Parses `src` as Go's parser does, using at most `stack_budget` bytes of stack below the
+/// caller's frame; returns the templates, or Go's error message.
+pub fn parse(
+    src: &str,
+    funcs: &dyn Fn(&str) -> FuncStatus,
+    stack_budget: usize,
+) -> Result<Templates, String> {
+    let marker = 0u8;
     let mut p = Parser {
+        stack_base: std::ptr::addr_of!(marker).addr(),
+        stack_budget,
         items: lex(src),
         i: 0,
         funcs,
@@ -101,6 +109,8 @@ struct Parser<'a> {
     /// Parentheses and blocks open.
     depth: usize,
     templates: Templates,
+    stack_base: usize,
+    stack_budget: usize,
 }
 
 type R<T> = Result<T, String>;
@@ -169,8 +179,12 @@ impl Parser<'_> {
     }
 
     /// Enters a nested pipeline or block (`max expression depth exceeded` past [`MAX_DEPTH`]).
+    /// Nesting beyond the stack the parser may use (Go has no limit on blocks) is refused the
+    /// same way.
     fn enter(&mut self) -> R<()> {
-        if self.depth >= MAX_DEPTH {
+        let here = 0u8;
+        let used = self.stack_base.abs_diff(std::ptr::addr_of!(here).addr());
+        if self.depth >= MAX_DEPTH || used > self.stack_budget {
             let line = self.peek().line;
             return self.error_at(line, "max expression depth exceeded");
         }
