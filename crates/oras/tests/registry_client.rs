@@ -140,3 +140,50 @@ fn the_default_read_timeout_is_a_few_minutes() {
         Duration::from_secs(300)
     );
 }
+
+/// A registry that answers a mount with an upload session (it will not mount, e.g. the
+/// credentials cannot read the source): the session is cancelled, the mount reported as not
+/// done (the copy engine then copies the blob), and later blobs are not asked for again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_mount_is_remembered() {
+    use oras::content::{BlobSource, Storage};
+    let reg = TestRegistry::start(Options::default());
+    reg.faults(|f| f.refuse_mounts = true);
+    let client = Arc::new(
+        Client::new(
+            ClientOptions::default(),
+            Box::new(StaticCredential(Credential::default())),
+        )
+        .unwrap(),
+    );
+    let src = Repository::new(
+        client.clone(),
+        &Reference::parse(&format!("{}/m/src", reg.addr)).unwrap(),
+        true,
+    );
+    let dst = Repository::new(
+        client,
+        &Reference::parse(&format!("{}/m/dst", reg.addr)).unwrap(),
+        true,
+    );
+    let a = Descriptor::from_bytes("application/octet-stream", b"a");
+    let b = Descriptor::from_bytes("application/octet-stream", b"b");
+    for (d, data) in [(&a, b"a"), (&b, b"b")] {
+        src.push(d, BlobSource::Bytes(bytes::Bytes::from_static(data)))
+            .await
+            .unwrap();
+    }
+    reg.clear_requests();
+    assert!(!dst.mount(&a, "m/src").await.unwrap());
+    assert!(!dst.mount(&b, "m/src").await.unwrap());
+    let mounts = reg
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.query.contains("mount="))
+        .count();
+    assert_eq!(mounts, 1, "the refusal is remembered");
+    assert!(
+        reg.requests().iter().any(|r| r.method == "DELETE"),
+        "the upload session the refusal opened is cancelled"
+    );
+}
