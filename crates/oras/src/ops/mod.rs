@@ -6,6 +6,7 @@ mod artifact;
 mod attach;
 mod backup;
 mod copy;
+mod discover;
 mod pull;
 mod push;
 mod resolve;
@@ -17,6 +18,7 @@ pub use backup::{
     BackedUp, BackupOptions, TagCopied, backup, backup_tags, check_backup_output, restore,
 };
 pub use copy::{Copied, CopyOptions, copy};
+pub use discover::{DiscoverOptions, ReferrerNode, ReferrersTree, discover};
 pub use pull::{PullOptions, Pulled, PulledFile, pull};
 pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};
 pub use resolve::{resolve, select_platform};
