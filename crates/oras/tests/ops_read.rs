@@ -1,17 +1,19 @@
-//! The reading operations (discover), against a memory store and the in-process registry.
+//! The reading operations (discover, list_tags, list_repositories), against a memory store
+//! and the in-process registry.
 
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use futures::TryStreamExt;
 use oras::ErrorKind;
 use oras::content::memory::MemoryStore;
 use oras::content::{BlobSource, Storage, Tagger};
 use oras::events::Event;
 use oras::limits::ReferrerLimits;
-use oras::ops::{self, DiscoverOptions};
+use oras::ops::{self, DiscoverOptions, ListRepositoriesOptions, ListTagsOptions};
 use oras::pack::{PackOptions, PackVersion, pack_manifest};
 use oras::registry::auth::Credential;
-use oras::registry::{Client, ClientOptions, Repository, StaticCredential};
+use oras::registry::{Client, ClientOptions, ListLimits, Registry, Repository, StaticCredential};
 use oras_spec::{Annotations, Descriptor, Reference};
 use oras_test_registry::inproc::{Options, TestRegistry};
 
@@ -244,4 +246,123 @@ async fn discover_survives_a_referrers_cycle() {
     assert_eq!(digests(&tree.referrers), sorted(&[&sig]));
     assert_eq!(digests(&tree.referrers[0].referrers), sorted(&[&sig2]));
     assert!(tree.referrers[0].referrers[0].referrers.is_empty());
+}
+
+/// Tags in a memory store: `last`, digest-like tags, tags of one manifest, a name prefix.
+#[tokio::test]
+async fn list_tags_selects_tags() {
+    let g = graph().await;
+    let sha_tag = g.image.digest.to_string().replacen(':', "-", 1);
+    for t in ["v2", "img:a", "img:b", sha_tag.as_str()] {
+        g.store.tag(&g.image, t).await.unwrap();
+    }
+    g.store.tag(&g.sbom, "other").await.unwrap();
+    let all = |o: ListTagsOptions| {
+        let store = &g.store;
+        async move { ops::list_tags(store, &o).try_concat().await.unwrap() }
+    };
+    let mut everything = vec!["img:a", "img:b", "other", sha_tag.as_str(), "v1", "v2"];
+    everything.sort();
+    assert_eq!(all(ListTagsOptions::default()).await, everything);
+
+    let mut o = ListTagsOptions::default();
+    o.exclude_digest_tags = true;
+    assert_eq!(all(o).await, ["img:a", "img:b", "other", "v1", "v2"]);
+
+    let mut o = ListTagsOptions::default();
+    o.last = Some("other".into());
+    o.exclude_digest_tags = true;
+    assert_eq!(all(o).await, ["v1", "v2"]);
+
+    let mut o = ListTagsOptions::default();
+    o.digest = Some(g.sbom.digest.clone());
+    assert_eq!(all(o).await, ["other"]);
+
+    let mut o = ListTagsOptions::default();
+    o.prefix = "img:".into();
+    assert_eq!(all(o).await, ["a", "b"]);
+
+    let mut o = ListTagsOptions::default();
+    o.prefix = "img:".into();
+    o.digest = Some(g.image.digest.clone());
+    assert_eq!(all(o).await, ["a", "b"], "tags resolve by their whole name");
+}
+
+/// A registry's tags arrive page by page as it sends them, filtered per page; a registry
+/// that links on forever ends the listing with SizeExceedsLimit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_tags_streams_registry_pages() {
+    let reg = TestRegistry::start(Options::default());
+    let repo = repository(&reg, "paged");
+    let image = artifact(&repo, "application/vnd.test.image", b"image", None, &[]).await;
+    let sha_tag = image.digest.to_string().replacen(':', "-", 1);
+    for t in ["a", "b", "c", "d", "e", sha_tag.as_str()] {
+        repo.tag(&image, t).await.unwrap();
+    }
+    reg.faults(|f| f.page_size = Some(2));
+    let mut o = ListTagsOptions::default();
+    o.exclude_digest_tags = true;
+    let pages: Vec<Vec<String>> = ops::list_tags(&repo, &o).try_collect().await.unwrap();
+    assert_eq!(pages, vec![vec!["a", "b"], vec!["c", "d"], vec!["e"]]);
+    let lists = reg
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/tags/list"))
+        .count();
+    assert_eq!(lists, 3);
+
+    o.last = Some("c".into());
+    let pages: Vec<Vec<String>> = ops::list_tags(&repo, &o).try_collect().await.unwrap();
+    // the digest tag sorts last, alone on its page: an empty page once filtered
+    assert_eq!(pages, vec![vec!["d", "e"], vec![]]);
+
+    reg.faults(|f| f.endless_pages = Some(3));
+    let bounded = repository(&reg, "paged").with_list_limits(ListLimits {
+        max_pages: 5,
+        ..ListLimits::default()
+    });
+    let e = ops::list_tags(&bounded, &ListTagsOptions::default())
+        .try_concat()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SizeExceedsLimit);
+    assert!(e.message().contains("more than 5 pages"), "{e}");
+}
+
+/// The catalog page by page, only the repositories under a namespace (full names).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_repositories_selects_a_namespace() {
+    let reg = TestRegistry::start(Options::default());
+    for name in ["team/a", "team/tools/lint", "teams/b", "team", "other"] {
+        let repo = repository(&reg, name);
+        let image = artifact(&repo, "application/vnd.test.image", b"image", None, &[]).await;
+        repo.tag(&image, "v1").await.unwrap();
+    }
+    reg.faults(|f| f.page_size = Some(2));
+    let registry = Registry::new(client(Credential::default()), &reg.addr, true);
+    let pages: Vec<Vec<String>> = ops::list_repositories(&registry, &Default::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 3);
+    assert_eq!(
+        pages.concat(),
+        ["other", "team", "team/a", "team/tools/lint", "teams/b"]
+    );
+
+    let mut o = ListRepositoriesOptions::default();
+    o.namespace = "team".into();
+    assert_eq!(o.prefix(), "team/");
+    let names = ops::list_repositories(&registry, &o)
+        .try_concat()
+        .await
+        .unwrap();
+    assert_eq!(names, ["team/a", "team/tools/lint"]);
+
+    o.last = Some("team/a".into());
+    let names = ops::list_repositories(&registry, &o)
+        .try_concat()
+        .await
+        .unwrap();
+    assert_eq!(names, ["team/tools/lint"]);
 }
