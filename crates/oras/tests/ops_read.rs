@@ -1,5 +1,5 @@
-//! The reading operations (discover, list_tags, list_repositories), against a memory store
-//! and the in-process registry.
+//! The reading operations: discover, list_tags, list_repositories, login and logout, against
+//! a memory store and the in-process registry.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +15,7 @@ use oras::pack::{PackOptions, PackVersion, pack_manifest};
 use oras::registry::auth::Credential;
 use oras::registry::{Client, ClientOptions, ListLimits, Registry, Repository, StaticCredential};
 use oras_spec::{Annotations, Descriptor, Reference};
-use oras_test_registry::inproc::{Options, TestRegistry};
+use oras_test_registry::inproc::{Auth, Options, TestRegistry};
 
 /// Packs a v1.1 manifest of `artifact_type` with one layer of `data` (and `subject`) into
 /// `store`, with the given manifest annotations.
@@ -365,4 +365,79 @@ async fn list_repositories_selects_a_namespace() {
         .await
         .unwrap();
     assert_eq!(names, ["team/tools/lint"]);
+}
+
+fn saved(config: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(config).unwrap()).unwrap()
+}
+
+/// A credential the registry accepts is saved; one it refuses is not, and the error keeps
+/// the registry's answer; logout removes the saved one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_checks_then_saves_and_logout_removes() {
+    let reg = TestRegistry::start(Options {
+        auth: Auth::Basic("user".into(), "secret".into()),
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    let mut o = ops::LoginOptions::default();
+    o.plain_http = true;
+    o.config_paths = vec![config.clone()];
+
+    let e = ops::login(&reg.addr, &Credential::basic("user", "wrong"), &o)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthorized);
+    assert!(
+        e.message().starts_with(&format!(
+            "failed to validate the credentials for {}: ",
+            reg.addr
+        )),
+        "{e}"
+    );
+    assert_eq!(
+        e.registry_response().unwrap().detail,
+        "unauthorized: authentication required"
+    );
+    assert!(!config.exists(), "nothing saved");
+
+    ops::login(&reg.addr, &Credential::basic("user", "secret"), &o)
+        .await
+        .unwrap();
+    let auth = &saved(&config)["auths"][reg.addr.as_str()]["auth"];
+    assert_eq!(auth, "dXNlcjpzZWNyZXQ=");
+
+    let mut out = ops::LogoutOptions::default();
+    out.config_paths = vec![config.clone()];
+    ops::logout(&reg.addr, &out).await.unwrap();
+    assert!(saved(&config)["auths"].get(reg.addr.as_str()).is_none());
+}
+
+/// Login with only a token against a registry that asks for basic auth fails with
+/// MissingCredential, in words that say the check failed; nothing is saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_with_a_token_where_basic_auth_is_asked_is_missing_credential() {
+    let reg = TestRegistry::start(Options {
+        auth: Auth::Basic("user".into(), "secret".into()),
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = ops::LoginOptions::default();
+    o.plain_http = true;
+    o.config_paths = vec![dir.path().join("config.json")];
+    let token = Credential {
+        refresh_token: "t".into(),
+        ..Default::default()
+    };
+    let e = ops::login(&reg.addr, &token, &o).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::MissingCredential);
+    assert_eq!(
+        e.message(),
+        format!(
+            "failed to validate the credentials for {}: basic credential not found",
+            reg.addr
+        )
+    );
+    assert!(!dir.path().join("config.json").exists());
 }

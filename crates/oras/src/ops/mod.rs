@@ -8,6 +8,7 @@ mod backup;
 mod catalog;
 mod copy;
 mod discover;
+mod login;
 mod pull;
 mod push;
 mod resolve;
@@ -22,6 +23,7 @@ pub use backup::{
 pub use catalog::{ListRepositoriesOptions, list_repositories};
 pub use copy::{Copied, CopyOptions, copy};
 pub use discover::{DiscoverOptions, ReferrerNode, ReferrersTree, discover};
+pub use login::{LoginOptions, LogoutOptions, login, logout};
 pub use pull::{PullOptions, Pulled, PulledFile, pull};
 pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};
 pub use resolve::{resolve, select_platform};
