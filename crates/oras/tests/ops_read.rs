@@ -151,8 +151,7 @@ async fn discover_returns_the_referrers_tree() {
 #[tokio::test]
 async fn discover_keeps_to_depth_and_artifact_type() {
     let g = graph().await;
-    let mut o = DiscoverOptions::default();
-    o.depth = Some(1);
+    let o = DiscoverOptions::default().depth(Some(1));
     let tree = ops::discover(&g.store, "v1", &o).await.unwrap();
     assert_eq!(digests(&tree.referrers), sorted(&[&g.sig, &g.sbom]));
     assert!(tree.referrers.iter().all(|n| n.referrers.is_empty()));
@@ -265,8 +264,7 @@ async fn list_tags_selects_tags() {
     everything.sort();
     assert_eq!(all(ListTagsOptions::default()).await, everything);
 
-    let mut o = ListTagsOptions::default();
-    o.exclude_digest_tags = true;
+    let o = ListTagsOptions::default().exclude_digest_tags(true);
     assert_eq!(all(o).await, ["img:a", "img:b", "other", "v1", "v2"]);
 
     let mut o = ListTagsOptions::default();

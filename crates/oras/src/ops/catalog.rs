@@ -17,6 +17,13 @@ pub struct ListRepositoriesOptions {
     pub namespace: String,
 }
 
+setters!(ListRepositoriesOptions {
+    /// Sets [`ListRepositoriesOptions::last`].
+    last: Option<String>,
+    /// Sets [`ListRepositoriesOptions::namespace`].
+    namespace: String,
+});
+
 impl ListRepositoriesOptions {
     /// The prefix of the names the namespace selects (`team/`; empty for every name).
     pub fn prefix(&self) -> String {

@@ -45,6 +45,19 @@ impl Default for DiscoverOptions {
     }
 }
 
+setters!(DiscoverOptions {
+    /// Sets [`DiscoverOptions::platform`].
+    platform: Option<Platform>,
+    /// Sets [`DiscoverOptions::artifact_type`].
+    artifact_type: Option<String>,
+    /// Sets [`DiscoverOptions::depth`].
+    depth: Option<usize>,
+    /// Sets [`DiscoverOptions::referrer_limits`].
+    referrer_limits: ReferrerLimits,
+    /// Sets [`DiscoverOptions::observer`].
+    observer: Arc<dyn Observer>,
+});
+
 /// A referrer and the referrers of it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

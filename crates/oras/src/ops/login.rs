@@ -22,6 +22,15 @@ pub struct LoginOptions {
     pub config_paths: Vec<PathBuf>,
 }
 
+setters!(LoginOptions {
+    /// Sets [`LoginOptions::client`].
+    client: ClientOptions,
+    /// Sets [`LoginOptions::plain_http`].
+    plain_http: bool,
+    /// Sets [`LoginOptions::config_paths`].
+    config_paths: Vec<PathBuf>,
+});
+
 /// Checks `credential` against `registry` (`host[:port]`) with `GET /v2/`, answering the
 /// registry's basic or token challenge with it, and saves it in the credential store. An
 /// error says which of the two failed (`failed to validate the credentials for <registry>`,
@@ -50,6 +59,11 @@ pub struct LogoutOptions {
     /// config.
     pub config_paths: Vec<PathBuf>,
 }
+
+setters!(LogoutOptions {
+    /// Sets [`LogoutOptions::config_paths`].
+    config_paths: Vec<PathBuf>,
+});
 
 /// Removes the credential of `registry` from the credential store (its config file, or the
 /// credential helper configured for the registry).

@@ -24,6 +24,17 @@ pub struct ListTagsOptions {
     pub prefix: String,
 }
 
+setters!(ListTagsOptions {
+    /// Sets [`ListTagsOptions::last`].
+    last: Option<String>,
+    /// Sets [`ListTagsOptions::exclude_digest_tags`].
+    exclude_digest_tags: bool,
+    /// Sets [`ListTagsOptions::digest`].
+    digest: Option<Digest>,
+    /// Sets [`ListTagsOptions::prefix`].
+    prefix: String,
+});
+
 /// The tags of `target` that `opts` selects, sorted, page by page as the target sends them
 /// (a registry's `Link` pages, bounded by its [`crate::registry::ListLimits`]), so a caller
 /// can show each page without waiting for the last. A page may be empty when none of its
