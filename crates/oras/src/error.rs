@@ -30,6 +30,9 @@ pub enum ErrorKind {
     Conflict,
     /// The registry wants (other) credentials.
     Unauthorized,
+    /// The registry asked for basic auth and no credential is configured for it (none given,
+    /// none in the credential store).
+    MissingCredential,
     /// The registry refused the operation.
     Denied,
     /// A network or protocol failure talking to a registry.

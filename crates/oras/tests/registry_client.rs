@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oras::content::ReadOnlyStorage;
+use oras::ErrorKind;
+use oras::content::{ReadOnlyStorage, Resolver};
 use oras::registry::auth::Credential;
 use oras::registry::{Client, ClientOptions, Repository, StaticCredential};
 use oras_spec::{Descriptor, Reference};
@@ -34,6 +35,26 @@ async fn bearer_tokens_are_renewed_before_they_expire() {
     assert!(!repo.exists(&absent).await.unwrap());
     assert_eq!(reg.tokens_issued(), 2);
     assert_eq!(reg.expired_token_requests(), 0);
+}
+
+/// A registry asking for basic auth from a client without a credential fails with
+/// MissingCredential: the kind the CLI branches on to point at the credentials file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_basic_challenge_without_a_credential_is_missing_credential() {
+    let reg = TestRegistry::start(Options {
+        auth: Auth::Basic("user".into(), "secret".into()),
+        ..Default::default()
+    });
+    let client = Client::new(
+        ClientOptions::default(),
+        Box::new(StaticCredential(Credential::default())),
+    )
+    .unwrap();
+    let reference = Reference::parse(&format!("{}/locked/repo", reg.addr)).unwrap();
+    let repo = Repository::new(Arc::new(client), &reference, true);
+    let e = repo.resolve("v1").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::MissingCredential);
+    assert_eq!(e.message(), "basic credential not found");
 }
 
 fn client_with_timeout(timeout: Duration) -> Arc<Client> {

@@ -5,19 +5,27 @@
 mod artifact;
 mod attach;
 mod backup;
+mod catalog;
 mod copy;
+mod discover;
+mod login;
 mod pull;
 mod push;
 mod resolve;
 mod tag;
+mod tags;
 
 pub use artifact::{ConfigSource, FileLayer, clean_name};
 pub use attach::{AttachOptions, Attached, attach};
 pub use backup::{
     BackedUp, BackupOptions, TagCopied, backup, backup_tags, check_backup_output, restore,
 };
+pub use catalog::{ListRepositoriesOptions, list_repositories};
 pub use copy::{Copied, CopyOptions, copy};
+pub use discover::{DiscoverOptions, ReferrerNode, ReferrersTree, discover};
+pub use login::{LoginOptions, LogoutOptions, login, logout};
 pub use pull::{PullOptions, Pulled, PulledFile, pull};
 pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};
 pub use resolve::{resolve, select_platform};
 pub use tag::tag;
+pub use tags::{ListTagsOptions, list_tags};
