@@ -5,9 +5,14 @@
 mod artifact;
 mod attach;
 mod backup;
+mod blob;
 mod copy;
+mod delete;
+mod fetch;
+mod index;
 mod pull;
 mod push;
+mod push_manifest;
 mod resolve;
 mod tag;
 
@@ -16,8 +21,15 @@ pub use attach::{AttachOptions, Attached, attach};
 pub use backup::{
     BackedUp, BackupOptions, TagCopied, backup, backup_tags, check_backup_output, restore,
 };
+pub use blob::{BlobInput, BlobOutput, PushBlobOptions, fetch_blob, push_blob};
 pub use copy::{Copied, CopyOptions, copy};
+pub use delete::{DeleteOptions, Deletion, delete_blob, delete_manifest};
+pub use fetch::{
+    FetchOptions, fetch_config, fetch_manifest, fetch_resolved, resolve_config, resolve_manifest,
+};
+pub use index::{IndexCreateOptions, IndexUpdateOptions, NewIndex, index_create, index_update};
 pub use pull::{PullOptions, Pulled, PulledFile, pull};
 pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};
+pub use push_manifest::{PushManifestOptions, manifest_media_type, push_manifest};
 pub use resolve::{resolve, select_platform};
 pub use tag::tag;
