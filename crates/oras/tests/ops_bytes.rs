@@ -329,9 +329,9 @@ async fn index_update_removes_adds_and_merges_in_that_order() {
 
     let log = Arc::new(Log::default());
     let mut opts = ops::IndexUpdateOptions::default();
-    opts.remove = vec![v5.digest.clone(), v1.digest.clone()];
-    opts.add = vec!["v5".into()];
-    opts.merge = vec!["one".into(), "both".into()];
+    opts.remove_digests = vec![v5.digest.clone(), v1.digest.clone()];
+    opts.add_manifests = vec!["v5".into()];
+    opts.merge_indexes = vec!["one".into(), "both".into()];
     opts.artifact_type = Some("application/vnd.updated".into());
     opts.observer = log.clone();
     let updated = ops::index_update(&store, "both", &opts).await.unwrap();
@@ -380,7 +380,7 @@ async fn index_update_removes_adds_and_merges_in_that_order() {
     assert_eq!(same.descriptor.digest, both.digest);
 
     let mut missing = ops::IndexUpdateOptions::default();
-    missing.remove = vec![Digest::sha256_of(b"not there")];
+    missing.remove_digests = vec![Digest::sha256_of(b"not there")];
     let e = ops::index_update(&store, "one", &missing)
         .await
         .unwrap_err();
@@ -398,7 +398,7 @@ async fn index_update_removes_adds_and_merges_in_that_order() {
         (ErrorKind::InvalidMediaType, "v1 is not an index")
     );
     let mut merge_image = ops::IndexUpdateOptions::default();
-    merge_image.merge = vec!["v1".into()];
+    merge_image.merge_indexes = vec!["v1".into()];
     let e = ops::index_update(&store, "one", &merge_image)
         .await
         .unwrap_err();
@@ -667,8 +667,7 @@ mod registry {
             media_type::IMAGE_INDEX.to_string(),
         ];
         reg.clear_requests();
-        let mut opts = FetchOptions::default();
-        opts.media_types = wanted.clone();
+        let opts = FetchOptions::default().media_types(wanted.clone());
         let (desc, bytes) = ops::fetch_manifest(&repo, "v1", &opts).await.unwrap();
         assert_eq!(
             (&desc.digest, &bytes[..]),

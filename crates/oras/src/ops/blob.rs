@@ -28,11 +28,11 @@ pub enum BlobOutput<'a> {
 ///
 /// ```no_run
 /// # async fn demo() -> oras::Result<()> {
-/// use oras::content::{Resolver, oci::OciLayout};
+/// use oras::{Digest, OciLayout, Resolver};
 /// use oras::ops::{self, BlobOutput};
 ///
 /// let layout = OciLayout::open_read_only("layout")?;
-/// let digest = oras_spec::Digest::sha256_of(b"foo");
+/// let digest = Digest::sha256_of(b"foo");
 /// let desc = layout.resolve_blob(&digest).await?;
 /// ops::fetch_blob(&layout, &desc, BlobOutput::File("blob.bin".as_ref())).await?;
 /// # Ok(()) }
@@ -185,3 +185,10 @@ async fn check_file(
     }
     Ok((got, meta.len()))
 }
+
+setters!(PushBlobOptions {
+    /// Sets [`PushBlobOptions::media_type`].
+    media_type: String,
+    /// Sets [`PushBlobOptions::observer`].
+    observer: Arc<dyn Observer>,
+});

@@ -79,3 +79,8 @@ async fn confirm_and_delete(
     target.delete(&desc).await?;
     Ok(Deletion::Deleted(desc))
 }
+
+setters!(DeleteOptions {
+    /// Sets [`DeleteOptions::confirm`].
+    confirm: Arc<dyn Fn(&Descriptor) -> bool + Send + Sync>,
+});

@@ -59,8 +59,7 @@ pub async fn fetch_resolved(
 ///
 /// ```no_run
 /// # async fn demo() -> oras::Result<()> {
-/// use oras::content::oci::OciLayout;
-/// use oras::ops;
+/// use oras::{OciLayout, ops};
 ///
 /// let layout = OciLayout::open_read_only("layout")?;
 /// let (desc, bytes) = ops::fetch_manifest(&layout, "v1", &Default::default()).await?;
@@ -110,3 +109,12 @@ pub async fn fetch_config(
     let bytes = fetch_resolved(target, &config, opts).await?;
     Ok((config, bytes))
 }
+
+setters!(FetchOptions {
+    /// Sets [`FetchOptions::platform`].
+    platform: Option<Platform>,
+    /// Sets [`FetchOptions::media_types`].
+    media_types: Vec<String>,
+    /// Sets [`FetchOptions::max_bytes`].
+    max_bytes: u64,
+});

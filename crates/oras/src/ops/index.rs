@@ -41,11 +41,11 @@ impl Default for IndexCreateOptions {
 #[non_exhaustive]
 pub struct IndexUpdateOptions {
     /// Manifests (tags or digests in the same target) to add.
-    pub add: Vec<String>,
+    pub add_manifests: Vec<String>,
     /// Indexes (tags or digests) whose manifests are appended, each once.
-    pub merge: Vec<String>,
+    pub merge_indexes: Vec<String>,
     /// Digests of entries to remove; each must be in the index.
-    pub remove: Vec<Digest>,
+    pub remove_digests: Vec<Digest>,
     /// A new artifact type; `Some("")` removes it.
     pub artifact_type: Option<String>,
     /// Receives [`Event::Fetching`] and [`Event::Fetched`] for each manifest read, then
@@ -56,9 +56,9 @@ pub struct IndexUpdateOptions {
 impl Default for IndexUpdateOptions {
     fn default() -> Self {
         IndexUpdateOptions {
-            add: Vec::new(),
-            merge: Vec::new(),
-            remove: Vec::new(),
+            add_manifests: Vec::new(),
+            merge_indexes: Vec::new(),
+            remove_digests: Vec::new(),
             artifact_type: None,
             observer: Arc::new(NoObserver),
         }
@@ -91,14 +91,13 @@ impl NewIndex {
 ///
 /// ```no_run
 /// # async fn demo() -> oras::Result<()> {
-/// use oras::content::oci::OciLayout;
-/// use oras::ops;
+/// use oras::{OciLayout, ops};
 ///
 /// let layout = OciLayout::open("layout")?;
 /// let index = ops::index_create(&layout, &["amd64".into(), "arm64".into()], &Default::default()).await?;
-/// let mut push = ops::PushManifestOptions::default();
-/// push.media_type = Some(index.descriptor.media_type.clone());
-/// push.tags = vec!["v1".into()];
+/// let push = ops::PushManifestOptions::default()
+///     .media_type(Some(index.descriptor.media_type.clone()))
+///     .tags(vec!["v1".to_string()]);
 /// ops::push_manifest(&layout, index.bytes, &push).await?;
 /// # Ok(()) }
 /// ```
@@ -135,7 +134,7 @@ pub async fn index_update(
 ) -> Result<NewIndex> {
     let observer = &*opts.observer;
     let (_, mut index) = fetch_index(src, reference, observer).await?;
-    for d in &opts.remove {
+    for d in &opts.remove_digests {
         let Some(entry) = index.manifests.iter().find(|m| &m.digest == d).cloned() else {
             return Err(Error::new(
                 ErrorKind::NotFound,
@@ -145,14 +144,14 @@ pub async fn index_update(
         index.manifests.retain(|m| &m.digest != d);
         observer.on_event(&Event::Removed(&entry));
     }
-    for r in &opts.add {
+    for r in &opts.add_manifests {
         observer.on_event(&Event::Fetching(r));
         let entry = index_entry(src, r).await?;
         observer.on_event(&Event::Fetched(&entry, r));
         observer.on_event(&Event::Added(&entry, r));
         index.manifests.push(entry);
     }
-    for r in &opts.merge {
+    for r in &opts.merge_indexes {
         let (merged, other) = fetch_index(src, r, observer).await?;
         for m in other.manifests {
             if !index.manifests.iter().any(|x| x.digest == m.digest) {
@@ -232,3 +231,25 @@ async fn index_entry(src: &dyn ReadOnlyGraphTarget, reference: &str) -> Result<D
     }
     Ok(entry)
 }
+
+setters!(IndexCreateOptions {
+    /// Sets [`IndexCreateOptions::artifact_type`].
+    artifact_type: String,
+    /// Sets [`IndexCreateOptions::annotations`].
+    annotations: Annotations,
+    /// Sets [`IndexCreateOptions::observer`].
+    observer: Arc<dyn Observer>,
+});
+
+setters!(IndexUpdateOptions {
+    /// Sets [`IndexUpdateOptions::add_manifests`].
+    add_manifests: Vec<String>,
+    /// Sets [`IndexUpdateOptions::merge_indexes`].
+    merge_indexes: Vec<String>,
+    /// Sets [`IndexUpdateOptions::remove_digests`].
+    remove_digests: Vec<Digest>,
+    /// Sets [`IndexUpdateOptions::artifact_type`].
+    artifact_type: Option<String>,
+    /// Sets [`IndexUpdateOptions::observer`].
+    observer: Arc<dyn Observer>,
+});

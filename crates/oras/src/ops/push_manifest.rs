@@ -45,12 +45,10 @@ impl Default for PushManifestOptions {
 ///
 /// ```no_run
 /// # async fn demo() -> oras::Result<()> {
-/// use oras::content::oci::OciLayout;
-/// use oras::ops;
+/// use oras::{OciLayout, ops};
 ///
 /// let layout = OciLayout::open("layout")?;
-/// let mut opts = ops::PushManifestOptions::default();
-/// opts.tags = vec!["v1".into()];
+/// let opts = ops::PushManifestOptions::default().tags(vec!["v1".to_string()]);
 /// let bytes = std::fs::read("manifest.json")?;
 /// let desc = ops::push_manifest(&layout, bytes.into(), &opts).await?;
 /// println!("{}", desc.digest);
@@ -109,3 +107,16 @@ pub fn manifest_media_type(bytes: &[u8]) -> Result<String> {
         )),
     }
 }
+
+setters!(PushManifestOptions {
+    /// Sets [`PushManifestOptions::media_type`].
+    media_type: Option<String>,
+    /// Sets [`PushManifestOptions::digest`].
+    digest: Option<Digest>,
+    /// Sets [`PushManifestOptions::tags`].
+    tags: Vec<String>,
+    /// Sets [`PushManifestOptions::max_bytes`].
+    max_bytes: u64,
+    /// Sets [`PushManifestOptions::observer`].
+    observer: Arc<dyn Observer>,
+});
