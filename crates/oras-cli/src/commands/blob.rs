@@ -9,7 +9,7 @@ use oras_spec::media_type;
 
 use super::manifest::{confirm_deletion, print_deletion};
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, DescriptorOpts, TargetOpts, TtyOpts, require_digest};
+use crate::options::{CommonOpts, DescriptorOpts, TargetOpts, TargetRef, TtyOpts, require_digest};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, StdoutWriter, line, print_descriptor};
 
 #[derive(Subcommand, Debug)]
@@ -121,6 +121,23 @@ async fn push(a: PushArgs) -> CliResult {
     )?;
     let verbose = a.common.verbose();
     let target = a.target.parse(&a.args[0])?;
+    let input = blob_input(&a, &target)?;
+    let dst = target.open_write()?;
+    let mut opts = PushBlobOptions::default();
+    opts.media_type = a.media_type.clone();
+    opts.observer = Arc::new(StatusPrinter::new(PUSH_PROMPTS, verbose, a.desc.descriptor));
+    let desc = ops::push_blob(&*dst, input, &opts).await?;
+    if a.desc.descriptor {
+        print_descriptor(&desc, a.desc.pretty);
+    } else {
+        line(format!("Pushed: [{}] {}", target.type_name(), target.raw));
+        line(format!("Digest: {}", desc.digest));
+    }
+    Ok(())
+}
+
+/// What `blob push` reads: the file, or stdin (which needs `--size` and the digest).
+fn blob_input(a: &PushArgs, target: &TargetRef) -> CliResult<BlobInput> {
     let file = &a.args[1];
     let from_stdin = file == "-";
     if from_stdin && a.target.remote.password_stdin {
@@ -129,7 +146,7 @@ async fn push(a: PushArgs) -> CliResult {
         );
     }
     let size = u64::try_from(a.size).ok();
-    let input = match (from_stdin, size, target.digest()) {
+    Ok(match (from_stdin, size, target.digest()) {
         (false, _, digest) => BlobInput::File {
             path: file.into(),
             digest,
@@ -144,19 +161,7 @@ async fn push(a: PushArgs) -> CliResult {
             digest,
             size,
         },
-    };
-    let dst = target.open_write()?;
-    let mut opts = PushBlobOptions::default();
-    opts.media_type = a.media_type.clone();
-    opts.observer = Arc::new(StatusPrinter::new(PUSH_PROMPTS, verbose, a.desc.descriptor));
-    let desc = ops::push_blob(&*dst, input, &opts).await?;
-    if a.desc.descriptor {
-        print_descriptor(&desc, a.desc.pretty);
-    } else {
-        line(format!("Pushed: [{}] {}", target.type_name(), target.raw));
-        line(format!("Digest: {}", desc.digest));
-    }
-    Ok(())
+    })
 }
 
 #[derive(Args, Debug)]

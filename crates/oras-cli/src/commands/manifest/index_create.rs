@@ -10,7 +10,7 @@ use oras::ops::{self, IndexCreateOptions, NewIndex, PushManifestOptions};
 use oras_spec::{Annotations, Digest, media_type};
 
 use super::push::PushedLines;
-use super::write_output;
+use super::{tag_of, write_output};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, TargetOpts, TargetRef, split_tags};
 use crate::output::{line, print_raw_json};
@@ -50,14 +50,7 @@ pub async fn exec(a: IndexCreateArgs) -> CliResult {
     let (main, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main)?;
     target.check_tags(&extra_tags)?;
-    let mut opts = IndexCreateOptions::default();
-    opts.annotations = parse_annotation_flags(&a.annotations)?;
-    if let Some(t) = &a.artifact_type
-        && !media_type::is_valid(t)
-    {
-        return fail(format!("{t}: invalid media type"));
-    }
-    opts.artifact_type = a.artifact_type.clone().unwrap_or_default();
+    let mut opts = create_options(&a)?;
     let src = target.open_read().or_else(|_| {
         target
             .open_write()
@@ -73,11 +66,7 @@ pub async fn exec(a: IndexCreateArgs) -> CliResult {
         let d = &index.descriptor;
         line(format!("Packed    {} {}", d.digest.short(), d.media_type));
     }
-    let mut tags = Vec::new();
-    if !target.reference.is_empty() && target.digest().is_none() {
-        tags.push(target.reference.clone());
-    }
-    tags.extend(extra_tags);
+    let tags = tag_of(&target).into_iter().chain(extra_tags).collect();
     push_index(&target, index, tags, a.output.as_deref(), a.pretty, false).await
 }
 
@@ -89,6 +78,19 @@ fn fetch_lines(event: &Event<'_>) {
         Event::Fetched(d, r) => line(format!("Fetched   {} {r}", d.digest)),
         _ => {}
     }
+}
+
+/// The index's annotations and artifact type, checked.
+fn create_options(a: &IndexCreateArgs) -> CliResult<IndexCreateOptions> {
+    let mut opts = IndexCreateOptions::default();
+    opts.annotations = parse_annotation_flags(&a.annotations)?;
+    if let Some(t) = &a.artifact_type
+        && !media_type::is_valid(t)
+    {
+        return fail(format!("{t}: invalid media type"));
+    }
+    opts.artifact_type = a.artifact_type.clone().unwrap_or_default();
+    Ok(opts)
 }
 
 fn parse_annotation_flags(flags: &[String]) -> CliResult<Annotations> {

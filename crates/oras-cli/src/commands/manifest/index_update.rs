@@ -9,6 +9,7 @@ use oras::ops::{self, IndexUpdateOptions};
 use oras_spec::Digest;
 
 use super::index_create::push_index;
+use super::tag_of;
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, TargetOpts, require_reference};
 use crate::output::line;
@@ -68,10 +69,10 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
     let mut opts = IndexUpdateOptions::default();
     for r in &a.remove {
         let d = Digest::parse(r).map_err(|_| CliError::new(format!("remove: {r} is not a digest")));
-        opts.remove.push(d?);
+        opts.remove_digests.push(d?);
     }
-    opts.add = a.add.clone();
-    opts.merge = a.merge.clone();
+    opts.add_manifests = a.add.clone();
+    opts.merge_indexes = a.merge.clone();
     opts.artifact_type = a.artifact_type.clone();
     opts.observer = Arc::new(change_lines);
     let store = target.open_write()?;
@@ -79,11 +80,10 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
     if a.output.as_deref() != Some("-") {
         line(format!("Updated   {}", index.descriptor.digest));
     }
-    let mut tags = Vec::new();
-    if target.digest().is_none() {
-        tags.push(target.reference.clone());
-    }
-    tags.extend(a.tag.iter().cloned());
+    let tags = tag_of(&target)
+        .into_iter()
+        .chain(a.tag.iter().cloned())
+        .collect();
     push_index(&target, index, tags, a.output.as_deref(), a.pretty, true).await
 }
 

@@ -15,6 +15,7 @@ use clap::Subcommand;
 pub use delete::{confirm_deletion, print_deletion};
 
 use crate::error::{CliError, CliResult};
+use crate::options::TargetRef;
 use crate::output::out_bytes;
 
 /// Usage of the commands that take `<name>{:<tag>|@<digest>}`.
@@ -56,6 +57,12 @@ pub async fn exec(c: ManifestCommand) -> CliResult {
         ManifestCommand::Index(IndexCommand::Create(a)) => index_create::exec(a).await,
         ManifestCommand::Index(IndexCommand::Update(a)) => index_update::exec(a).await,
     }
+}
+
+/// The reference of `target` when it is a tag (the first tag a push sets).
+fn tag_of(target: &TargetRef) -> Option<String> {
+    let tagged = !target.reference.is_empty() && target.digest().is_none();
+    tagged.then(|| target.reference.clone())
 }
 
 /// Asks `question` on stdout; true if the answer is y/yes.

@@ -8,6 +8,8 @@ use clap::Args;
 use oras::events::{Event, Observer};
 use oras::ops::{self, PushManifestOptions};
 
+use super::tag_of;
+
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, DescriptorOpts, DistSpecOpts, TargetOpts, io_reason, split_tags};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, line, print_descriptor};
@@ -48,26 +50,17 @@ pub async fn exec(a: PushArgs) -> CliResult {
     let target = a.target.parse(&main)?.with_dist(&a.dist)?;
     target.check_tags(&extra_tags)?;
     let file = &a.args[1];
-    if file == "-" && a.target.remote.password_stdin {
-        return fail(
-            "`-` read file from input and `--password-stdin` read password from input cannot be both used",
-        );
-    }
-    let bytes = read_input(file)?;
+    let bytes = read_input(file, a.target.remote.password_stdin)?;
+    let main_tag = tag_of(&target);
     let mut opts = PushManifestOptions::default();
     opts.media_type = a.media_type.clone();
     opts.digest = target.digest();
-    let tagged = !target.reference.is_empty() && target.digest().is_none();
-    opts.tags = tagged
-        .then(|| target.reference.clone())
-        .into_iter()
-        .collect();
-    opts.tags.extend(extra_tags);
     if !a.desc.descriptor {
         let status = StatusPrinter::new(PUSH_PROMPTS, verbose, false);
         let pushed = format!("Pushed: {}", target.typed());
-        opts.observer = Arc::new(PushedLines::new(pushed, tagged, Some(status)));
+        opts.observer = Arc::new(PushedLines::new(pushed, main_tag.is_some(), Some(status)));
     }
+    opts.tags = main_tag.into_iter().chain(extra_tags).collect();
     let dst = target.open_write()?;
     let desc = ops::push_manifest(&*dst, bytes.into(), &opts)
         .await
@@ -80,8 +73,13 @@ pub async fn exec(a: PushArgs) -> CliResult {
     Ok(())
 }
 
-/// The bytes of `file` (`-`: stdin).
-fn read_input(file: &str) -> CliResult<Vec<u8>> {
+/// The bytes of `file` (`-`: stdin, unless the password comes from there).
+fn read_input(file: &str, password_stdin: bool) -> CliResult<Vec<u8>> {
+    if file == "-" && password_stdin {
+        return fail(
+            "`-` read file from input and `--password-stdin` read password from input cannot be both used",
+        );
+    }
     if file == "-" {
         let mut b = Vec::new();
         std::io::stdin().read_to_end(&mut b)?;
