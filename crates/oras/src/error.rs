@@ -26,6 +26,8 @@ pub enum ErrorKind {
     /// Packing an image-spec v1.1 manifest needs an artifact type (or a config that is not
     /// the empty one).
     MissingArtifactType,
+    /// A manifest's media type was neither given nor in its `mediaType` field.
+    MissingMediaType,
     /// Two things claim one name or place: a duplicate title, a file where a directory is.
     Conflict,
     /// The registry wants (other) credentials.
