@@ -2,14 +2,13 @@
 
 mod commands;
 mod error;
+mod help;
 mod options;
 mod output;
 mod progress;
 mod template;
 
 use std::ffi::OsString;
-
-use clap::Parser;
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -23,7 +22,7 @@ fn main() {
         .take_while(|a| *a != "--")
         .any(|a| a == "-d" || a == "--debug");
     options::set_debug(debug);
-    let code = match commands::Cli::try_parse_from(&args) {
+    let code = match commands::parse(&args) {
         Ok(cli) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

@@ -77,7 +77,7 @@ pub struct RemoteOpts {
     /// customized DNS for registry, formatted in `host:port:address[:address_port]`
     #[arg(long)]
     pub resolve: Vec<String>,
-    /// path of the authentication file for registry
+    /// `path` of the authentication file for registry
     #[arg(long)]
     pub registry_config: Vec<String>,
     /// add custom headers to requests
@@ -299,7 +299,7 @@ pub struct FormatOpts {
     /// [Experimental] format output
     #[arg(long)]
     pub format: Option<String>,
-    /// [Experimental] template used to format output
+    /// [Experimental] template string used to format output
     #[arg(long)]
     pub template: Option<String>,
 }
@@ -347,7 +347,7 @@ pub fn finish_tty(tty: &Option<Arc<crate::progress::TtyProgress>>) {
 /// `--descriptor` and `--pretty`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct DescriptorOpts {
-    /// print descriptor instead of content
+    /// output the descriptor
     #[arg(long)]
     pub descriptor: bool,
     /// prettify JSON objects printed to stdout
@@ -358,7 +358,7 @@ pub struct DescriptorOpts {
 /// `--distribution-spec`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct DistSpecOpts {
-    /// [Preview] set OCI distribution spec version and API option. Options: v1.1-referrers-api, v1.1-referrers-tag
+    /// [Preview] set OCI distribution spec version and API option for target. Options: v1.1-referrers-tag, v1.1-referrers-api
     #[arg(long)]
     pub distribution_spec: Option<String>,
 }

@@ -14,7 +14,7 @@ use crate::options::{
 };
 use crate::output::{PULL_PROMPTS, StatusPrinter, descriptor_model, line};
 
-const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
+pub(super) const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
 
 #[derive(Args, Debug)]
 pub struct PullArgs {
