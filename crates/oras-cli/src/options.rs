@@ -32,11 +32,9 @@ pub struct CommonOpts {
 }
 
 impl CommonOpts {
-    /// Whether to print status lines for untitled content (default true); warns when used.
+    /// Whether to print status lines for untitled content (default true). The deprecation
+    /// notice for the flag is printed when the command line is read (`commands::parse`).
     pub fn verbose(&self) -> bool {
-        if self.verbose.is_some() {
-            warn("Flag --verbose has been deprecated, and will be removed in a future release.");
-        }
         self.verbose.unwrap_or(true)
     }
 }

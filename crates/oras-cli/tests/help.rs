@@ -1,6 +1,8 @@
 //! Help text is oras 1.3.3's (cobra's layout), byte for byte: every command's `--help`, `-h`
 //! and `oras help <command>` print `tests/data/help/<command>.txt` (see the README there for
-//! where the texts come from); aliases print their command's help.
+//! where the texts come from); aliases print their command's help; the deprecated `--verbose`
+//! is accepted and announced as pflag announces it; a repeated single-value flag takes the last
+//! value, as cobra does, while a repeatable flag keeps every value.
 
 mod common;
 
@@ -193,4 +195,139 @@ fn argument_count_errors_show_the_usage_line_of_the_help() {
             r.stderr
         );
     }
+}
+
+const VERBOSE_NOTICE: &str =
+    "Flag --verbose has been deprecated, and will be removed in a future release.\n";
+
+/// A layout `lay` with `v1`, made by a push.
+fn layout(dir: &Path) {
+    std::fs::write(dir.join("a.txt"), b"aaa\n").unwrap();
+    oras(dir, &["push", "--oci-layout", "lay:v1", "a.txt"]).ok();
+}
+
+#[test]
+fn verbose_is_accepted_and_announced_on_every_command_that_takes_it() {
+    let d = tempdir();
+    layout(d.path());
+    for args in [
+        &["push", "--oci-layout", "lay:v2", "a.txt", "--verbose"][..],
+        &["pull", "--oci-layout", "lay:v1", "-o", "out", "-v"],
+        &["tag", "--oci-layout", "lay:v1", "v3", "--verbose=true"],
+        &["resolve", "--oci-layout", "lay:v1", "--verbose"],
+        &["repo", "tags", "--oci-layout", "lay", "--verbose"],
+        &["manifest", "fetch", "--oci-layout", "lay:v1", "--verbose"],
+        &["manifest", "fetch-config", "--oci-layout", "lay:v1", "-v"],
+        &["discover", "--oci-layout", "lay:v1", "--verbose=false"],
+        &[
+            "cp",
+            "--from-oci-layout",
+            "--to-oci-layout",
+            "lay:v1",
+            "other:v1",
+            "--verbose",
+        ],
+    ] {
+        let r = oras(d.path(), args).ok();
+        assert_eq!(
+            r.stderr.matches(VERBOSE_NOTICE).count(),
+            1,
+            "oras {args:?}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.starts_with(VERBOSE_NOTICE), "{}", r.stderr);
+    }
+    // Without the flag there is no notice.
+    let r = oras(d.path(), &["resolve", "--oci-layout", "lay:v1"]).ok();
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn verbose_false_still_hides_untitled_status_lines() {
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"aaa\n").unwrap();
+    let quiet = oras(
+        d.path(),
+        &["push", "--oci-layout", "lay:v1", "a.txt", "--verbose=false"],
+    )
+    .ok();
+    assert_eq!(quiet.stderr, VERBOSE_NOTICE);
+    assert!(!quiet.stdout.contains("application/vnd.oci.empty.v1+json"));
+    let loud = oras(
+        d.path(),
+        &["push", "--oci-layout", "other:v1", "a.txt", "-v"],
+    )
+    .ok();
+    assert!(loud.stdout.contains("application/vnd.oci.empty.v1+json"));
+}
+
+#[test]
+fn a_repeated_single_value_flag_takes_the_last_value() {
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"aaa\n").unwrap();
+    let r = oras(
+        d.path(),
+        &[
+            "push",
+            "--oci-layout",
+            "lay:v1",
+            "a.txt",
+            "--artifact-type",
+            "application/vnd.first",
+            "--artifact-type",
+            "application/vnd.last",
+            "--format",
+            "json",
+            "--format",
+            "go-template={{.artifactType}}",
+        ],
+    )
+    .ok();
+    assert_eq!(r.stdout, "application/vnd.last");
+    let r = oras(
+        d.path(),
+        &[
+            "resolve",
+            "--oci-layout",
+            "--oci-layout",
+            "lay:v1",
+            "--plain-http",
+            "--plain-http=false",
+        ],
+    )
+    .ok();
+    assert!(r.stdout.starts_with("sha256:"), "{}", r.stdout);
+}
+
+#[test]
+fn a_repeatable_flag_keeps_every_value() {
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"aaa\n").unwrap();
+    oras(
+        d.path(),
+        &[
+            "push",
+            "--oci-layout",
+            "lay:v1",
+            "a.txt",
+            "-a",
+            "k1=v1",
+            "--annotation",
+            "k2=v2",
+        ],
+    )
+    .ok();
+    let r = oras(
+        d.path(),
+        &[
+            "manifest",
+            "fetch",
+            "--oci-layout",
+            "lay:v1",
+            "--format",
+            "go-template={{.content.annotations.k1}},{{.content.annotations.k2}}",
+        ],
+    )
+    .ok();
+    assert_eq!(r.stdout, "v1,v2");
 }

@@ -20,7 +20,8 @@ pub use version::VERSION;
 
 use std::ffi::OsString;
 
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::{CliError, CliResult};
 use crate::help::{GO_TEMPLATE, JSON, TABLE, TEXT, TREE, format_usage, long};
@@ -32,7 +33,8 @@ use crate::help::{GO_TEMPLATE, JSON, TABLE, TEXT, TREE, format_usage, long};
     name = "oras",
     about = None,
     disable_version_flag = true,
-    disable_help_subcommand = true
+    disable_help_subcommand = true,
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -129,6 +131,7 @@ pub enum Command {
 
 /// Parses the command line. A request for help comes back as clap's help "error", carrying
 /// cobra's rendering of that command's help (the help texts are only laid out when asked for).
+/// The deprecated `--verbose` is reported here, when the flags are read, as pflag does.
 pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
     use clap::error::ErrorKind;
     let matches = match Cli::command().try_get_matches_from(args) {
@@ -144,7 +147,26 @@ pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
         }
         Err(e) => return Err(e),
     };
+    warn_deprecated_flags(&matches);
     Cli::from_arg_matches(&matches)
+}
+
+/// pflag's notice for a deprecated flag given on the command line.
+fn warn_deprecated_flags(matches: &ArgMatches) {
+    let mut m = matches;
+    loop {
+        if m.ids().any(|id| id.as_str() == "verbose")
+            && m.value_source("verbose") == Some(ValueSource::CommandLine)
+        {
+            crate::output::warn(
+                "Flag --verbose has been deprecated, and will be removed in a future release.",
+            );
+        }
+        match m.subcommand() {
+            Some((_, sub)) => m = sub,
+            None => break,
+        }
+    }
 }
 
 pub async fn run(cli: Cli) -> CliResult {
