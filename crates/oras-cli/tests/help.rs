@@ -52,14 +52,20 @@ fn words(cmd: &str) -> Vec<&str> {
     cmd.split_whitespace().collect()
 }
 
+/// The file name of `cmd`'s expected help.
+fn file_name(cmd: &str) -> String {
+    if cmd.is_empty() {
+        "oras.txt".to_string()
+    } else {
+        format!("{}.txt", cmd.replace(' ', "-"))
+    }
+}
+
 /// The expected help of `cmd`.
 fn expected(cmd: &str) -> String {
-    let name = if cmd.is_empty() {
-        "oras".to_string()
-    } else {
-        cmd.replace(' ', "-")
-    };
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/help/{name}.txt"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/help")
+        .join(file_name(cmd));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -77,6 +83,20 @@ fn assert_help(args: &[&str], got: &str, want: &str) {
         assert_eq!(g, w, "oras {args:?}: line {} differs", n + 1);
     }
     assert_eq!(got, want, "oras {args:?}");
+}
+
+#[test]
+fn every_expected_help_is_checked() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/help");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if file.ends_with(".txt") {
+            assert!(
+                COMMANDS.iter().any(|c| file_name(c) == file),
+                "{file} is not in COMMANDS"
+            );
+        }
+    }
 }
 
 #[test]

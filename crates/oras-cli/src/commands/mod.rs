@@ -298,4 +298,47 @@ mod tests {
         let cmd = super::Cli::command();
         walk(&cmd, &mut Vec::new());
     }
+
+    /// Every command has what its help needs (a long description with examples and its
+    /// grammar when it runs, a short one otherwise) and an expected help in tests/data/help,
+    /// so a new command cannot ship with clap's defaults or go untested.
+    #[test]
+    fn every_command_has_its_help_texts_and_expected_help() {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, path: &mut Vec<String>, seen: &mut Vec<String>) {
+            let name = if path.is_empty() {
+                "oras".to_string()
+            } else {
+                path.join("-")
+            };
+            let leaf = cmd.get_subcommands().next().is_none();
+            if leaf {
+                assert!(cmd.get_long_about().is_some(), "{name}: no long_about");
+            } else if !path.is_empty() {
+                assert!(cmd.get_about().is_some(), "{name}: no about");
+            }
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("tests/data/help/{name}.txt"));
+            assert!(file.is_file(), "{} is missing", file.display());
+            seen.push(name);
+            for sub in cmd.get_subcommands() {
+                path.push(sub.get_name().to_string());
+                walk(sub, path, seen);
+                path.pop();
+            }
+        }
+        let mut seen = Vec::new();
+        walk(&super::Cli::command(), &mut Vec::new(), &mut seen);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/help");
+        for entry in std::fs::read_dir(dir).expect("tests/data/help") {
+            let file = entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            if let Some(name) = file.strip_suffix(".txt") {
+                assert!(seen.iter().any(|s| s == name), "{file}: no such command");
+            }
+        }
+    }
 }
