@@ -47,11 +47,11 @@ pub struct Cli {
 /// the flags' doc comments, adjusted here where oras words a shared flag differently.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// [Preview] Attach files to an existing artifact
+    /// Attach files to an existing artifact
     #[command(
         long_about = long::ATTACH,
         override_usage = attach::USAGE,
-        mut_arg("platform", |a| a.help("[Preview] attach to an arch-specific subject in the form of `os[/arch][/variant][:os_version]`")),
+        mut_arg("platform", |a| a.help("attach to an arch-specific subject in the form of `os[/arch][/variant][:os_version]`")),
         mut_arg("format", |a| a.help(format_usage(TEXT, &[JSON, GO_TEMPLATE])))
     )]
     Attach(attach::AttachArgs),
