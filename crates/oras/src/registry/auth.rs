@@ -3,6 +3,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use async_trait::async_trait;
+
+use crate::error::Result;
+
 /// A credential for one registry host. Empty fields are absent.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Credential {
@@ -42,6 +46,23 @@ impl fmt::Debug for Credential {
             .field("refresh_token", &mask(&self.refresh_token))
             .field("access_token", &mask(&self.access_token))
             .finish()
+    }
+}
+
+/// Where credentials for a host come from.
+#[async_trait]
+pub trait CredentialProvider: Send + Sync {
+    /// The credential for `host` (`host[:port]`); empty when there is none.
+    async fn credential(&self, host: &str) -> Result<Credential>;
+}
+
+/// One credential for every host (the `-u/-p` flags).
+pub struct StaticCredential(pub Credential);
+
+#[async_trait]
+impl CredentialProvider for StaticCredential {
+    async fn credential(&self, _host: &str) -> Result<Credential> {
+        Ok(self.0.clone())
     }
 }
 

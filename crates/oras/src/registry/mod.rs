@@ -1,6 +1,7 @@
 //! Talking to registries that implement the OCI distribution spec.
 
 pub mod auth;
+pub mod catalog;
 pub mod client;
 pub mod credentials;
 pub mod errcode;
