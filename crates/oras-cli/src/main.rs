@@ -22,7 +22,7 @@ fn main() {
         .skip(1)
         .take_while(|a| *a != "--")
         .any(|a| a == "-d" || a == "--debug");
-    options::set_debug(debug);
+    output::log::install(debug);
     let code = match commands::Cli::try_parse_from(&args) {
         Ok(cli) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()

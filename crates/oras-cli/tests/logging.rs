@@ -123,10 +123,13 @@ fn debug_trace_is_in_oras_format_with_secrets_redacted() {
             panic!("unexpected entry {e:?}");
         }
     }
+    // requests run concurrently: their entries may interleave
+    requests.sort_unstable();
+    responses.sort_unstable();
     assert_eq!(requests, responses, "each request has its response");
-    let mut sorted = requests.clone();
-    sorted.dedup();
-    assert_eq!(sorted.len(), requests.len(), "request numbers are unique");
+    let mut unique = requests.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), requests.len(), "request numbers are unique");
     // the challenge, then the credentials (redacted)
     assert!(trace.contains("< Response Status: \"401 Unauthorized\""));
     assert!(trace.contains("   \"Authorization\": \"*****\""), "{trace}");

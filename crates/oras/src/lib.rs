@@ -6,7 +6,8 @@
 //!   [`content::file::FileStore`] for local files and directories);
 //! - [`pack`]: packing manifests with oras's image-spec v1.1 / v1.0 rules;
 //! - [`copy`]: the graph copy engine every transfer goes through;
-//! - [`referrers`] and [`ops`]: finding referrers, resolving with platform selection.
+//! - [`referrers`] and [`ops`]: finding referrers, resolving with platform selection;
+//! - [`diagnostics`]: what the library reports (as `tracing` events; it prints nothing).
 //!
 //! ```no_run
 //! # async fn demo() -> oras::Result<()> {
@@ -44,6 +45,7 @@ macro_rules! setters {
 
 pub mod content;
 pub mod copy;
+pub mod diagnostics;
 pub mod error;
 pub mod events;
 pub mod limits;

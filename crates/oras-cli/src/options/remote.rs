@@ -2,7 +2,6 @@
 //! they build.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
@@ -58,13 +57,7 @@ pub struct RemoteOpts {
     pub header: Vec<String>,
 }
 
-static DEBUG: AtomicBool = AtomicBool::new(false);
 static CONFIG_PATH: Mutex<Option<String>> = Mutex::new(None);
-
-/// Turns the HTTP trace on (`--debug`).
-pub fn set_debug(on: bool) {
-    DEBUG.store(on, Ordering::Relaxed);
-}
 
 /// The credentials file used by this run, as given (for error hints).
 pub fn config_path_in_use() -> String {
@@ -208,7 +201,6 @@ impl RemoteOpts {
             headers,
             resolve,
             user_agent: format!("oras/{}", crate::commands::VERSION),
-            debug: DEBUG.load(Ordering::Relaxed),
             read_timeout: read_timeout(registry)?,
         })
     }

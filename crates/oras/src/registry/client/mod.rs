@@ -53,8 +53,8 @@ pub struct Client {
     auth: Mutex<HashMap<String, HostAuth>>,
     token_lock: tokio::sync::Mutex<()>,
     warned: Mutex<HashSet<String>>,
-    /// The `--debug` HTTP trace.
-    tracer: Option<Tracer>,
+    /// The HTTP trace, when a subscriber wants it (see [`crate::diagnostics`]).
+    tracer: Tracer,
     /// Hosts that answered 429 or 503: no request goes to them before this instant.
     paused: Mutex<HashMap<String, tokio::time::Instant>>,
 }
@@ -66,6 +66,8 @@ enum Failure {
     Idle(Error),
 }
 
+/// Numbers the requests of the trace across every client of the process, as oras numbers them
+/// (only counted while the trace is on).
 static REQUEST_NO: AtomicU64 = AtomicU64::new(0);
 const MAX_ERROR_BODY: usize = 8 << 10;
 
@@ -84,9 +86,7 @@ impl Client {
         for (name, value) in &opts.headers {
             check_header(name, value)?;
         }
-        let tracer = opts
-            .debug
-            .then(|| Tracer::new(opts.headers.iter().map(|(k, _)| k.as_str())));
+        let tracer = Tracer::new(opts.headers.iter().map(|(k, _)| k.as_str()));
         Ok(Client {
             http: http_client(&opts, true)?,
             foreign: http_client(&opts, false)?,
@@ -257,10 +257,8 @@ impl Client {
         activity: &Activity,
     ) -> std::result::Result<Response, Failure> {
         let method = req.method().clone();
-        let traced = self
-            .tracer
-            .as_ref()
-            .map(|t| (t, REQUEST_NO.fetch_add(1, Ordering::Relaxed)));
+        let traced =
+            Tracer::enabled().then(|| (&self.tracer, REQUEST_NO.fetch_add(1, Ordering::Relaxed)));
         if let Some((t, n)) = traced {
             t.request(n, &req);
         }

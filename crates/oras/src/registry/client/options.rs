@@ -21,8 +21,6 @@ pub struct ClientOptions {
     /// Address overrides (`--resolve`).
     pub resolve: Vec<ResolveRule>,
     pub user_agent: String,
-    /// Print the HTTP trace to stderr (`--debug`), secrets redacted.
-    pub debug: bool,
     /// A request fails when the registry sends nothing for this long, before its response
     /// headers or in the middle of a body (default [`DEFAULT_READ_TIMEOUT`]; `None`: wait
     /// forever, as oras does).
@@ -39,7 +37,6 @@ impl Default for ClientOptions {
             headers: Vec::new(),
             resolve: Vec::new(),
             user_agent: String::new(),
-            debug: false,
             read_timeout: Some(DEFAULT_READ_TIMEOUT),
         }
     }

@@ -3,7 +3,7 @@
 use reqwest::Response;
 
 use super::Client;
-use crate::registry::trace::log_line;
+use crate::diagnostics::REGISTRY_WARNING;
 
 impl Client {
     pub(super) fn handle_warning(&self, host: &str, resp: &Response) {
@@ -20,7 +20,7 @@ impl Client {
                 .expect("warnings")
                 .insert(format!("{host}\n{text}"))
             {
-                log_line("WARN", text, Some(&format!("registry={host}")));
+                tracing::warn!(target: REGISTRY_WARNING, registry = %host, "{text}");
             }
         }
     }
