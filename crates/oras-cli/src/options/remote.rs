@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use clap::Args;
 use oras::registry::auth::Credential;
 use oras::registry::credentials::CredentialStore;
-use oras::registry::{Client, ClientOptions, CredentialProvider, ResolveRule, StaticCredential};
+use oras::registry::{
+    Client, ClientCert, ClientOptions, CredentialProvider, Pem, ResolveRule, StaticCredential,
+};
 
 use super::settings::read_timeout;
 use crate::error::{CliError, CliResult, fail};
@@ -195,9 +197,15 @@ impl RemoteOpts {
         }
         Ok(ClientOptions {
             insecure: self.insecure,
-            ca_file: self.ca_file.as_ref().map(PathBuf::from),
-            cert_file: self.cert_file.as_ref().map(PathBuf::from),
-            key_file: self.key_file.as_ref().map(PathBuf::from),
+            ca: self.ca_file.as_ref().map(|f| Pem::File(PathBuf::from(f))),
+            client_cert: match (&self.cert_file, &self.key_file) {
+                (Some(cert), Some(key)) => Some(ClientCert {
+                    cert: Pem::File(PathBuf::from(cert)),
+                    key: Pem::File(PathBuf::from(key)),
+                }),
+                _ => None,
+            },
+            crypto_provider: None,
             headers,
             resolve,
             user_agent: format!("oras/{}", crate::commands::VERSION),

@@ -12,7 +12,9 @@ pub mod resume;
 pub mod segments;
 pub mod trace;
 
-pub use client::{Client, ClientOptions, CredentialProvider, ResolveRule, StaticCredential};
+pub use client::{
+    Client, ClientCert, ClientOptions, CredentialProvider, Pem, ResolveRule, StaticCredential,
+};
 pub use idle::DEFAULT_READ_TIMEOUT;
 pub use pages::ListLimits;
 pub use repository::{ReferrersMode, Registry, Repository, UploadPolicy};

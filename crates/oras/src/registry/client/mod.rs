@@ -35,12 +35,12 @@ mod warning;
 pub use crate::registry::auth::{CredentialProvider, StaticCredential};
 pub use body::{ReqBody, body_error, body_reader, headers, read_limited};
 use body::{check_header, error_chain};
-pub use options::{ClientOptions, ResolveRule};
+pub use options::{ClientCert, ClientOptions, Pem, ResolveRule};
 use retry::{MAX_RETRIES, backoff, retry_after};
 pub use route::host_port;
 use route::{origin, redirect_target};
 use tokens::HostAuth;
-use transport::{http_client, install_crypto};
+use transport::http_clients;
 
 /// The registry HTTP client (cheap to share behind an `Arc`).
 pub struct Client {
@@ -82,14 +82,14 @@ impl Client {
     /// Builds a client; fails ([`ErrorKind::InvalidInput`]) on unreadable or invalid TLS files
     /// and on custom headers that cannot be sent, before any request.
     pub fn new(opts: ClientOptions, credentials: Box<dyn CredentialProvider>) -> Result<Client> {
-        install_crypto();
         for (name, value) in &opts.headers {
             check_header(name, value)?;
         }
+        let clients = http_clients(&opts)?;
         let tracer = Tracer::new(opts.headers.iter().map(|(k, _)| k.as_str()));
         Ok(Client {
-            http: http_client(&opts, true)?,
-            foreign: http_client(&opts, false)?,
+            http: clients.registry,
+            foreign: clients.foreign,
             opts,
             credentials,
             auth: Mutex::default(),

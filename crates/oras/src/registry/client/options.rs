@@ -1,21 +1,27 @@
 //! Transport settings of a [`Client`](super::Client).
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use rustls::crypto::CryptoProvider;
 
 use crate::registry::idle::DEFAULT_READ_TIMEOUT;
 
 /// Transport settings (the `Remote` option group).
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Skip TLS verification.
+    /// Skip TLS certificate verification (handshake signatures are still checked).
     pub insecure: bool,
-    /// PEM CA bundle replacing the system roots.
-    pub ca_file: Option<PathBuf>,
-    /// Client certificate and key (PEM) presented to the registry origin only.
-    pub cert_file: Option<PathBuf>,
-    pub key_file: Option<PathBuf>,
+    /// CA certificates (a PEM bundle) replacing the system roots.
+    pub ca: Option<Pem>,
+    /// Client certificate and key, presented to the registry origin only.
+    pub client_cert: Option<ClientCert>,
+    /// The rustls crypto provider for TLS; `None`: the process default when the application
+    /// installed one, else ring. Nothing is installed process-wide either way.
+    pub crypto_provider: Option<Arc<CryptoProvider>>,
     /// Extra headers, sent to the registry origin only.
     pub headers: Vec<(String, String)>,
     /// Address overrides (`--resolve`).
@@ -31,9 +37,9 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             insecure: false,
-            ca_file: None,
-            cert_file: None,
-            key_file: None,
+            ca: None,
+            client_cert: None,
+            crypto_provider: None,
             headers: Vec::new(),
             resolve: Vec::new(),
             user_agent: String::new(),
@@ -49,4 +55,42 @@ pub struct ResolveRule {
     pub host: String,
     pub port: u16,
     pub addr: SocketAddr,
+}
+
+/// PEM data: a file read when the client is built, or the bytes themselves.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Pem {
+    /// A PEM file.
+    File(PathBuf),
+    /// PEM bytes.
+    Data(Vec<u8>),
+}
+
+impl Pem {
+    /// Where the data comes from, for error messages (`file <path>` or `PEM data`).
+    pub(super) fn describe(&self) -> String {
+        match self {
+            Pem::File(p) => format!("file {}", p.display()),
+            Pem::Data(_) => "PEM data".to_string(),
+        }
+    }
+}
+
+/// Key material is never shown.
+impl fmt::Debug for Pem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pem::File(p) => f.debug_tuple("File").field(p).finish(),
+            Pem::Data(d) => write!(f, "Data(<{} bytes>)", d.len()),
+        }
+    }
+}
+
+/// A client certificate (or chain, leaf first) and its private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCert {
+    /// The certificate chain (PEM).
+    pub cert: Pem,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: Pem,
 }
