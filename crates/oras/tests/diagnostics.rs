@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use oras::content::{ReadOnlyStorage, Storage};
 use oras::diagnostics::{HTTP_TRACE, REGISTRY_WARNING};
 use oras::registry::auth::Credential;
-use oras::registry::{Client, ClientOptions, Repository, StaticCredential};
-use oras_spec::{Descriptor, Reference};
+use oras::registry::Repository;
+use oras_spec::Descriptor;
 use oras_test_registry::inproc::{Auth, Options, TestRegistry};
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
@@ -83,13 +83,14 @@ fn with_capture<F: std::future::Future<Output = ()>>(
 }
 
 fn repository(reg: &TestRegistry, cred: Credential, headers: Vec<(String, String)>) -> Repository {
-    let opts = ClientOptions {
-        headers,
-        ..Default::default()
-    };
-    let client = Client::new(opts, Box::new(StaticCredential(cred))).unwrap();
-    let reference = Reference::parse(&format!("{}/diag/repo", reg.addr)).unwrap();
-    Repository::new(Arc::new(client), &reference, true)
+    let mut builder = Repository::builder(&format!("{}/diag/repo", reg.addr))
+        .unwrap()
+        .plain_http(true)
+        .credential(cred);
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
+    builder.build().unwrap()
 }
 
 async fn push_and_check(repo: &Repository) {

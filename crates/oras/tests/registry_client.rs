@@ -37,11 +37,12 @@ async fn bearer_tokens_are_renewed_before_they_expire() {
 }
 
 fn client_with_timeout(timeout: Duration) -> Arc<Client> {
-    let opts = ClientOptions {
-        read_timeout: Some(timeout),
-        ..ClientOptions::default()
-    };
-    Arc::new(Client::new(opts, Box::new(StaticCredential(Credential::default()))).unwrap())
+    Arc::new(
+        Client::builder()
+            .read_timeout(Some(timeout))
+            .build()
+            .unwrap(),
+    )
 }
 
 /// A reader that gives `first`, then waits `pause`, then gives `rest`.

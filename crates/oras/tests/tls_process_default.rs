@@ -6,7 +6,7 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::tls::{counting_provider, round_trip, tls_registry};
-use oras::registry::ClientOptions;
+use oras::registry::Client;
 use rustls::crypto::CryptoProvider;
 
 #[tokio::test]
@@ -16,7 +16,7 @@ async fn the_process_default_is_used_when_installed() {
         .install_default()
         .expect("no provider installed before");
     let reg = tls_registry();
-    round_trip(&reg, ClientOptions::default()).await.unwrap();
+    round_trip(&reg, Client::builder()).await.unwrap();
     assert!(
         COUNT.load(Ordering::SeqCst) > 0,
         "the installed provider was not used"

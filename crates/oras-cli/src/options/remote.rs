@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex};
 use clap::Args;
 use oras::registry::auth::Credential;
 use oras::registry::credentials::CredentialStore;
-use oras::registry::{
-    Client, ClientCert, ClientOptions, CredentialProvider, Pem, ResolveRule, StaticCredential,
-};
+use oras::registry::{Client, ClientBuilder, ClientOptions, ResolveRule};
 
 use super::settings::read_timeout;
 use crate::error::{CliError, CliResult, fail};
@@ -160,70 +158,45 @@ impl RemoteOpts {
         CredentialStore::new(self.registry_config.iter().map(PathBuf::from).collect())
     }
 
-    /// Transport options from the flags (and `ORAS_READ_TIMEOUT`) for `registry`.
-    pub fn client_options(&self, registry: &str) -> CliResult<ClientOptions> {
-        let mut headers = Vec::new();
+    /// The client settings of the flags (and `ORAS_READ_TIMEOUT`) for `registry`, credentials
+    /// aside; the User-Agent is oras's.
+    pub fn transport(&self, registry: &str) -> CliResult<ClientBuilder> {
+        let mut b = Client::builder()
+            .insecure(self.insecure)
+            .user_agent(format!("oras/{}", crate::commands::VERSION));
         for h in &self.header {
             match h.split_once(':') {
-                Some((k, v)) if !k.trim().is_empty() => {
-                    headers.push((k.trim().to_string(), v.trim().to_string()))
-                }
+                Some((k, v)) if !k.trim().is_empty() => b = b.header(k.trim(), v.trim()),
                 _ => return fail(format!("invalid header: {h:?}")),
             }
         }
-        let mut resolve = Vec::new();
         for r in &self.resolve {
-            let bad =
-                |why: &str| CliError::new(format!("failed to parse resolve flag {r:?}: {why}"));
-            let parts: Vec<&str> = r.splitn(4, ':').collect();
-            if parts.len() < 3 {
-                return Err(bad("expecting host:port:address[:address_port]"));
-            }
-            let port: u16 = parts[1]
-                .parse()
-                .map_err(|_| bad("expecting uint64 host port"))?;
-            let ip: std::net::IpAddr = parts[2].parse().map_err(|_| bad("invalid IP address"))?;
-            let addr_port: u16 = match parts.get(3) {
-                Some(p) => p
-                    .parse()
-                    .map_err(|_| bad("expecting uint64 address port"))?,
-                None => port,
-            };
-            resolve.push(ResolveRule {
-                host: parts[0].to_string(),
-                port,
-                addr: std::net::SocketAddr::new(ip, addr_port),
-            });
+            b = b.resolve(resolve_rule(r)?);
         }
-        Ok(ClientOptions {
-            insecure: self.insecure,
-            ca: self.ca_file.as_ref().map(|f| Pem::File(PathBuf::from(f))),
-            client_cert: match (&self.cert_file, &self.key_file) {
-                (Some(cert), Some(key)) => Some(ClientCert {
-                    cert: Pem::File(PathBuf::from(cert)),
-                    key: Pem::File(PathBuf::from(key)),
-                }),
-                _ => None,
-            },
-            crypto_provider: None,
-            headers,
-            resolve,
-            user_agent: format!("oras/{}", crate::commands::VERSION),
-            read_timeout: read_timeout(registry)?,
-        })
+        if let Some(ca) = &self.ca_file {
+            b = b.ca_file(ca);
+        }
+        if let (Some(cert), Some(key)) = (&self.cert_file, &self.key_file) {
+            b = b.client_cert_files(cert, key);
+        }
+        Ok(b.read_timeout(read_timeout(registry)?))
+    }
+
+    /// The transport settings of [`RemoteOpts::transport`].
+    pub fn client_options(&self, registry: &str) -> CliResult<ClientOptions> {
+        Ok(self.transport(registry)?.transport_options().clone())
     }
 
     /// A client for a registry: flag credentials for every host, else the credential store.
     pub fn client(&self, registry: &str) -> CliResult<Arc<Client>> {
         self.check()?;
-        let provider: Box<dyn CredentialProvider> = match self.flag_credential()? {
-            Some(c) => Box::new(StaticCredential(c)),
-            None => Box::new(self.store()),
+        let flagged = self.flag_credential()?;
+        let b = self.transport(registry)?;
+        let b = match flagged {
+            Some(c) => b.credential(c),
+            None => b.credential_store(self.store()),
         };
-        Ok(Arc::new(Client::new(
-            self.client_options(registry)?,
-            provider,
-        )?))
+        Ok(Arc::new(b.build()?))
     }
 
     /// Plain HTTP: when asked, and by default for the host `localhost`.
@@ -233,4 +206,28 @@ impl RemoteOpts {
             None => registry == "localhost" || registry.starts_with("localhost:"),
         }
     }
+}
+
+/// A `--resolve` rule: `host:port:address[:address_port]`.
+fn resolve_rule(r: &str) -> CliResult<ResolveRule> {
+    let bad = |why: &str| CliError::new(format!("failed to parse resolve flag {r:?}: {why}"));
+    let parts: Vec<&str> = r.splitn(4, ':').collect();
+    if parts.len() < 3 {
+        return Err(bad("expecting host:port:address[:address_port]"));
+    }
+    let port: u16 = parts[1]
+        .parse()
+        .map_err(|_| bad("expecting uint64 host port"))?;
+    let ip: std::net::IpAddr = parts[2].parse().map_err(|_| bad("invalid IP address"))?;
+    let addr_port: u16 = match parts.get(3) {
+        Some(p) => p
+            .parse()
+            .map_err(|_| bad("expecting uint64 address port"))?,
+        None => port,
+    };
+    Ok(ResolveRule {
+        host: parts[0].to_string(),
+        port,
+        addr: std::net::SocketAddr::new(ip, addr_port),
+    })
 }

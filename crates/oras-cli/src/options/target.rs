@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::Args;
 use oras::content::oci::OciLayout;
 use oras::content::{GraphTarget, ReadOnlyGraphTarget};
-use oras::registry::{ReferrersMode, Repository};
+use oras::registry::{ReferrersMode, Repository, RepositoryBuilder};
 use oras_spec::{Digest, LayoutReference, Reference};
 
 use super::settings::{download_policy, upload_policy};
@@ -122,13 +122,15 @@ impl TargetRef {
         let Kind::Registry(r) = &self.kind else {
             return fail("not a registry reference");
         };
-        let client = self.remote.client(&r.registry)?;
-        let repo = Repository::new(client, r, self.remote.plain_http(&r.registry))
-            .with_actions(actions)
-            .with_referrers_mode(self.referrers)
-            .with_manifest_media_types(&self.accept)
-            .with_upload_policy(upload_policy(&r.registry)?)
-            .with_download_policy(download_policy(&r.registry)?);
+        let repo = RepositoryBuilder::new(r)
+            .client(self.remote.client(&r.registry)?)
+            .plain_http(self.remote.plain_http(&r.registry))
+            .actions(actions)
+            .referrers_mode(self.referrers)
+            .manifest_media_types(&self.accept)
+            .upload_policy(upload_policy(&r.registry)?)
+            .download_policy(download_policy(&r.registry)?)
+            .build()?;
         Ok(Arc::new(repo))
     }
 

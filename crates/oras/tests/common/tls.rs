@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use oras::content::{BlobSource, ReadOnlyStorage, Storage};
-use oras::registry::{Client, ClientOptions, Pem, Repository, StaticCredential};
+use oras::registry::{ClientBuilder, Repository};
 use oras_spec::{Descriptor, Reference};
 use oras_test_registry::{Distribution, Mode};
 use rustls::crypto::{ActiveKeyExchange, CryptoProvider, SupportedKxGroup};
@@ -48,11 +48,11 @@ pub fn counting_provider(count: &'static AtomicUsize) -> CryptoProvider {
 }
 
 /// Pushes a blob to a TLS registry and checks it is there, with `opts` plus the registry's CA.
-pub async fn round_trip(reg: &Distribution, mut opts: ClientOptions) -> oras::Result<()> {
-    if !opts.insecure {
-        opts.ca = reg.ca_file().map(Pem::File);
+pub async fn round_trip(reg: &Distribution, mut builder: ClientBuilder) -> oras::Result<()> {
+    if let Some(ca) = reg.ca_file().filter(|_| !builder.transport_options().insecure) {
+        builder = builder.ca_file(ca);
     }
-    let client = Client::new(opts, Box::new(StaticCredential(Default::default())))?;
+    let client = builder.build()?;
     let reference = Reference::parse(&format!("{}/tls/repo", reg.addr)).expect("reference");
     let repo = Repository::new(Arc::new(client), &reference, false);
     let blob = Descriptor::from_bytes("application/octet-stream", b"over tls");

@@ -3,7 +3,7 @@
 //! backoff, redirects that never carry credentials or custom headers to another origin, the
 //! `Warning` header, and the `--debug` trace with secrets redacted.
 //!
-//! One file per concern: `options` (settings), `transport` (the HTTP/TLS clients), `tokens`
+//! One file per concern: `builder` and `options` (settings), `transport` (the HTTP/TLS clients), `tokens`
 //! (challenges and the token cache), `retry` (backoff, pauses), `route` (origins, address
 //! overrides, redirects), `body` (request and response bodies, headers), `warning`; the request
 //! loop is here.
@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, WWW_AUTHENTICATE};
 use reqwest::{Method, Response};
-use std::time::Duration;
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -25,6 +24,7 @@ use crate::registry::trace::Tracer;
 pub use crate::registry::trace::redact_url;
 
 mod body;
+mod builder;
 mod options;
 mod retry;
 mod route;
@@ -35,8 +35,11 @@ mod warning;
 pub use crate::registry::auth::{CredentialProvider, StaticCredential};
 pub use body::{ReqBody, body_error, body_reader, headers, read_limited};
 use body::{check_header, error_chain};
-pub use options::{ClientCert, ClientOptions, Pem, ResolveRule};
-use retry::{MAX_RETRIES, backoff, retry_after};
+pub use builder::ClientBuilder;
+pub(crate) use builder::{Transport, transport_setters};
+pub use options::{ClientCert, ClientOptions, DEFAULT_USER_AGENT, Pem, ResolveRule};
+pub use retry::RetryPolicy;
+use retry::retry_after;
 pub use route::host_port;
 use route::{origin, redirect_target};
 use tokens::HostAuth;
@@ -189,10 +192,10 @@ impl Client {
                 }
                 Err(Failure::Http(e)) => {
                     if replayable
-                        && retries < MAX_RETRIES
+                        && retries < self.opts.retry.max_retries
                         && (e.is_connect() || e.is_timeout() || e.is_request())
                     {
-                        tokio::time::sleep(backoff(retries)).await;
+                        tokio::time::sleep(self.opts.retry.backoff(retries)).await;
                         retries += 1;
                         continue;
                     }
@@ -227,12 +230,12 @@ impl Client {
             }
             if (status == 408 || status == 429 || status >= 500)
                 && replayable
-                && retries < MAX_RETRIES
+                && retries < self.opts.retry.max_retries
             {
                 let wait = retry_after(&resp)
                     .filter(|_| status == 429)
-                    .unwrap_or_else(|| backoff(retries))
-                    .min(Duration::from_secs(3));
+                    .unwrap_or_else(|| self.opts.retry.backoff(retries))
+                    .min(self.opts.retry.max_backoff);
                 if same_origin && matches!(status, 429 | 503) {
                     // the registry is overloaded or rate-limiting: every request to it waits,
                     // not only this one

@@ -8,10 +8,16 @@ use std::time::Duration;
 
 use rustls::crypto::CryptoProvider;
 
+use super::RetryPolicy;
 use crate::registry::idle::DEFAULT_READ_TIMEOUT;
 
-/// Transport settings (the `Remote` option group).
+/// The `User-Agent` the library sends unless told otherwise: `oras-rs/<crate version>`.
+pub const DEFAULT_USER_AGENT: &str = concat!("oras-rs/", env!("CARGO_PKG_VERSION"));
+
+/// Transport settings (the `Remote` option group); usually set through
+/// [`ClientBuilder`](super::ClientBuilder).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientOptions {
     /// Skip TLS certificate verification (handshake signatures are still checked).
     pub insecure: bool,
@@ -26,7 +32,12 @@ pub struct ClientOptions {
     pub headers: Vec<(String, String)>,
     /// Address overrides (`--resolve`).
     pub resolve: Vec<ResolveRule>,
+    /// The `User-Agent` of every request (default [`DEFAULT_USER_AGENT`]).
     pub user_agent: String,
+    /// How failed requests are retried.
+    pub retry: RetryPolicy,
+    /// How long connecting (TCP and TLS) may take (default 30 s).
+    pub connect_timeout: Duration,
     /// A request fails when the registry sends nothing for this long, before its response
     /// headers or in the middle of a body (default [`DEFAULT_READ_TIMEOUT`]; `None`: wait
     /// forever, as oras does).
@@ -42,7 +53,9 @@ impl Default for ClientOptions {
             crypto_provider: None,
             headers: Vec::new(),
             resolve: Vec::new(),
-            user_agent: String::new(),
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(30),
             read_timeout: Some(DEFAULT_READ_TIMEOUT),
         }
     }
@@ -52,8 +65,11 @@ impl Default for ClientOptions {
 /// the request still names `host:port` (Host header, TLS server name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveRule {
+    /// The host name requests name.
     pub host: String,
+    /// The port requests name.
     pub port: u16,
+    /// Where to connect instead.
     pub addr: SocketAddr,
 }
 

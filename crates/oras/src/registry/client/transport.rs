@@ -99,7 +99,7 @@ fn http_client(opts: &ClientOptions, tls: ClientConfig) -> Result<reqwest::Clien
     let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(opts.user_agent.clone())
-        .connect_timeout(Duration::from_secs(30))
+        .connect_timeout(opts.connect_timeout)
         .pool_idle_timeout(Duration::from_secs(90))
         .tls_backend_preconfigured(tls);
     // the connector keeps an explicit URL port, so a rule's own port is applied by

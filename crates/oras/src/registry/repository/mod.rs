@@ -3,7 +3,8 @@
 //! whose index is maintained on push and delete as oras does).
 //!
 //! One file per API area: `manifests` (fetch, put, resolve, tag), `blobs` (fetch, exists, push,
-//! mount), `upload`, `referrers`, `tags` and `delete`; the struct and its settings are here.
+//! mount), `upload`, `referrers`, `tags`, `delete` and `builder`; the struct and its settings
+//! are here.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
@@ -22,6 +23,7 @@ use crate::registry::pages::ListLimits;
 use crate::registry::segments::DownloadPolicy;
 
 mod blobs;
+mod builder;
 mod delete;
 mod manifests;
 mod referrers;
@@ -29,6 +31,7 @@ mod tags;
 mod upload;
 
 pub use crate::registry::catalog::Registry;
+pub use builder::RepositoryBuilder;
 pub use referrers::ReferrersMode;
 use referrers::{SUPPORTED, UNKNOWN, UNSUPPORTED};
 use upload::AheadUpload;
@@ -178,6 +181,11 @@ impl Repository {
     /// Declares the Referrers API supported (tagging never touches a tag-schema index then).
     pub fn assume_referrers_api(&self) {
         self.referrers.store(SUPPORTED, Ordering::Relaxed);
+    }
+
+    /// The client requests go through (to share with other repositories of the registry).
+    pub fn client(&self) -> &Arc<Client> {
+        &self.client
     }
 
     /// `registry/repository`.
