@@ -55,9 +55,7 @@ impl fmt::Display for CliError {
 
 impl From<oras::Error> for CliError {
     fn from(e: oras::Error) -> CliError {
-        if e.kind() == oras::ErrorKind::Unauthorized
-            && e.message().ends_with("basic credential not found")
-        {
+        if e.kind() == oras::ErrorKind::MissingCredential {
             return CliError::new("basic credential not found").recommend(format!(
                 "Please check whether the registry credential stored in the authentication file at {:?} is correct",
                 crate::options::config_path_in_use()

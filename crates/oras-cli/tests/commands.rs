@@ -1234,3 +1234,521 @@ fn oci_layout_path_takes_the_reference_verbatim() {
         "Error: custom header flags cannot be used on an OCI image layout target\n"
     );
 }
+
+/// Every line `manifest index create` and `update` print, in order, for tags, digests, extra
+/// tags, `--output` and each kind of change; and their errors.
+#[test]
+fn index_commands_print_every_step() {
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"amd").unwrap();
+    std::fs::write(d.path().join("b.txt"), b"arm").unwrap();
+    for (tag, platform, file) in [
+        ("amd", "linux/amd64", "a.txt"),
+        ("arm", "linux/arm64", "b.txt"),
+    ] {
+        oras(
+            d.path(),
+            &[
+                "push",
+                "--oci-layout",
+                &format!("lay:{tag}"),
+                "--artifact-platform",
+                platform,
+                file,
+            ],
+        )
+        .ok();
+    }
+    let resolve = |r: &str| {
+        oras(d.path(), &["resolve", "--oci-layout", r])
+            .ok()
+            .stdout
+            .trim()
+            .to_string()
+    };
+    let (amd, arm) = (resolve("lay:amd"), resolve("lay:arm"));
+    let short = |digest: &str| digest["sha256:".len().."sha256:".len() + 12].to_string();
+    let index_mt = "application/vnd.oci.image.index.v1+json";
+
+    let c = oras(
+        d.path(),
+        &[
+            "manifest",
+            "index",
+            "create",
+            "--oci-layout",
+            "lay:multi,m2",
+            "amd",
+            &arm,
+        ],
+    )
+    .ok();
+    let multi = resolve("lay:multi");
+    assert_eq!(
+        c.stdout,
+        format!(
+            "Fetching  amd\nFetched   {amd} amd\nFetching  {arm}\nFetched   {arm}\nPacked    {} {index_mt}\nPushed    [oci-layout] lay:multi\nTagged m2\nDigest: {multi}\n",
+            short(&multi)
+        )
+    );
+    assert_eq!(resolve("lay:m2"), multi);
+    // untagged: pushed by digest
+    let c = oras(
+        d.path(),
+        &["manifest", "index", "create", "--oci-layout", "lay", "arm"],
+    )
+    .ok();
+    let digest = c
+        .stdout
+        .lines()
+        .last()
+        .unwrap()
+        .trim_start_matches("Digest: ");
+    assert!(
+        c.stdout
+            .contains(&format!("Pushed    [oci-layout] lay@{digest}\n")),
+        "{}",
+        c.stdout
+    );
+    // --output file: no push
+    let c = oras(
+        d.path(),
+        &[
+            "manifest",
+            "index",
+            "create",
+            "--oci-layout",
+            "lay:file",
+            "amd",
+            "-o",
+            "idx.json",
+        ],
+    )
+    .ok();
+    let written = sha256_file(&d.path().join("idx.json"));
+    assert_eq!(
+        c.stdout,
+        format!(
+            "Fetching  amd\nFetched   {amd} amd\nPacked    {} {index_mt}\nDigest: {written}\n",
+            short(&written)
+        )
+    );
+    let e = oras(d.path(), &["resolve", "--oci-layout", "lay:file"]).fails();
+    assert!(e.stderr.contains("not found"), "{}", e.stderr);
+    let e = oras(
+        d.path(),
+        &[
+            "manifest",
+            "index",
+            "create",
+            "--oci-layout",
+            "lay:x",
+            "nope",
+        ],
+    )
+    .fails();
+    assert!(
+        e.stderr
+            .starts_with("Error: could not find the manifest nope: "),
+        "{}",
+        e.stderr
+    );
+
+    // a second index to merge: arm only
+    oras(
+        d.path(),
+        &[
+            "manifest",
+            "index",
+            "create",
+            "--oci-layout",
+            "lay:other",
+            "arm",
+        ],
+    )
+    .ok();
+    let other = resolve("lay:other");
+    let u = oras(
+        d.path(),
+        &[
+            "manifest",
+            "index",
+            "update",
+            "--oci-layout",
+            "lay:multi",
+            "--remove",
+            &arm,
+            "--add",
+            "arm",
+            "--merge",
+            "other",
+            "--tag",
+            "u1",
+            "--artifact-type",
+            "application/vnd.updated",
+        ],
+    )
+    .ok();
+    let updated = resolve("lay:multi");
+    assert_eq!(
+        u.stdout,
+        format!(
+            "Fetching  multi\nFetched   {multi} multi\nRemoved   {arm}\nFetching  arm\nFetched   {arm} arm\nAdded     {arm} arm\nFetching  other\nFetched   {other} other\nMerged    {other} other\nUpdated   {updated}\nPushed    [oci-layout] lay:multi\nTagged u1\nDigest: {updated}\n"
+        )
+    );
+    assert_eq!(resolve("lay:u1"), updated);
+    let idx = json(
+        &oras(
+            d.path(),
+            &["manifest", "fetch", "--oci-layout", "lay:multi"],
+        )
+        .ok()
+        .stdout,
+    );
+    assert_eq!(idx["artifactType"], "application/vnd.updated");
+    let digests: Vec<&str> = idx["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        digests,
+        [amd.as_str(), arm.as_str()],
+        "merge adds no duplicate"
+    );
+    // by digest: the pushed line shows the path only
+    let u = oras(
+        d.path(),
+        &[
+            "manifest",
+            "index",
+            "update",
+            "--oci-layout",
+            &format!("lay@{updated}"),
+            "--artifact-type",
+            "",
+        ],
+    )
+    .ok();
+    let last = u
+        .stdout
+        .lines()
+        .last()
+        .unwrap()
+        .trim_start_matches("Digest: ");
+    assert_eq!(
+        u.stdout,
+        format!(
+            "Fetching  {updated}\nFetched   {updated} {updated}\nUpdated   {last}\nPushed    [oci-layout] lay\nDigest: {last}\n"
+        )
+    );
+    let u = oras(
+        d.path(),
+        &["manifest", "index", "update", "--oci-layout", "lay:multi"],
+    )
+    .ok();
+    assert_eq!(u.stdout, "Nothing to update as no change is requested\n");
+    let e = oras(
+        d.path(),
+        &[
+            "manifest",
+            "index",
+            "update",
+            "--oci-layout",
+            "lay:multi",
+            "--remove",
+            "arm",
+        ],
+    )
+    .fails();
+    assert_eq!(e.stderr, "Error: remove: arm is not a digest\n");
+    let e = oras(
+        d.path(),
+        &[
+            "manifest",
+            "index",
+            "update",
+            "--oci-layout",
+            "lay:amd",
+            "--add",
+            "arm",
+        ],
+    )
+    .fails();
+    assert_eq!(e.stdout, "Fetching  amd\n");
+    assert_eq!(e.stderr, "Error: amd is not an index\n");
+    let e = oras(
+        d.path(),
+        &[
+            "manifest",
+            "index",
+            "update",
+            "--oci-layout",
+            "lay:multi",
+            "--merge",
+            "amd",
+        ],
+    )
+    .fails();
+    assert_eq!(e.stderr, "Error: amd is not an index\n");
+    let e = oras(
+        d.path(),
+        &["manifest", "fetch-config", "--oci-layout", "lay:multi"],
+    )
+    .fails();
+    assert_eq!(
+        e.stderr,
+        format!("Error: \"{updated}\" is not an image manifest and does not have a config\n")
+    );
+}
+
+/// `manifest push` of new content (verbose status lines), by digest, with `--descriptor` (the
+/// extra tags are still set) and the checks on the bytes.
+#[test]
+fn manifest_push_prints_every_step() {
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"x").unwrap();
+    oras(
+        d.path(),
+        &[
+            "push",
+            "--oci-layout",
+            "lay:v1",
+            "a.txt",
+            "--export-manifest",
+            "m.json",
+        ],
+    )
+    .ok();
+    let mut v: Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("m.json")).unwrap()).unwrap();
+    v["annotations"]["extra"] = "2".into();
+    std::fs::write(d.path().join("new.json"), serde_json::to_vec(&v).unwrap()).unwrap();
+    let digest = sha256_file(&d.path().join("new.json"));
+    let short = &digest["sha256:".len().."sha256:".len() + 12];
+    let mt = "application/vnd.oci.image.manifest.v1+json";
+    let p = oras(
+        d.path(),
+        &["manifest", "push", "--oci-layout", "lay:n1,n2", "new.json"],
+    )
+    .ok();
+    assert_eq!(
+        p.stdout,
+        format!(
+            "Uploading {short} {mt}\nUploaded  {short} {mt}\nPushed: [oci-layout] lay:n1\nTagged n2\nDigest: {digest}\n"
+        )
+    );
+    let p = oras(
+        d.path(),
+        &[
+            "manifest",
+            "push",
+            "--oci-layout",
+            &format!("lay@{digest},n3"),
+            "new.json",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        p.stdout,
+        format!(
+            "Exists    {short} {mt}\nPushed: [oci-layout] lay@{digest}\nTagged n3\nDigest: {digest}\n"
+        )
+    );
+    let p = oras(
+        d.path(),
+        &[
+            "manifest",
+            "push",
+            "--oci-layout",
+            "lay:n4,n5",
+            "new.json",
+            "--descriptor",
+        ],
+    )
+    .ok();
+    let size = std::fs::metadata(d.path().join("new.json")).unwrap().len();
+    assert_eq!(
+        p.stdout,
+        format!("{{\"mediaType\":\"{mt}\",\"digest\":\"{digest}\",\"size\":{size}}}")
+    );
+    for t in ["n3", "n4", "n5"] {
+        let r = oras(d.path(), &["resolve", "--oci-layout", &format!("lay:{t}")]).ok();
+        assert_eq!(r.stdout.trim(), digest);
+    }
+    let e = oras(
+        d.path(),
+        &[
+            "manifest",
+            "push",
+            "--oci-layout",
+            "lay@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            "new.json",
+        ],
+    )
+    .fails();
+    assert_eq!(
+        e.stderr,
+        format!(
+            "Error: mismatched digest: expected sha256:0000000000000000000000000000000000000000000000000000000000000000 but got {digest}\n"
+        )
+    );
+    std::fs::write(d.path().join("bad.json"), b"not json").unwrap();
+    let e = oras(
+        d.path(),
+        &["manifest", "push", "--oci-layout", "lay:b", "bad.json"],
+    )
+    .fails();
+    assert_eq!(e.stderr, "Error: not a valid json file\n");
+    let e = oras(
+        d.path(),
+        &["manifest", "push", "--oci-layout", "lay:b", "-"],
+    );
+    let e = e.fails();
+    assert_eq!(e.stderr, "Error: not a valid json file\n");
+    std::fs::write(d.path().join("typeless.json"), b"{\"schemaVersion\":2}").unwrap();
+    let e = oras(
+        d.path(),
+        &["manifest", "push", "--oci-layout", "lay:b", "typeless.json"],
+    )
+    .fails();
+    assert_eq!(
+        e.stderr,
+        "Error: media type is not specified via the flag \"--media-type\" nor in \"typeless.json\"\nUsage: oras manifest push [flags] <name>[:<tag>[,<tag>][...]|@<digest>] <file>\nPlease specify a valid media type in the manifest JSON or via the \"--media-type\" flag\n"
+    );
+    let big = vec![b' '; (4 << 20) + 1];
+    std::fs::write(d.path().join("big.json"), &big).unwrap();
+    let e = oras(
+        d.path(),
+        &["manifest", "push", "--oci-layout", "lay:b", "big.json"],
+    )
+    .fails();
+    assert_eq!(
+        e.stderr,
+        format!(
+            "Error: manifest size {} exceeds the limit of {} bytes\n",
+            big.len(),
+            4 << 20
+        )
+    );
+    // a typeless manifest with --media-type goes in under that type
+    let p = oras(
+        d.path(),
+        &[
+            "manifest",
+            "push",
+            "--oci-layout",
+            "lay:typed",
+            "typeless.json",
+            "--media-type",
+            mt,
+            "--descriptor",
+        ],
+    )
+    .ok();
+    assert_eq!(json(&p.stdout)["mediaType"], mt);
+}
+
+/// The delete prompts of `blob delete` and `manifest delete` name the digest; declining keeps
+/// the content.
+#[test]
+fn delete_prompts_name_the_digest() {
+    let d = tempdir();
+    std::fs::write(d.path().join("blob.bin"), b"blob-content").unwrap();
+    let digest = sha256_file(&d.path().join("blob.bin"));
+    oras(
+        d.path(),
+        &["blob", "push", "--oci-layout", "lay", "blob.bin"],
+    )
+    .ok();
+    let r = oras_stdin(
+        d.path(),
+        &["blob", "delete", "--oci-layout", &format!("lay@{digest}")],
+        b"n\n",
+    )
+    .ok();
+    assert_eq!(
+        r.stdout,
+        format!(
+            "Are you sure you want to delete the blob \"{digest}\"? [y/N] Operation cancelled.\n"
+        )
+    );
+    let r = oras_stdin(
+        d.path(),
+        &["blob", "delete", "--oci-layout", &format!("lay@{digest}")],
+        b"y\n",
+    )
+    .ok();
+    assert_eq!(
+        r.stdout,
+        format!(
+            "Are you sure you want to delete the blob \"{digest}\"? [y/N] Deleted [oci-layout] lay@{digest}\n"
+        )
+    );
+    let e = oras(
+        d.path(),
+        &["blob", "delete", "--oci-layout", &format!("lay@{digest}")],
+    )
+    .fails();
+    assert_eq!(
+        e.stderr,
+        format!("Error: lay@{digest}: the specified blob does not exist\n")
+    );
+    oras(d.path(), &["push", "--oci-layout", "lay:v1", "blob.bin"]).ok();
+    let m = oras(d.path(), &["resolve", "--oci-layout", "lay:v1"]).ok();
+    let m = m.stdout.trim();
+    let r = oras_stdin(
+        d.path(),
+        &["manifest", "delete", "--oci-layout", "lay:v1"],
+        b"\n",
+    )
+    .ok();
+    assert_eq!(
+        r.stdout,
+        format!(
+            "Are you sure you want to delete the manifest \"{m}\" and all tags associated with it? [y/N] Operation cancelled.\n"
+        )
+    );
+    let r = oras(
+        d.path(),
+        &[
+            "manifest",
+            "delete",
+            "--oci-layout",
+            "lay:v1",
+            "--force",
+            "--descriptor",
+        ],
+    )
+    .ok();
+    let desc = json(&r.stdout);
+    assert_eq!(desc["digest"], m);
+    assert_eq!(
+        desc["annotations"]["org.opencontainers.image.ref.name"],
+        "v1"
+    );
+    // a blob digest is not a manifest to delete
+    let layer = sha256_file(&d.path().join("blob.bin"));
+    oras(
+        d.path(),
+        &["blob", "push", "--oci-layout", "lay", "blob.bin"],
+    )
+    .ok();
+    let e = oras(
+        d.path(),
+        &[
+            "manifest",
+            "delete",
+            "--oci-layout",
+            &format!("lay@{layer}"),
+            "-f",
+            "--descriptor",
+        ],
+    )
+    .fails();
+    assert_eq!(
+        e.stderr,
+        format!("Error: lay@{layer}: the specified manifest does not exist\n")
+    );
+}

@@ -1039,3 +1039,48 @@ fn big_blobs_download_in_parallel_segments() {
     assert_eq!(sha256_file(&d.path().join("four/big.bin")), digest);
     assert_eq!(blob_ranges(&reg).len(), 1);
 }
+
+/// Only content that is not there is `Missing` to a forced delete: a lookup the registry
+/// refuses fails with the registry's answer and deletes nothing (as oras does).
+#[test]
+fn forced_delete_reports_a_refused_lookup() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let r = format!("{}/del/repo", reg.localhost());
+    std::fs::write(d.path().join("a.txt"), b"a").unwrap();
+    oras(d.path(), &["push", &format!("{r}:v1"), "a.txt"]).ok();
+    let layer = sha256_file(&d.path().join("a.txt"));
+    reg.faults(|f| f.fail_next.push_back(403));
+    let e = oras(
+        d.path(),
+        &["manifest", "delete", &format!("{r}:v1"), "--force"],
+    )
+    .fails();
+    assert!(e.stdout.is_empty(), "{}", e.stdout);
+    assert!(
+        e.stderr.starts_with("Error response from registry: "),
+        "{}",
+        e.stderr
+    );
+    reg.faults(|f| f.fail_next.push_back(403));
+    let e = oras(
+        d.path(),
+        &["blob", "delete", &format!("{r}@{layer}"), "--force"],
+    )
+    .fails();
+    assert!(e.stdout.is_empty(), "{}", e.stdout);
+    oras(d.path(), &["resolve", &format!("{r}:v1")]).ok();
+    assert!(reg.has_blob(&layer));
+    // and what is gone is still just missing
+    oras(
+        d.path(),
+        &["manifest", "delete", &format!("{r}:v1"), "--force"],
+    )
+    .ok();
+    let m = oras(
+        d.path(),
+        &["manifest", "delete", &format!("{r}:v1"), "--force"],
+    )
+    .ok();
+    assert_eq!(m.stdout, format!("Missing {r}:v1\n"));
+}

@@ -1,7 +1,7 @@
 //! Property tests through the built binary: `--format go-template=…` (any template, well
 //! formed or broken, renders or fails with oras's template errors) and `--annotation-file`
 //! (any file pushes its annotations or fails with oras's error). The process never panics,
-//! crashes or hangs. Known gtmpl bugs found here are kept as ignored regression tests.
+//! crashes or hangs. Bugs found here are kept as named regression tests.
 
 mod common;
 
@@ -144,6 +144,17 @@ fn function() -> impl Strategy<Value = &'static str> {
         "urlquery",
         "call",
         "slice",
+        "upper",
+        "default",
+        "join",
+        "quote",
+        "splitList",
+        "dict",
+        "list",
+        "keys",
+        "has",
+        "add",
+        "until",
         "nosuch",
     ])
 }
@@ -162,9 +173,8 @@ fn pipeline() -> impl Strategy<Value = String> {
     })
 }
 
-/// Templates: text and actions, with `if`/`range`/`with`/`define`/`block` bodies. Bodies of
-/// `define` and `block` never call templates (a template calling itself overflows the stack;
-/// see `regression_recursive_template`).
+/// Templates: text and actions, with `if`/`range`/`with`/`define`/`block` bodies; definitions
+/// may call templates, themselves included (recursion ends at the depth bound).
 fn template() -> impl Strategy<Value = String> {
     let text = prop_oneof![
         Just(String::new()),
@@ -195,23 +205,16 @@ fn template() -> impl Strategy<Value = String> {
                 .prop_map(|(p, b)| format!("{{{{range $i, $v := {p}}}}}{{{{$i}}}}{b}{{{{end}}}}")),
             (pipeline(), body.clone()).prop_map(|(p, b)| format!("{{{{with {p}}}}}{b}{{{{end}}}}")),
             (prop::sample::select(vec!["n", "m"]), body.clone())
-                .prop_filter("no template calls in a definition", |(_, b)| no_calls(b))
                 .prop_map(|(n, b)| format!("{{{{define \"{n}\"}}}}{b}{{{{end}}}}")),
             (
                 prop::sample::select(vec!["n", "m"]),
                 pipeline(),
                 body.clone()
             )
-                .prop_filter("no template calls in a block", |(_, _, b)| no_calls(b))
                 .prop_map(|(n, p, b)| format!("{{{{block \"{n}\" {p}}}}}{b}{{{{end}}}}")),
             prop::collection::vec(body, 1..3).prop_map(|v| v.concat()),
         ]
     })
-}
-
-/// A body that calls no template (so no definition can call itself).
-fn no_calls(body: &str) -> bool {
-    !body.contains("{{template") && !body.contains("{{block")
 }
 
 /// Damage: characters inserted, removed, or the template cut short.
@@ -230,66 +233,9 @@ fn damaged(t: String, edits: Vec<(usize, u8, char)>) -> String {
     chars.into_iter().collect()
 }
 
-/// Templates that hit a known bug of gtmpl 0.7.1 (each kept as an ignored regression test
-/// below), left out of the properties until template parsing is fixed:
-/// - the text ends inside an action: some of those never finish (`{{ `, `{{.a ( `, `{{ -`);
-/// - a non-ASCII character in an action outside a quote (`{{é}}`, `{{.é}}`): the lexer thread
-///   panics;
-/// - a backslash before a non-ASCII character in a quote (`{{"\é"}}`): unquoting panics;
-/// - a `\x`, `\u` or `\U` escape cut short by the end of its string (`{{"\u0e9"}}`): never
-///   finishes.
-fn known_gtmpl_bug(t: &str) -> Option<&'static str> {
-    let b = t.as_bytes();
-    let mut i = 0;
-    while let Some(open) = t[i..].find("{{").map(|p| p + i) {
-        i = open + 2;
-        let mut quote: Option<u8> = None;
-        loop {
-            let Some(&c) = b.get(i) else {
-                return Some("unclosed action");
-            };
-            match quote {
-                Some(q) if c == b'\\' && q != b'`' => {
-                    let next = b.get(i + 1).copied().unwrap_or_default();
-                    if next >= 0x80 {
-                        return Some("escaped non-ASCII character");
-                    }
-                    let need = match next {
-                        b'x' => 2,
-                        b'u' => 4,
-                        b'U' => 8,
-                        _ => 0,
-                    };
-                    let digits = b.get(i + 2..).unwrap_or_default();
-                    if q == b'"' && (digits.len() < need || digits[..need].contains(&b'"')) {
-                        return Some("short escape in a quote");
-                    }
-                    i += 1;
-                }
-                Some(q) if c == q => quote = None,
-                Some(_) => {}
-                None if b[i..].starts_with(b"}}") => {
-                    i += 2;
-                    break;
-                }
-                None if b[i..].starts_with(b"/*") => match t[i..].find("*/") {
-                    Some(end) => i += end + 1,
-                    None => return Some("unclosed action"),
-                },
-                None if matches!(c, b'"' | b'`' | b'\'') => quote = Some(c),
-                None if c >= 0x80 => return Some("non-ASCII character in an action"),
-                None => {}
-            }
-            i += 1;
-        }
-    }
-    None
-}
-
 fn check_template(t: &str) -> Result<(), TestCaseError> {
     // the template is one argument: NUL cannot be passed to a process
     let t = t.replace('\0', "");
-    prop_assume!(known_gtmpl_bug(&t).is_none());
     let dir = layout();
     let format = format!("go-template={t}");
     let (code, _stdout, stderr) = run(
@@ -305,10 +251,9 @@ fn check_template(t: &str) -> Result<(), TestCaseError> {
     );
     match code {
         Some(0) => {}
-        // an empty template after trimming is oras's usage error
+        // Go's parse and execution errors; an empty template is oras's usage error
         Some(1) => prop_assert!(
-            stderr.starts_with("Error: invalid template")
-                || stderr.starts_with("Error: failed to execute template")
+            stderr.starts_with("Error: template: format output:")
                 || stderr
                     .starts_with("Error: \"go-template\" format specified but no template given"),
             "unexpected error for {:?}: {}",
@@ -325,8 +270,6 @@ proptest! {
     #![proptest_config(ProptestConfig {
         max_shrink_iters: 200,
         max_shrink_time: 120_000,
-        // templates that hit known gtmpl bugs are skipped (about one in five broken ones)
-        max_global_rejects: 1 << 20,
         ..budget::config("template: go-template (binary)", 48)
     })]
 
@@ -430,15 +373,13 @@ proptest! {
     }
 }
 
-/// Found by `templates` while writing it: a template that calls itself recurses until the
-/// stack overflows (gtmpl's depth limit is Go's 100 000, far deeper than a thread's stack),
-/// and the process aborts (exit 134, "has overflowed its stack") instead of failing with
-/// "Error: failed to execute template: …". Open: template.rs belongs to another change.
+/// Found by `templates` while writing it: a template that calls itself recursed until the
+/// stack overflowed and the process aborted (exit 134, "has overflowed its stack"). Now the
+/// recursion ends at the depth bound with Go's error.
 #[test]
-#[ignore = "open: a recursive go-template overflows the stack (template.rs / gtmpl depth limit)"]
 fn regression_recursive_template() {
     let dir = layout();
-    let (code, _, stderr) = run(
+    let (code, stdout, stderr) = run(
         &dir,
         &[
             "discover",
@@ -450,23 +391,30 @@ fn regression_recursive_template() {
     )
     .unwrap();
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(
-        stderr.starts_with("Error: failed to execute template"),
-        "{stderr}"
+    assert!(stdout.is_empty());
+    assert_eq!(
+        stderr,
+        "Error: template: format output:1:25: executing \"x\" at <{{template \"x\"}}>: \
+         exceeded maximum template depth (10000)\n"
     );
 }
 
-/// Found by `broken_templates`: with gtmpl 0.7.1 a template that ends inside an action after
-/// a space (`{{ `, `{{.a ( `, `{{ -`, `{{if .}}x{{end}}{{ `) never finishes parsing: its lexer
-/// thread emits space tokens forever and the parser skips them (one core busy, no output).
-/// oras 1.3 says "Error: invalid template: …unclosed action". The same for an escape cut
-/// short by the end of its string (`{{"\u0e9"}}`). Open: template.rs belongs to another
-/// change.
+/// Found by `broken_templates`: a template that ends inside an action after a space (`{{ `,
+/// `{{.a ( `, `{{ -`, `{{if .}}x{{end}}{{ `) never finished parsing (a lexer thread emitting
+/// space tokens forever); the same for an escape cut short by the end of its string
+/// (`{{"\u0e9"}}`, `{{"\x4"}}`). Go fails with a parse error.
 #[test]
-#[ignore = "open: gtmpl hangs on a template ending inside an action (template.rs)"]
 fn regression_unclosed_action() {
     let dir = layout();
-    for t in ["{{ ", "{{.a ( ", "{{ -", "{{\"\\u0e9\"}}"] {
+    for (t, want) in [
+        ("{{ ", "unclosed action"),
+        ("{{.a ( ", "unclosed action"),
+        // Go's parser reads the number `-` before the lexer reaches the end
+        ("{{ -", "illegal number syntax: \"-\""),
+        ("{{if .}}x{{end}}{{ ", "unclosed action"),
+        ("{{\"\\u0e9\"}}", "invalid syntax"),
+        ("{{\"\\x4\"}}", "invalid syntax"),
+    ] {
         let format = format!("go-template={t}");
         let (code, _, stderr) = run(
             &dir,
@@ -474,66 +422,47 @@ fn regression_unclosed_action() {
         )
         .unwrap();
         assert_eq!(code, Some(1), "{t:?}: {stderr}");
-        assert!(
-            stderr.starts_with("Error: template: format output:1:"),
-            "{t:?}: {stderr}"
+        assert_eq!(
+            stderr,
+            format!("Error: template: format output:1: {want}\n"),
+            "{t:?}"
         );
     }
 }
 
-/// Found by `broken_templates`: gtmpl 0.7.1 panics on a non-ASCII character in an action
-/// (`{{é}}`, `{{.é}}`: "byte index … is not a char boundary" in its lexer thread; oras prints
-/// the panic, then "Error: invalid template: …receiving on a closed channel") and on an escaped
-/// one in a quote (`{{"\é"}}`: the process exits 101). Go accepts `.é` as a field name and
-/// rejects `"\é"` as an unknown escape. Open: template.rs belongs to another change.
+/// Found by `broken_templates`: a non-ASCII character in an action (`{{é}}`, `{{.é}}`) or
+/// escaped in a quote (`{{"\é"}}`) panicked. Go accepts `.é` as a field name and rejects `é`
+/// as an undefined function and `"\é"` as an unknown escape.
 #[test]
-#[ignore = "open: gtmpl panics on non-ASCII characters in actions (template.rs)"]
 fn regression_non_ascii_in_actions() {
     let dir = layout();
-    for t in ["{{é}}", "{{.annotations.é}}", "{{\"\\é\"}}"] {
+    for (t, want) in [
+        (
+            "{{é}}",
+            Err("Error: template: format output:1: function \"é\" not defined\n"),
+        ),
+        ("{{.annotations.é}}", Ok("<no value>")),
+        (
+            "{{\"\\é\"}}",
+            Err("Error: template: format output:1: invalid syntax\n"),
+        ),
+        ("{{\"é\"}}", Ok("é")),
+    ] {
         let format = format!("go-template={t}");
-        let (code, _, stderr) = run(
+        let (code, stdout, stderr) = run(
             &dir,
             &["discover", "--oci-layout", "lay:v1", "--format", &format],
         )
         .unwrap();
-        assert!(!stderr.contains("panicked"), "{t:?}: {stderr}");
-        assert!(matches!(code, Some(0 | 1)), "{t:?}: {code:?} {stderr}");
-    }
-}
-
-#[test]
-fn known_gtmpl_bugs_are_recognised() {
-    for t in [
-        "{{ ",
-        "{{.a ( ",
-        "{{ -",
-        "x{{.}}{{",
-        "{{\"}}\" ",
-        "{{/* }} ",
-        "{{é}}",
-        "{{.a.é}}",
-        "{{\"\\é\"}}",
-        "{{'\\é'}}",
-        "{{\"\\u0e9\"}}",
-        "{{\"\\x4\"}}",
-        "{{\"\\u\"}}",
-    ] {
-        assert!(known_gtmpl_bug(t).is_some(), "{t:?}");
-    }
-    for t in [
-        "",
-        "x",
-        "é{{.}}",
-        "{{.}}",
-        "{{\"{{\"}}",
-        "{{/* é */}}y",
-        "{{`}}é`}}",
-        "}}{{.a}}",
-        "{{\"é\\n\"}}",
-        "{{\"\\u00e9\\x41\"}}",
-        "{{'\\u0e9'}}",
-    ] {
-        assert_eq!(known_gtmpl_bug(t), None, "{t:?}");
+        match want {
+            Ok(out) => {
+                assert_eq!(code, Some(0), "{t:?}: {stderr}");
+                assert_eq!(String::from_utf8_lossy(&stdout), out, "{t:?}");
+            }
+            Err(err) => {
+                assert_eq!(code, Some(1), "{t:?}: {stderr}");
+                assert_eq!(stderr, err, "{t:?}");
+            }
+        }
     }
 }

@@ -1,7 +1,10 @@
 //! Annotation keys used by ORAS.
 
+/// The file name of a layer: where `pull` writes it.
 pub const TITLE: &str = "org.opencontainers.image.title";
+/// When the artifact was created (RFC 3339); oras sets it on every manifest it packs.
 pub const CREATED: &str = "org.opencontainers.image.created";
+/// The tag of a manifest listed in an OCI layout's `index.json`.
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// sha256 of the uncompressed tar of a pushed directory.
 pub const CONTENT_DIGEST: &str = "io.deis.oras.content.digest";

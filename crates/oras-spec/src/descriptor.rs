@@ -17,20 +17,30 @@ pub type Extra = serde_json::Map<String, serde_json::Value>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Descriptor {
+    /// The media type of the content.
+    /// The media type of the content.
     #[serde(default)]
     pub media_type: String,
+    /// The digest of the content's bytes.
     pub digest: Digest,
+    /// The size of the content in bytes.
     pub size: u64,
+    /// Other places the content can be fetched from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
+    /// Annotations (title, unpack hints, …).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: Annotations,
+    /// The content itself, embedded (base64 on the wire).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "base64_opt")]
     pub data: Option<Vec<u8>>,
+    /// The platform of a manifest listed in an index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<Platform>,
+    /// The artifact type of a manifest (referrers listings, index entries).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub artifact_type: String,
+    /// Fields this version does not know, kept as they came.
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -38,8 +48,11 @@ pub struct Descriptor {
 /// Identity of a descriptor for dedup and graph maps: media type, digest and size.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DescKey {
+    /// The media type.
     pub media_type: String,
+    /// The digest.
     pub digest: Digest,
+    /// The size in bytes.
     pub size: u64,
 }
 
@@ -109,8 +122,10 @@ impl Descriptor {
 /// A platform (`os/arch/variant`), as in image indexes and image configs.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Platform {
+    /// The CPU architecture (`amd64`, `arm64`).
     #[serde(default)]
     pub architecture: String,
+    /// The operating system (`linux`, `windows`).
     #[serde(default)]
     pub os: String,
     #[serde(
@@ -118,11 +133,15 @@ pub struct Platform {
         default,
         skip_serializing_if = "String::is_empty"
     )]
+    /// The operating system version (`10.0.14393.1066`).
     pub os_version: String,
+    /// Operating system features (`win32k`).
     #[serde(rename = "os.features", default, skip_serializing_if = "Vec::is_empty")]
     pub os_features: Vec<String>,
+    /// The CPU variant (`v7`, `v8`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub variant: String,
+    /// Fields this version does not know, kept as they came.
     #[serde(flatten)]
     pub extra: Extra,
 }

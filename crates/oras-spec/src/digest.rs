@@ -8,8 +8,11 @@ use sha2::Digest as _;
 /// Hash algorithms a digest may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Algorithm {
+    /// SHA-256 (64 hex digits), the default.
     Sha256,
+    /// SHA-384 (96 hex digits).
     Sha384,
+    /// SHA-512 (128 hex digits).
     Sha512,
 }
 
@@ -44,10 +47,13 @@ impl Algorithm {
 /// Why a digest string was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DigestError {
+    /// Not `algorithm:encoded` with the allowed characters.
     #[error("invalid checksum digest format")]
     Format,
+    /// A well-formed digest of an algorithm this crate cannot verify.
     #[error("unsupported digest algorithm")]
     Unsupported,
+    /// The encoded part has the wrong length for its algorithm.
     #[error("invalid checksum digest length")]
     Length,
 }
@@ -167,8 +173,11 @@ impl<'de> serde::Deserialize<'de> for Digest {
 /// A running hash for one of the supported algorithms.
 #[derive(Clone)]
 pub enum Digester {
+    /// A SHA-256 hasher.
     Sha256(sha2::Sha256),
+    /// A SHA-384 hasher.
     Sha384(sha2::Sha384),
+    /// A SHA-512 hasher.
     Sha512(sha2::Sha512),
 }
 

@@ -11,6 +11,8 @@
 //! );
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod annotations;
 pub mod descriptor;
 pub mod digest;

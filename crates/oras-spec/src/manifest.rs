@@ -16,19 +16,27 @@ fn is_zero(v: &u32) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageManifest {
+    /// Always 2.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub schema_version: u32,
+    /// The document's own media type.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub media_type: String,
+    /// The artifact type (image-spec 1.1), empty when none.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub artifact_type: String,
+    /// The config blob.
     pub config: Descriptor,
+    /// The layers, in order.
     #[serde(default)]
     pub layers: Vec<Descriptor>,
+    /// The manifest this one refers to, when it is a referrer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
+    /// Annotations of the document.
     #[serde(default, skip_serializing_if = "Annotations::is_empty")]
     pub annotations: Annotations,
+    /// Fields this version does not know, kept as they came.
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -37,18 +45,25 @@ pub struct ImageManifest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageIndex {
+    /// Always 2.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub schema_version: u32,
+    /// The document's own media type.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub media_type: String,
+    /// The artifact type (image-spec 1.1), empty when none.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub artifact_type: String,
+    /// The manifests listed (with platforms, or tags in a layout's `index.json`).
     #[serde(default)]
     pub manifests: Vec<Descriptor>,
+    /// The manifest this one refers to, when it is a referrer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
+    /// Annotations of the index.
     #[serde(default, skip_serializing_if = "Annotations::is_empty")]
     pub annotations: Annotations,
+    /// Fields this version does not know, kept as they came.
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -79,21 +94,28 @@ impl Default for ImageIndex {
 /// Parsing ignores everything else, so odd but valid manifests never stop a graph walk.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SuccessorView {
+    /// The document's media type, if it says.
     #[serde(default, rename = "mediaType")]
     pub media_type: String,
+    /// Its artifact type, if any.
     #[serde(default, rename = "artifactType")]
     pub artifact_type: String,
+    /// The manifest it refers to.
     #[serde(default)]
     pub subject: Option<Descriptor>,
+    /// The config of a manifest.
     #[serde(default)]
     pub config: Option<Descriptor>,
+    /// The layers of a manifest.
     #[serde(default)]
     pub layers: Vec<Descriptor>,
+    /// The manifests of an index.
     #[serde(default)]
     pub manifests: Vec<Descriptor>,
     /// Legacy artifact manifest blobs.
     #[serde(default)]
     pub blobs: Vec<Descriptor>,
+    /// The document's annotations.
     #[serde(default)]
     pub annotations: Annotations,
 }

@@ -1,17 +1,30 @@
 //! Media type constants and the media type syntax check oras applies.
 
+/// An OCI image manifest.
 pub const IMAGE_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// An OCI image index.
 pub const IMAGE_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// An OCI image config.
 pub const IMAGE_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+/// An uncompressed tar layer (oras's default for files).
 pub const IMAGE_LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
+/// A gzip-compressed tar layer (oras's default for directories).
 pub const IMAGE_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+/// The empty JSON blob `{}` (the config and layer of artifacts without one).
 pub const EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
+/// The OCI artifact manifest of image-spec 1.1 release candidates (read, never written).
 pub const ARTIFACT_MANIFEST: &str = "application/vnd.oci.artifact.manifest.v1+json";
+/// A Docker image manifest (schema 2).
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// A Docker manifest list.
 pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+/// A Docker image config.
 pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+/// A Docker foreign layer (never copied).
 pub const DOCKER_FOREIGN_LAYER: &str = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+/// The prefix of OCI non-distributable layers (never copied).
 pub const OCI_NONDISTRIBUTABLE_PREFIX: &str = "application/vnd.oci.image.layer.nondistributable.v1";
+/// Bytes of unknown type (blobs resolved by digest).
 pub const OCTET_STREAM: &str = "application/octet-stream";
 /// oras's default config media type for image-spec v1.0 packing.
 pub const UNKNOWN_CONFIG: &str = "application/vnd.unknown.config.v1+json";

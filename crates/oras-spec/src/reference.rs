@@ -8,7 +8,9 @@ use crate::digest::Digest;
 /// A registry reference as oras parses it: the registry is mandatory and nothing is defaulted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
+    /// The registry host, with a port if given (`localhost:5000`).
     pub registry: String,
+    /// The repository path (`library/hello`).
     pub repository: String,
     /// Tag or digest string; empty when the reference names only the repository.
     pub reference: String,
@@ -169,6 +171,7 @@ impl fmt::Display for Reference {
 /// otherwise at the last `:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayoutReference {
+    /// The layout directory or tar archive.
     pub path: String,
     /// Tag or digest inside the layout; empty if none was given.
     pub reference: String,

@@ -70,6 +70,9 @@ pub struct Faults {
     /// Referrers listed for a subject (digest) on top of the real ones: descriptors of
     /// manifests that may not refer to it at all (a lying registry, e.g. a cycle).
     pub extra_referrers: HashMap<String, Vec<serde_json::Value>>,
+    /// Answer cross-repository mount requests with a new upload session (202) instead of
+    /// mounting, as a registry does when the credentials cannot read the source.
+    pub refuse_mounts: bool,
 }
 
 /// Which requests [`Faults::stall_requests`] leaves unanswered.
@@ -533,9 +536,11 @@ fn uploads(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
+    let refuse_mounts = s.faults.lock().unwrap().refuse_mounts;
     let mut st = s.store.lock().unwrap();
     if method == Method::POST {
-        if let Some(from) = query_param(query, "from")
+        if !refuse_mounts
+            && let Some(from) = query_param(query, "from")
             && let Some(d) = query_param(query, "mount")
             && st.blobs.contains_key(&d)
         {

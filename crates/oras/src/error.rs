@@ -26,10 +26,15 @@ pub enum ErrorKind {
     /// Packing an image-spec v1.1 manifest needs an artifact type (or a config that is not
     /// the empty one).
     MissingArtifactType,
+    /// A manifest's media type was neither given nor in its `mediaType` field.
+    MissingMediaType,
     /// Two things claim one name or place: a duplicate title, a file where a directory is.
     Conflict,
     /// The registry wants (other) credentials.
     Unauthorized,
+    /// The registry asked for basic auth and no credential is configured for it (none given,
+    /// none in the credential store).
+    MissingCredential,
     /// The registry refused the operation.
     Denied,
     /// A network or protocol failure talking to a registry.
@@ -160,6 +165,18 @@ impl From<std::io::Error> for Error {
             return *inner.downcast::<Error>().expect("checked above");
         }
         Error::new(io_kind(&e), e.to_string())
+    }
+}
+
+impl From<oras_spec::reference::ReferenceError> for Error {
+    fn from(e: oras_spec::reference::ReferenceError) -> Error {
+        Error::new(ErrorKind::InvalidReference, e.to_string())
+    }
+}
+
+impl From<oras_spec::DigestError> for Error {
+    fn from(e: oras_spec::DigestError) -> Error {
+        Error::new(ErrorKind::InvalidDigest, e.to_string())
     }
 }
 

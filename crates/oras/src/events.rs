@@ -32,6 +32,17 @@ pub enum Event<'a> {
     Tagged(&'a Descriptor, &'a str),
     /// A reference was resolved to this descriptor (before anything is done with it).
     Resolved(&'a Descriptor),
+    /// The manifest a reference names is about to be resolved and read (index create and
+    /// update, for each manifest they take in).
+    Fetching(&'a str),
+    /// The manifest a reference named was resolved and read.
+    Fetched(&'a Descriptor, &'a str),
+    /// An entry for the manifest a reference named was added to an index.
+    Added(&'a Descriptor, &'a str),
+    /// This entry was removed from an index.
+    Removed(&'a Descriptor),
+    /// The entries of the index a reference named were merged into an index.
+    Merged(&'a Descriptor, &'a str),
     /// A tagged artifact and its referrers were copied and tagged (backup, restore).
     ArtifactCopied {
         /// The artifact's manifest.
@@ -44,9 +55,10 @@ pub enum Event<'a> {
 }
 
 impl<'a> Event<'a> {
-    /// The descriptor the event is about.
-    pub fn descriptor(&self) -> &'a Descriptor {
-        match *self {
+    /// The descriptor the event is about; none before a reference is resolved
+    /// ([`Event::Fetching`]).
+    pub fn descriptor(&self) -> Option<&'a Descriptor> {
+        Some(match *self {
             Event::Started(d)
             | Event::Progress(d, _)
             | Event::Done(d)
@@ -56,8 +68,13 @@ impl<'a> Event<'a> {
             | Event::Restored(d)
             | Event::Tagged(d, _)
             | Event::Resolved(d)
+            | Event::Fetched(d, _)
+            | Event::Added(d, _)
+            | Event::Removed(d)
+            | Event::Merged(d, _)
             | Event::ArtifactCopied { descriptor: d, .. } => d,
-        }
+            Event::Fetching(_) => return None,
+        })
     }
 }
 

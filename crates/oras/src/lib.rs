@@ -1,29 +1,50 @@
-//! ORAS in Rust: store, discover and distribute OCI artifacts.
+//! ORAS in Rust: store, discover and distribute OCI artifacts (files, directories, SBOMs,
+//! signatures, charts, models) in registries that speak the OCI distribution spec and in OCI
+//! image layouts on disk.
 //!
-//! The library is built from small pieces, as oras-go is:
-//! - [`content`]: store traits and stores ([`content::memory::MemoryStore`],
-//!   [`content::oci::OciLayout`] for OCI image layouts on disk or in a tar, and
-//!   [`content::file::FileStore`] for local files and directories);
-//! - [`pack`]: packing manifests with oras's image-spec v1.1 / v1.0 rules;
-//! - [`copy`]: the graph copy engine every transfer goes through;
-//! - [`referrers`] and [`ops`]: finding referrers, resolving with platform selection;
-//! - [`diagnostics`]: what the library reports (as `tracing` events; it prints nothing).
+//! # Quick start
 //!
 //! ```no_run
 //! # async fn demo() -> oras::Result<()> {
 //! use std::sync::Arc;
-//! use oras::content::{Tagger, file::{FileStore, FileStoreOptions}, oci::OciLayout};
-//! use oras::pack::{pack_manifest, PackOptions, PackVersion};
+//! use oras::{OciLayout, ops};
 //!
-//! let files = Arc::new(FileStore::new(".", FileStoreOptions::default())?);
-//! let layer = files.add("hello.txt", "", "hello.txt".as_ref()).await?;
-//! let opts = PackOptions { layers: vec![layer], ..Default::default() };
-//! let (root, _) = pack_manifest(files.fallback(), PackVersion::V1_1, "application/vnd.example", opts).await?;
+//! // push a file into an OCI image layout, tagged v1
 //! let layout = Arc::new(OciLayout::open("layout")?);
-//! oras::copy::copy_graph(files, layout.clone(), &root, &Default::default()).await?;
-//! layout.tag(&root, "v1").await?;
+//! let options = ops::PushOptions::default().tags(vec!["v1".to_string()]);
+//! let pushed = ops::push(layout.clone(), &[ops::FileLayer::new("hello.txt")], &options).await?;
+//!
+//! // and pull it back into a directory
+//! let pulled = ops::pull(layout, "v1", "out".as_ref(), &Default::default()).await?;
+//! assert_eq!(pulled.descriptor.digest, pushed.descriptor.digest);
 //! # Ok(()) }
 //! ```
+//!
+//! # How it fits together
+//!
+//! - [`ops`]: one operation per intent — [`ops::push`], [`ops::pull`], [`ops::copy`] (with
+//!   referrers, a platform, mounts between repositories), [`ops::attach`], [`ops::tag`],
+//!   [`ops::resolve`], [`ops::backup`] / [`ops::restore`], and more. Each takes its targets
+//!   and an options struct and returns a result model.
+//! - Targets are stores behind the [`content`] traits ([`ReadOnlyGraphTarget`],
+//!   [`GraphTarget`]): [`OciLayout`] (a directory, or a tar archive read in place),
+//!   [`MemoryStore`], [`FileStore`] (local files and directories as named blobs) and a
+//!   registry's [`registry::Repository`].
+//! - Every transfer is one copy engine ([`copy`]): a node after its successors, each node
+//!   once, streamed and verified (size and digest) before the destination commits it,
+//!   resumable where the destination keeps partial content.
+//! - Progress is one typed stream of [`events::Event`]s given to an [`events::Observer`]
+//!   (any `Fn(&Event)` is one): started, bytes, done, exists, mounted, skipped, tagged…
+//! - Errors are [`Error`]s with an [`ErrorKind`] to branch on.
+//! - Registries are reached through [`registry::Repository::builder`] /
+//!   [`registry::Registry::builder`] (credentials, TLS, headers, retries, timeouts).
+//! - Diagnostics (the HTTP trace, registry warnings) are `tracing` events, see
+//!   [`diagnostics`].
+//! - Manifests you create are written with a Go-compatible JSON writer, so the same inputs
+//!   give the same digests as oras 1.3; manifests you fetch are kept as their bytes.
+//!
+//! The library prints nothing, reads no environment variables and installs no process-wide
+//! state (no global crypto provider, no logger).
 
 /// Builder-style setters for the public fields of an options struct (which is
 /// `#[non_exhaustive]`, so other crates start from `Default` and set what they need):
@@ -54,4 +75,20 @@ pub mod pack;
 pub mod referrers;
 pub mod registry;
 
-pub use error::{Error, ErrorKind, Result};
+pub use content::cache::CachedTarget;
+pub use content::file::{FileStore, FileStoreOptions};
+pub use content::memory::MemoryStore;
+pub use content::oci::OciLayout;
+pub use content::{
+    BlobReader, BlobSource, Deleter, GraphTarget, PredecessorFinder, ReadOnlyGraphTarget,
+    ReadOnlyStorage, Resolver, Storage, TagLister, Tagger,
+};
+pub use error::{Error, ErrorKind, Result, Side};
+pub use events::{Event, NoObserver, Observer};
+/// The OCI types (digests, descriptors, manifests, references) this crate works with.
+pub use oras_spec as spec;
+pub use oras_spec::{
+    Annotations, Descriptor, Digest, ImageIndex, ImageManifest, Platform, Reference, annotations,
+    media_type,
+};
+pub use registry::{Registry, Repository};

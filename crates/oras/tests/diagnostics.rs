@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use oras::content::{ReadOnlyStorage, Storage};
 use oras::diagnostics::{HTTP_TRACE, REGISTRY_WARNING};
-use oras::registry::auth::Credential;
 use oras::registry::Repository;
+use oras::registry::auth::Credential;
 use oras_spec::Descriptor;
 use oras_test_registry::inproc::{Auth, Options, TestRegistry};
 use tracing::field::{Field, Visit};

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oras::content::ReadOnlyStorage;
+use oras::ErrorKind;
+use oras::content::{ReadOnlyStorage, Resolver};
 use oras::registry::auth::Credential;
 use oras::registry::{Client, ClientOptions, Repository, StaticCredential};
 use oras_spec::{Descriptor, Reference};
@@ -34,6 +35,26 @@ async fn bearer_tokens_are_renewed_before_they_expire() {
     assert!(!repo.exists(&absent).await.unwrap());
     assert_eq!(reg.tokens_issued(), 2);
     assert_eq!(reg.expired_token_requests(), 0);
+}
+
+/// A registry asking for basic auth from a client without a credential fails with
+/// MissingCredential: the kind the CLI branches on to point at the credentials file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_basic_challenge_without_a_credential_is_missing_credential() {
+    let reg = TestRegistry::start(Options {
+        auth: Auth::Basic("user".into(), "secret".into()),
+        ..Default::default()
+    });
+    let client = Client::new(
+        ClientOptions::default(),
+        Box::new(StaticCredential(Credential::default())),
+    )
+    .unwrap();
+    let reference = Reference::parse(&format!("{}/locked/repo", reg.addr)).unwrap();
+    let repo = Repository::new(Arc::new(client), &reference, true);
+    let e = repo.resolve("v1").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::MissingCredential);
+    assert_eq!(e.message(), "basic credential not found");
 }
 
 fn client_with_timeout(timeout: Duration) -> Arc<Client> {
@@ -83,7 +104,9 @@ async fn the_read_timeout_counts_only_waiting_for_the_registry() {
     use oras::content::{BlobSource, Storage};
     use tokio::io::AsyncReadExt;
     let reg = TestRegistry::start(Options::default());
-    let timeout = Duration::from_millis(300);
+    // generous: the in-process registry (a debug build on a loaded machine) must answer each
+    // request within it, while the pauses below are longer still
+    let timeout = Duration::from_secs(2);
     let reference = Reference::parse(&format!("{}/idle/repo", reg.addr)).unwrap();
     let repo = Repository::new(client_with_timeout(timeout), &reference, true);
 
@@ -92,7 +115,7 @@ async fn the_read_timeout_counts_only_waiting_for_the_registry() {
     let desc = Descriptor::from_bytes("application/octet-stream", &data);
     let source = PausingReader {
         parts: vec![data[..1 << 20].to_vec(), data[1 << 20..].to_vec()],
-        pause: Some(Box::pin(tokio::time::sleep(timeout * 3))),
+        pause: Some(Box::pin(tokio::time::sleep(timeout * 2))),
     };
     repo.push(&desc, BlobSource::Reader(Box::pin(source)))
         .await
@@ -102,7 +125,7 @@ async fn the_read_timeout_counts_only_waiting_for_the_registry() {
     let mut reader = repo.fetch(&desc).await.unwrap();
     let mut head = vec![0u8; 1 << 20];
     reader.read_exact(&mut head).await.unwrap();
-    tokio::time::sleep(timeout * 3).await;
+    tokio::time::sleep(timeout * 2).await;
     let mut rest = Vec::new();
     reader.read_to_end(&mut rest).await.unwrap();
     head.extend(rest);
@@ -139,5 +162,52 @@ fn the_default_read_timeout_is_a_few_minutes() {
     assert_eq!(
         oras::registry::DEFAULT_READ_TIMEOUT,
         Duration::from_secs(300)
+    );
+}
+
+/// A registry that answers a mount with an upload session (it will not mount, e.g. the
+/// credentials cannot read the source): the session is cancelled, the mount reported as not
+/// done (the copy engine then copies the blob), and later blobs are not asked for again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_mount_is_remembered() {
+    use oras::content::{BlobSource, Storage};
+    let reg = TestRegistry::start(Options::default());
+    reg.faults(|f| f.refuse_mounts = true);
+    let client = Arc::new(
+        Client::new(
+            ClientOptions::default(),
+            Box::new(StaticCredential(Credential::default())),
+        )
+        .unwrap(),
+    );
+    let src = Repository::new(
+        client.clone(),
+        &Reference::parse(&format!("{}/m/src", reg.addr)).unwrap(),
+        true,
+    );
+    let dst = Repository::new(
+        client,
+        &Reference::parse(&format!("{}/m/dst", reg.addr)).unwrap(),
+        true,
+    );
+    let a = Descriptor::from_bytes("application/octet-stream", b"a");
+    let b = Descriptor::from_bytes("application/octet-stream", b"b");
+    for (d, data) in [(&a, b"a"), (&b, b"b")] {
+        src.push(d, BlobSource::Bytes(bytes::Bytes::from_static(data)))
+            .await
+            .unwrap();
+    }
+    reg.clear_requests();
+    assert!(!dst.mount(&a, "m/src").await.unwrap());
+    assert!(!dst.mount(&b, "m/src").await.unwrap());
+    let mounts = reg
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.query.contains("mount="))
+        .count();
+    assert_eq!(mounts, 1, "the refusal is remembered");
+    assert!(
+        reg.requests().iter().any(|r| r.method == "DELETE"),
+        "the upload session the refusal opened is cancelled"
     );
 }

@@ -73,9 +73,7 @@ async fn ca_given_as_pem_bytes() {
 async fn client_certificate_given_as_pem_bytes() {
     let reg = oras_test_registry::Distribution::start(oras_test_registry::Mode::MutualTls);
     let (cert, key) = reg.client_cert().unwrap();
-    let without = round_trip(&reg, Client::builder())
-        .await
-        .unwrap_err();
+    let without = round_trip(&reg, Client::builder()).await.unwrap_err();
     assert_eq!(without.kind(), ErrorKind::Network, "{without}");
     let builder = Client::builder()
         .client_cert_pem(std::fs::read(cert).unwrap(), std::fs::read(key).unwrap());

@@ -1,17 +1,16 @@
 //! `oras blob …`: fetch, push, delete single blobs.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use oras::content::BlobSource;
-use oras::content::partial;
-use oras::content::verify::{copy_verified, hash_file};
-use oras_spec::{Descriptor, Digest, media_type};
+use oras::ops::{self, BlobInput, BlobOutput, PushBlobOptions};
+use oras_spec::media_type;
 
-use super::manifest::confirm_and_delete;
+use super::manifest::{confirm_deletion, print_deletion};
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, DescriptorOpts, TargetOpts, TtyOpts, require_digest};
-use crate::output::{line, print_descriptor};
+use crate::options::{CommonOpts, DescriptorOpts, TargetOpts, TargetRef, TtyOpts, require_digest};
+use crate::output::{PUSH_PROMPTS, StatusPrinter, StdoutWriter, line, print_descriptor};
 
 #[derive(Subcommand, Debug)]
 pub enum BlobCommand {
@@ -51,21 +50,6 @@ pub struct FetchArgs {
     output: Option<String>,
 }
 
-/// The blob descriptor for a digest in a target (media type `application/octet-stream`).
-async fn blob_descriptor(
-    t: &dyn oras::content::ReadOnlyGraphTarget,
-    digest: &Digest,
-    raw: &str,
-) -> CliResult<Descriptor> {
-    match t.resolve_blob(digest).await {
-        Ok(d) => Ok(d),
-        Err(e) if e.kind() == oras::ErrorKind::NotFound => {
-            fail(format!("{raw}: the specified blob does not exist"))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 async fn fetch(a: FetchArgs) -> CliResult {
     check_args(
         &a.args,
@@ -84,34 +68,21 @@ async fn fetch(a: FetchArgs) -> CliResult {
     let target = a.target.parse(&a.args[0])?;
     let digest = require_digest(&target, "blob fetch", DIGEST_USAGE)?;
     let src = target.open_read_cached()?;
-    let desc = blob_descriptor(&*src, &digest, &target.raw).await?;
-    if let Some(out) = &a.output {
-        if out == "-" {
-            // A closed pipe (`| head`) ends the run quietly (see output::stdout_failed).
-            let reader = src.fetch(&desc).await?;
-            let mut stdout = crate::output::StdoutWriter(tokio::io::stdout());
-            copy_verified(reader, &desc, &mut stdout).await?;
+    let desc = src.resolve_blob(&digest).await.map_err(|e| {
+        if e.kind() == oras::ErrorKind::NotFound {
+            CliError::new(format!("{}: the specified blob does not exist", target.raw))
         } else {
-            // Staged in a partial file next to the output; a re-run after an interruption
-            // fetches only the missing bytes.
-            let path = std::path::Path::new(out);
-            let dir = path
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            let staged = dir.join(format!(".oras-{}.partial", desc.digest.hex()));
-            let offset = partial::resume_point(&staged, &desc).await;
-            let rest = if offset > 0 {
-                src.fetch_range(&desc, offset).await?
-            } else {
-                None
-            };
-            let (source, offset) = match rest {
-                Some(r) => (BlobSource::Reader(r), offset),
-                None => (BlobSource::Reader(src.fetch(&desc).await?), 0),
-            };
-            partial::complete(&staged, path, &desc, source, offset).await?;
+            e.into()
         }
+    })?;
+    match a.output.as_deref() {
+        // A closed pipe (`| head`) ends the run quietly (see output::stdout_failed).
+        Some("-") => {
+            let mut stdout = StdoutWriter(tokio::io::stdout());
+            ops::fetch_blob(&*src, &desc, BlobOutput::Writer(&mut stdout)).await?
+        }
+        Some(path) => ops::fetch_blob(&*src, &desc, BlobOutput::File(Path::new(path))).await?,
+        None => {}
     }
     if a.desc.descriptor {
         print_descriptor(&desc, a.desc.pretty);
@@ -150,6 +121,23 @@ async fn push(a: PushArgs) -> CliResult {
     )?;
     let verbose = a.common.verbose();
     let target = a.target.parse(&a.args[0])?;
+    let input = blob_input(&a, &target)?;
+    let dst = target.open_write()?;
+    let mut opts = PushBlobOptions::default();
+    opts.media_type = a.media_type.clone();
+    opts.observer = Arc::new(StatusPrinter::new(PUSH_PROMPTS, verbose, a.desc.descriptor));
+    let desc = ops::push_blob(&*dst, input, &opts).await?;
+    if a.desc.descriptor {
+        print_descriptor(&desc, a.desc.pretty);
+    } else {
+        line(format!("Pushed: [{}] {}", target.type_name(), target.raw));
+        line(format!("Digest: {}", desc.digest));
+    }
+    Ok(())
+}
+
+/// What `blob push` reads: the file, or stdin (which needs `--size` and the digest).
+fn blob_input(a: &PushArgs, target: &TargetRef) -> CliResult<BlobInput> {
     let file = &a.args[1];
     let from_stdin = file == "-";
     if from_stdin && a.target.remote.password_stdin {
@@ -157,75 +145,23 @@ async fn push(a: PushArgs) -> CliResult {
             "`-` read file from input and `--password-stdin` read password from input cannot be both used",
         );
     }
-    if from_stdin && a.size < 0 {
-        return fail("`--size` must be provided if the blob is read from stdin");
-    }
-    let (digest, size, source): (Digest, u64, BlobSource) = if from_stdin {
-        let Some(d) = target.digest() else {
+    let size = u64::try_from(a.size).ok();
+    Ok(match (from_stdin, size, target.digest()) {
+        (false, _, digest) => BlobInput::File {
+            path: file.into(),
+            digest,
+            size,
+        },
+        (true, None, _) => return fail("`--size` must be provided if the blob is read from stdin"),
+        (true, Some(_), None) => {
             return fail("content digest must be provided if it is read from stdin");
-        };
-        (
-            d,
-            a.size as u64,
-            BlobSource::Reader(Box::pin(tokio::io::stdin())),
-        )
-    } else {
-        let f = file.clone();
-        let meta = std::fs::metadata(&f).map_err(|e| {
-            CliError::new(format!(
-                "failed to stat {f}: {}",
-                crate::options::io_reason(&e)
-            ))
-        })?;
-        if a.size >= 0 && a.size as u64 != meta.len() {
-            return fail(format!(
-                "input size {} does not match the actual content size {}",
-                a.size,
-                meta.len()
-            ));
         }
-        let alg = target
-            .digest()
-            .map(|d| d.algorithm())
-            .unwrap_or(oras_spec::Algorithm::Sha256);
-        let (d, _) = tokio::task::spawn_blocking(move || hash_file(std::path::Path::new(&f), alg))
-            .await
-            .map_err(|e| CliError::new(e.to_string()))??;
-        if let Some(want) = target.digest()
-            && want != d
-        {
-            return fail(format!("mismatched digest: expected {want} but got {d}"));
-        }
-        let reader = tokio::fs::File::open(file).await?;
-        (d, meta.len(), BlobSource::Reader(Box::pin(reader)))
-    };
-    let desc = Descriptor::new(a.media_type.clone(), digest, size);
-    let dst = target.open_write()?;
-    let quiet = a.desc.descriptor;
-    let show = |prompt: &str| {
-        if !quiet && verbose {
-            line(format!(
-                "{prompt} {} {}",
-                desc.digest.short(),
-                desc.media_type
-            ));
-        }
-    };
-    if dst.exists(&desc).await? {
-        show("Exists   ");
-    } else {
-        show("Uploading");
-        dst.push(&desc, source).await?;
-        show("Uploaded ");
-    }
-    if quiet {
-        print_descriptor(&desc, a.desc.pretty);
-    } else {
-        line(format!("Pushed: [{}] {}", target.type_name(), target.raw));
-        line(format!("Digest: {}", desc.digest));
-    }
-    let _ = Arc::new(());
-    Ok(())
+        (true, Some(size), Some(digest)) => BlobInput::Stream {
+            reader: Box::pin(tokio::io::stdin()),
+            digest,
+            size,
+        },
+    })
 }
 
 #[derive(Args, Debug)]
@@ -257,19 +193,12 @@ async fn delete(a: DeleteArgs) -> CliResult {
     let target = a.target.parse(&a.args[0])?;
     let digest = require_digest(&target, "blob delete", DIGEST_USAGE)?;
     let store = target.open_delete()?;
-    let desc = match blob_descriptor(&*store, &digest, &target.raw).await {
-        Ok(d) => d,
-        Err(e) => {
-            if a.force && !a.desc.descriptor {
-                line(format!("Missing {}", target.raw));
-                return Ok(());
-            }
-            return Err(e);
-        }
-    };
-    let question = format!(
-        "Are you sure you want to delete the blob {:?}? [y/N] ",
-        desc.digest.to_string()
-    );
-    confirm_and_delete(&*store, &desc, &target, a.force, &a.desc, &question).await
+    let opts = confirm_deletion(a.force, |d| {
+        format!(
+            "Are you sure you want to delete the blob {:?}? [y/N] ",
+            d.digest.to_string()
+        )
+    });
+    let done = ops::delete_blob(&*store, &digest, &opts).await?;
+    print_deletion(done, &target, a.force, &a.desc, "blob")
 }

@@ -1,18 +1,18 @@
 //! `oras discover`: show the referrers of a manifest as a tree, table or JSON.
 
-use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
-use oras::content::ReadOnlyGraphTarget;
-use oras::limits::ReferrerLimits;
-use oras::ops;
-use oras::referrers::referrers;
-use oras_spec::{Descriptor, Digest};
-use serde_json::{Value, json};
+use oras::events::{Event, Observer};
+use oras::ops::{self, ReferrerNode};
+use oras_spec::Descriptor;
+use serde_json::Value;
 
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
-    CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, require_reference,
+    CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef, TtyOpts,
+    require_reference,
 };
 use crate::output::{Format, descriptor_model, line, out, warn};
 
@@ -44,55 +44,14 @@ pub struct DiscoverArgs {
     output: Option<String>,
 }
 
-/// A referrer with its own referrers.
-struct Node {
-    desc: Descriptor,
-    children: Vec<Node>,
-}
-
-/// One referrers walk: its root, how deep the output goes, and the graph's bounds.
-struct Walk<'a> {
-    src: &'a dyn ReadOnlyGraphTarget,
-    root: &'a Descriptor,
-    artifact_type: &'a str,
-    /// Levels shown (`--depth`); a graph that goes on below is cut there.
-    depth: usize,
-    limits: ReferrerLimits,
-}
-
-impl Walk<'_> {
-    /// The referrers of `subject` (at `level`) and theirs; every node once (cycles).
-    async fn referrers(
-        &self,
-        subject: &Descriptor,
-        level: usize,
-        seen: &mut HashSet<Digest>,
-    ) -> CliResult<Vec<Node>> {
-        if level >= self.depth {
-            return Ok(Vec::new());
-        }
-        let mut out = Vec::new();
-        for r in referrers(self.src, subject, self.artifact_type).await? {
-            if !seen.insert(r.digest.clone()) {
-                continue;
-            }
-            self.limits.check_depth(self.root, level + 1)?;
-            self.limits.check_count(self.root, seen.len() - 1)?;
-            let children = Box::pin(self.referrers(&r, level + 1, seen)).await?;
-            out.push(Node { desc: r, children });
-        }
-        Ok(out)
-    }
-}
-
-fn node_model(path: &str, desc: &Descriptor, children: &[Node]) -> Value {
+fn node_model(path: &str, desc: &Descriptor, children: &[ReferrerNode]) -> Value {
     let mut m = descriptor_model(&format!("{path}@{}", desc.digest), desc);
     m.insert(
         "referrers".into(),
         Value::Array(
             children
                 .iter()
-                .map(|c| node_model(path, &c.desc, &c.children))
+                .map(|c| node_model(path, &c.descriptor, &c.referrers))
                 .collect(),
         ),
     );
@@ -130,14 +89,14 @@ fn yaml_scalar(v: &str) -> String {
     v.to_string()
 }
 
-fn tree_lines(nodes: &[Node], prefix: &str, verbose: bool, out: &mut Vec<String>) {
+fn tree_lines(nodes: &[ReferrerNode], prefix: &str, verbose: bool, out: &mut Vec<String>) {
     // group by artifact type, in first-seen order
-    let mut groups: Vec<(String, Vec<&Node>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<&ReferrerNode>)> = Vec::new();
     for n in nodes {
-        let t = if n.desc.artifact_type.is_empty() {
+        let t = if n.descriptor.artifact_type.is_empty() {
             "<unknown>".to_string()
         } else {
-            n.desc.artifact_type.clone()
+            n.descriptor.artifact_type.clone()
         };
         match groups.iter_mut().find(|(k, _)| *k == t) {
             Some((_, v)) => v.push(n),
@@ -160,12 +119,12 @@ fn tree_lines(nodes: &[Node], prefix: &str, verbose: bool, out: &mut Vec<String>
             out.push(format!(
                 "{gprefix}{}{}",
                 if last { "└── " } else { "├── " },
-                n.desc.digest
+                n.descriptor.digest
             ));
             let nprefix = format!("{gprefix}{}", if last { "    " } else { "│   " });
-            let has_ann = verbose && !n.desc.annotations.is_empty();
+            let has_ann = verbose && !n.descriptor.annotations.is_empty();
             if has_ann {
-                let last_item = n.children.is_empty();
+                let last_item = n.referrers.is_empty();
                 out.push(format!(
                     "{nprefix}{}[annotations]",
                     if last_item {
@@ -175,8 +134,8 @@ fn tree_lines(nodes: &[Node], prefix: &str, verbose: bool, out: &mut Vec<String>
                     }
                 ));
                 let aprefix = format!("{nprefix}{}", if last_item { "    " } else { "│   " });
-                let count = n.desc.annotations.len();
-                for (ai, (k, v)) in n.desc.annotations.iter().enumerate() {
+                let count = n.descriptor.annotations.len();
+                for (ai, (k, v)) in n.descriptor.annotations.iter().enumerate() {
                     let branch = if ai + 1 == count {
                         "└── "
                     } else {
@@ -185,17 +144,15 @@ fn tree_lines(nodes: &[Node], prefix: &str, verbose: bool, out: &mut Vec<String>
                     out.push(format!("{aprefix}{branch}{k}: {}", yaml_scalar(v)));
                 }
             }
-            tree_lines(&n.children, &nprefix, verbose, out);
+            tree_lines(&n.referrers, &nprefix, verbose, out);
         }
     }
 }
 
-pub async fn exec(a: DiscoverArgs) -> CliResult {
-    check_args(&a.args, "discover", USAGE, 1, true, "the target artifact")?;
-    a.dist.check()?;
-    let allowed = ["tree", "table", "json", "go-template"];
-    let format = match (&a.output, &a.format.format) {
-        (Some(_), Some(_)) => return fail("--format, --output cannot be used at the same time"),
+/// The output format of `--format` / `--template`, or of the deprecated `--output`.
+fn output_format(a: &DiscoverArgs) -> CliResult<Format> {
+    match (&a.output, &a.format.format) {
+        (Some(_), Some(_)) => fail("--format, --output cannot be used at the same time"),
         (Some(o), None) => {
             if o.starts_with("go-template") {
                 return fail("output type can only be tree, table or json");
@@ -207,80 +164,117 @@ pub async fn exec(a: DiscoverArgs) -> CliResult {
                 Format::Tree,
             )?;
             warn("[DEPRECATED] --output is deprecated, try `--format ` instead");
-            f
+            Ok(f)
         }
         _ => Format::parse(
             a.format.format.as_deref(),
             a.format.template.as_deref(),
-            &allowed,
+            &["tree", "table", "json", "go-template"],
             Format::Tree,
-        )?,
-    };
-    let verbose = a.common.verbose.unwrap_or(true);
+        ),
+    }
+}
+
+/// The table: the root's own referrers (the walk went one level deep), each with its
+/// descriptor when verbose.
+fn print_table(target: &TargetRef, tree: &ops::ReferrersTree, verbose: bool) {
+    let n = tree.referrers.len();
+    line(format!(
+        "Discovered {n} artifact{} referencing {}",
+        if n == 1 { "" } else { "s" },
+        target.raw
+    ));
+    line(format!("Digest: {}", tree.root.digest));
+    if n == 0 {
+        return;
+    }
+    let width = tree
+        .referrers
+        .iter()
+        .map(|t| t.descriptor.artifact_type.len())
+        .max()
+        .unwrap_or(0)
+        .max(13);
+    line("");
+    line(format!("{:<w$} Digest", "Artifact Type", w = width));
+    for t in &tree.referrers {
+        let d = &t.descriptor;
+        line(format!("{:<w$} {}", d.artifact_type, d.digest, w = width));
+        if verbose {
+            let mut b = oras_spec::gojson::to_vec_pretty(d);
+            b.push(b'\n');
+            out(&String::from_utf8_lossy(&b));
+        }
+    }
+}
+
+/// Levels of referrers shown: `--depth` (at least 1), one for the table.
+fn depth(a: &DiscoverArgs, format: &Format) -> CliResult<Option<usize>> {
     let depth = match a.depth {
         Some(d) if d < 1 => return fail("depth value should be at least 1"),
-        Some(d) => usize::try_from(d).unwrap_or(usize::MAX),
-        None => usize::MAX,
+        Some(d) => Some(usize::try_from(d).unwrap_or(usize::MAX)),
+        None => None,
     };
-    let depth = if format == Format::Table { 1 } else { depth };
+    Ok(if *format == Format::Table {
+        Some(1)
+    } else {
+        depth
+    })
+}
+
+/// Whether the reference was resolved: a failure before that (the reference itself) is
+/// reported in the library's words, without the registry's prefix.
+#[derive(Clone, Default)]
+struct Resolved(Arc<AtomicBool>);
+
+impl Resolved {
+    fn observer(&self) -> Arc<dyn Observer> {
+        let flag = self.0.clone();
+        Arc::new(move |e: &Event<'_>| {
+            if matches!(e, Event::Resolved(_)) {
+                flag.store(true, Ordering::Relaxed);
+            }
+        })
+    }
+
+    fn error(&self, e: oras::Error) -> CliError {
+        if self.0.load(Ordering::Relaxed) {
+            CliError::from(e)
+        } else {
+            CliError::new(e.to_string())
+        }
+    }
+}
+
+pub async fn exec(a: DiscoverArgs) -> CliResult {
+    check_args(&a.args, "discover", USAGE, 1, true, "the target artifact")?;
+    a.dist.check()?;
+    let format = output_format(&a)?;
+    let verbose = a.common.verbose.unwrap_or(true);
+    let depth = depth(&a, &format)?;
     let target = a.target.parse(&a.args[0])?.with_dist(&a.dist)?;
     require_reference(&target, "discover", USAGE)?;
-    let platform = a.platform.parse()?;
+    let resolved = Resolved::default();
+    let mut o = ops::DiscoverOptions::default();
+    o.platform = a.platform.parse()?;
+    o.artifact_type = a.artifact_type.clone();
+    o.depth = depth;
+    o.observer = resolved.observer();
     let src = target.open_read()?;
-    let subject = ops::resolve(&*src, &target.reference, platform.as_ref())
+    let tree = ops::discover(&*src, &target.reference, &o)
         .await
-        .map_err(|e| CliError::new(e.to_string()))?;
-    let mut seen = HashSet::from([subject.digest.clone()]);
-    let walk = Walk {
-        src: &*src,
-        root: &subject,
-        artifact_type: a.artifact_type.as_deref().unwrap_or(""),
-        depth,
-        limits: ReferrerLimits::default(),
-    };
-    let tree = walk.referrers(&subject, 0, &mut seen).await?;
-    let model = node_model(&target.path, &subject, &tree);
-    if format.print_model(&model)? {
+        .map_err(|e| resolved.error(e))?;
+    if format.print_model(&node_model(&target.path, &tree.root, &tree.referrers))? {
         return Ok(());
     }
     if format == Format::Table {
-        let n = tree.len();
-        line(format!(
-            "Discovered {n} artifact{} referencing {}",
-            if n == 1 { "" } else { "s" },
-            target.raw
-        ));
-        line(format!("Digest: {}", subject.digest));
-        if n > 0 {
-            let width = tree
-                .iter()
-                .map(|t| t.desc.artifact_type.len())
-                .max()
-                .unwrap_or(0)
-                .max(13);
-            line("");
-            line(format!("{:<w$} Digest", "Artifact Type", w = width));
-            for t in &tree {
-                line(format!(
-                    "{:<w$} {}",
-                    t.desc.artifact_type,
-                    t.desc.digest,
-                    w = width
-                ));
-                if verbose {
-                    let mut b = oras_spec::gojson::to_vec_pretty(&t.desc);
-                    b.push(b'\n');
-                    out(&String::from_utf8_lossy(&b));
-                }
-            }
-        }
+        print_table(&target, &tree, verbose);
         return Ok(());
     }
-    let mut lines = vec![target.with_digest(&subject.digest)];
-    tree_lines(&tree, "", verbose, &mut lines);
+    let mut lines = vec![target.with_digest(&tree.root.digest)];
+    tree_lines(&tree.referrers, "", verbose, &mut lines);
     for l in lines {
         line(l);
     }
-    let _ = json!(null);
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! `oras login` and `oras logout`: check and store, or remove, registry credentials.
 
 use std::io::BufRead;
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use clap::Args;
+use oras::ops;
 use oras::registry::auth::Credential;
-use oras::registry::{Client, Registry, StaticCredential};
 use oras_spec::Reference;
 
 use crate::error::{CliError, CliResult, check_args, fail};
@@ -43,11 +43,43 @@ fn registry_host(arg: &str) -> CliResult<String> {
     Ok(host.to_string())
 }
 
+/// The credential files of `--registry-config`.
+fn config_paths(flags: &[String]) -> Vec<PathBuf> {
+    flags.iter().map(PathBuf::from).collect()
+}
+
 fn prompt(label: &str) -> CliResult<String> {
     out(label);
     let mut s = String::new();
     std::io::stdin().lock().read_line(&mut s)?;
     Ok(s.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// The credential the flags give, with what they leave out asked for on the terminal.
+fn credential(remote: &RemoteOpts) -> CliResult<Credential> {
+    let mut cred = remote.flag_credential()?.unwrap_or_default();
+    if !cred.password.is_empty() || !cred.refresh_token.is_empty() {
+        return Ok(cred);
+    }
+    if remote.username.is_none() {
+        cred.username = prompt("Username: ")?;
+    }
+    if cred.username.is_empty() {
+        let token = prompt("Token: ")?;
+        if token.is_empty() {
+            return fail("token required");
+        }
+        return Ok(Credential {
+            refresh_token: token,
+            ..Default::default()
+        });
+    }
+    let password = prompt("Password: ")?;
+    if password.is_empty() {
+        return fail("password required");
+    }
+    cred.password = password;
+    Ok(cred)
 }
 
 pub async fn login(a: LoginArgs) -> CliResult {
@@ -61,48 +93,23 @@ pub async fn login(a: LoginArgs) -> CliResult {
     )?;
     a.remote.check()?;
     let host = registry_host(&a.args[0])?;
-    let mut cred = a.remote.flag_credential()?.unwrap_or_default();
-    if cred.password.is_empty() && cred.refresh_token.is_empty() {
-        if a.remote.username.is_none() {
-            cred.username = prompt("Username: ")?;
-        }
-        if cred.username.is_empty() {
-            let token = prompt("Token: ")?;
-            if token.is_empty() {
-                return fail("token required");
-            }
-            cred = Credential {
-                refresh_token: token,
-                ..Default::default()
-            };
-        } else {
-            let password = prompt("Password: ")?;
-            if password.is_empty() {
-                return fail("password required");
-            }
-            cred.password = password;
-        }
-    }
-    let client = Client::new(
-        a.remote.client_options(&host)?,
-        Box::new(StaticCredential(cred.clone())),
-    )?;
-    let registry = Registry::new(Arc::new(client), &host, a.remote.plain_http(&host));
-    if let Err(e) = registry.ping().await {
-        if let Some(r) = e.registry_response() {
-            let mut err = CliError::new(r.detail.clone());
-            err.prefix = "Error response from registry:";
-            return Err(err);
-        }
-        return fail(format!(
-            "failed to validate the credentials for {host}: {e}"
-        ));
-    }
-    a.remote
-        .store()
-        .store(&host, &cred)
+    let cred = credential(&a.remote)?;
+    let mut o = ops::LoginOptions::default();
+    o.client = a.remote.client_options(&host)?;
+    o.plain_http = a.remote.plain_http(&host);
+    o.config_paths = config_paths(&a.remote.registry_config);
+    // the registry's answer in its words, else the library's (no hint about the stored
+    // credentials: this one was just given)
+    ops::login(&host, &cred, &o)
         .await
-        .map_err(|e| CliError::new(format!("failed to store the credentials for {host}: {e}")))?;
+        .map_err(|e| match e.registry_response() {
+            Some(r) => {
+                let mut err = CliError::new(r.detail.clone());
+                err.prefix = "Error response from registry:";
+                err
+            }
+            None => CliError::new(e.to_string()),
+        })?;
     line("Login Succeeded");
     Ok(())
 }
@@ -117,11 +124,9 @@ pub async fn logout(a: LogoutArgs) -> CliResult {
         "the target registry to log out from",
     )?;
     let host = registry_host(&a.args[0])?;
-    let remote = RemoteOpts {
-        registry_config: a.registry_config.clone(),
-        ..Default::default()
-    };
     let _ = a.debug;
-    remote.store().remove(&host).await?;
+    let mut o = ops::LogoutOptions::default();
+    o.config_paths = config_paths(&a.registry_config);
+    ops::logout(&host, &o).await?;
     Ok(())
 }

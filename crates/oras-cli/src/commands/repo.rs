@@ -2,10 +2,11 @@
 
 use clap::{Args, Subcommand};
 use futures::TryStreamExt;
-use oras_spec::Digest;
+use futures::stream::BoxStream;
+use oras::ops;
 use serde_json::json;
 
-use crate::error::{CliResult, check_args, fail};
+use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, FormatOpts, RemoteOpts, TargetOpts};
 use crate::output::{Format, out, warn};
 
@@ -57,17 +58,28 @@ pub async fn exec(c: RepoCommand) -> CliResult {
     }
 }
 
-/// Whether a tag looks like a digest once its first `-` becomes `:` (referrers tag schema).
-fn is_digest_tag(t: &str) -> bool {
-    Digest::parse(&t.replacen('-', ":", 1)).is_ok()
-}
-
-/// Prints names one per line, all at once.
-fn print_lines<'a>(names: impl IntoIterator<Item = &'a str>) {
-    let text: String = names.into_iter().map(|n| format!("{n}\n")).collect();
-    if !text.is_empty() {
-        out(&text);
+/// Prints each page of names as it arrives, one per line without `prefix` (text, as oras
+/// does), or collects the whole names for a JSON or template model.
+async fn print_pages(
+    mut pages: BoxStream<'_, oras::Result<Vec<String>>>,
+    text: bool,
+    prefix: &str,
+) -> oras::Result<Vec<String>> {
+    let mut all = Vec::new();
+    while let Some(page) = pages.try_next().await? {
+        if !text {
+            all.extend(page);
+            continue;
+        }
+        let lines: String = page
+            .iter()
+            .map(|n| format!("{}\n", n.strip_prefix(prefix).unwrap_or(n)))
+            .collect();
+        if !lines.is_empty() {
+            out(&lines);
+        }
     }
+    Ok(all)
 }
 
 async fn tags(a: TagsArgs) -> CliResult {
@@ -80,57 +92,26 @@ async fn tags(a: TagsArgs) -> CliResult {
         "the target repository to list tags from",
     )?;
     let format = a.format.parse_text()?;
-    let layout_path_mode = a.target.oci_layout_path.is_some();
     let mut target = a.target.parse(&a.args[0])?;
-    let prefix = if layout_path_mode {
-        let p = format!("{}:", target.reference);
+    let mut o = ops::ListTagsOptions::default();
+    o.last = a.last.clone();
+    o.exclude_digest_tags = a.exclude_digest_tags;
+    if a.target.oci_layout_path.is_some() {
+        // the argument names an image in the layout: its tags are `<image>:<tag>`
+        o.prefix = format!("{}:", target.reference);
         target.reference.clear();
-        Some(p)
-    } else {
-        None
-    };
+    }
     let src = target.open_read()?;
-    let want = if target.reference.is_empty() {
-        None
-    } else {
-        let want = src.resolve(&target.reference).await?;
+    if !target.reference.is_empty() {
+        let want = ops::resolve(&*src, &target.reference, None).await?;
         warn(format!(
             "[Experimental] querying tags associated to {}, it may take a while...",
             want.digest
         ));
-        Some(want.digest)
-    };
-    // text is printed page by page as the registry sends them (as oras does); the JSON and
-    // template models need every tag first
-    let text = format == Format::Text;
-    let mut all = Vec::new();
-    let mut pages = src.tag_pages(a.last.as_deref());
-    while let Some(page) = pages.try_next().await? {
-        let mut keep = Vec::new();
-        for t in page {
-            let t = match &prefix {
-                Some(p) => match t.strip_prefix(p.as_str()) {
-                    Some(rest) => rest.to_string(),
-                    None => continue,
-                },
-                None => t,
-            };
-            if a.exclude_digest_tags && is_digest_tag(&t) {
-                continue;
-            }
-            if let Some(want) = &want
-                && !src.resolve(&t).await.is_ok_and(|d| &d.digest == want)
-            {
-                continue;
-            }
-            keep.push(t);
-        }
-        if text {
-            print_lines(keep.iter().map(String::as_str));
-        } else {
-            all.extend(keep);
-        }
+        o.digest = Some(want.digest);
     }
+    let text = format == Format::Text;
+    let all = print_pages(ops::list_tags(&*src, &o), text, "").await?;
     if !text {
         format.print_model(&json!({ "tags": all }))?;
     }
@@ -148,43 +129,29 @@ async fn ls(a: LsArgs) -> CliResult {
     )?;
     let format = a.format.parse_text()?;
     let arg = a.args[0].trim_end_matches('/');
-    let (host, namespace) = match arg.split_once('/') {
-        Some((h, ns)) => (h.to_string(), ns.to_string()),
-        None => (arg.to_string(), String::new()),
-    };
+    let (host, namespace) = arg.split_once('/').unwrap_or((arg, ""));
     if namespace.contains(':') || namespace.contains('@') {
         return fail("tags or digests should not be provided");
     }
-    let client = a.remote.client(&host)?;
-    let registry = oras::registry::Registry::new(client, &host, a.remote.plain_http(&host));
-    let prefix = if namespace.is_empty() {
-        String::new()
-    } else {
-        format!("{namespace}/")
-    };
-    let failed = |e: oras::Error| {
-        let what = if prefix.is_empty() {
-            format!("could not list repositories for {host:?}")
-        } else {
-            format!("could not list repositories for {host:?} with prefix {prefix:?}")
-        };
-        let mut err = crate::error::CliError::from(e);
-        err.message = format!("{what}: {}", err.message);
-        err
-    };
-    // text is printed page by page, as for tags
+    let client = a.remote.client(host)?;
+    let registry = oras::registry::Registry::new(client, host, a.remote.plain_http(host));
+    let mut o = ops::ListRepositoriesOptions::default();
+    o.last = a.last.clone();
+    o.namespace = namespace.to_string();
+    let prefix = o.prefix();
     let text = format == Format::Text;
-    let mut all = Vec::new();
-    let mut pages = registry.repository_pages(a.last.as_deref());
-    while let Some(page) = pages.try_next().await.map_err(failed)? {
-        let page = page.into_iter().filter(|r| r.starts_with(&prefix));
-        if text {
-            let names: Vec<String> = page.collect();
-            print_lines(names.iter().map(|r| &r[prefix.len()..]));
-        } else {
-            all.extend(page);
-        }
-    }
+    let all = print_pages(ops::list_repositories(&registry, &o), text, &prefix)
+        .await
+        .map_err(|e| {
+            let what = if prefix.is_empty() {
+                format!("could not list repositories for {host:?}")
+            } else {
+                format!("could not list repositories for {host:?} with prefix {prefix:?}")
+            };
+            let mut err = CliError::from(e);
+            err.message = format!("{what}: {}", err.message);
+            err
+        })?;
     if !text {
         format.print_model(&json!({"registry": host, "repositories": all}))?;
     }

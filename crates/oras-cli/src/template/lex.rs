@@ -1,7 +1,8 @@
 //! A lexer for Go's `text/template` syntax that reports what Go's reports, on the lines Go
 //! reports them: `unclosed action`, `unclosed comment`, `unterminated quoted string`, `bad
-//! character U+0021 '!'`, … (gtmpl's own lexer miscounts lines and reads past the end).
-//! Comments are dropped and trim markers applied here, so the text handed on needs neither.
+//! character U+0021 '!'`, ….
+//! Comments are dropped and trim markers applied here, so the parser sees neither. Every token
+//! carries its byte offset, for the `line:column` of execution errors.
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub enum Kind {
     Nil,
     Bool,
     Number,
+    /// `1+2i`: a complex constant.
+    Complex,
     String,
     RawString,
     CharConstant,
@@ -34,12 +37,13 @@ pub enum Kind {
     Error,
 }
 
-/// One token with the line it starts on (1-based).
+/// One token with the line it starts on (1-based) and its byte offset in the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     pub kind: Kind,
     pub val: String,
     pub line: usize,
+    pub pos: usize,
 }
 
 impl std::fmt::Display for Item {
@@ -58,10 +62,9 @@ impl std::fmt::Display for Item {
     }
 }
 
-/// Go's `%q` for the strings a template holds (close enough: Rust's escapes of control
-/// characters differ only in rare forms).
+/// Go's `%q`.
 pub fn go_quote(s: &str) -> String {
-    format!("{s:?}")
+    super::quote::quote(s)
 }
 
 /// Go's `%#U`: `U+0021 '!'`.
@@ -141,6 +144,7 @@ impl Lexer<'_> {
             kind,
             val: self.input[self.start..self.pos].to_string(),
             line: self.start_line,
+            pos: self.start,
         });
         self.ignore();
     }
@@ -163,6 +167,7 @@ impl Lexer<'_> {
             kind: Kind::Error,
             val: msg,
             line: self.start_line,
+            pos: self.start,
         });
     }
 
@@ -190,6 +195,7 @@ impl Lexer<'_> {
                         kind: Kind::Text,
                         val: self.input[self.start..].to_string(),
                         line: self.start_line,
+                        pos: self.start,
                     });
                 }
                 self.start = self.pos;
@@ -211,6 +217,7 @@ impl Lexer<'_> {
                     kind: Kind::Text,
                     val: kept.to_string(),
                     line: self.start_line,
+                    pos: self.start,
                 });
             }
             self.line += text.matches('\n').count();
@@ -488,46 +495,69 @@ impl Lexer<'_> {
         false
     }
 
+    /// A number, or a complex constant `1+2i`; Go's lexer is as lax (`089`, `0x0.2`) and
+    /// leaves the rest to the parser.
     fn number(&mut self) -> bool {
-        if self.peek().is_some_and(|c| c == '+' || c == '-') {
-            self.next();
-        }
-        let digits: &str = if self.rest().starts_with("0x") || self.rest().starts_with("0X") {
-            self.skip(2);
-            "0123456789abcdefABCDEF_"
-        } else if self.rest().starts_with("0o") || self.rest().starts_with("0O") {
-            self.skip(2);
-            "01234567_"
-        } else if self.rest().starts_with("0b") || self.rest().starts_with("0B") {
-            self.skip(2);
-            "01_"
-        } else {
-            "0123456789_"
-        };
-        let run = |l: &mut Self, set: &str| {
-            while l.peek().is_some_and(|c| set.contains(c)) {
-                l.next();
-            }
-        };
-        run(self, digits);
-        if self.peek() == Some('.') {
-            self.next();
-            run(self, digits);
-        }
-        if digits.len() == 11 && self.peek().is_some_and(|c| c == 'e' || c == 'E') {
-            self.next();
-            if self.peek().is_some_and(|c| c == '+' || c == '-') {
-                self.next();
-            }
-            run(self, "0123456789_");
-        }
-        if self.peek().is_some_and(is_alnum) {
-            self.next();
+        if !self.scan_number() {
             let text = self.input[self.start..self.pos].to_string();
             self.error(format!("bad number syntax: {}", go_quote(&text)));
             return false;
         }
+        if self.peek().is_some_and(|c| c == '+' || c == '-') {
+            if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
+                let text = self.input[self.start..self.pos].to_string();
+                self.error(format!("bad number syntax: {}", go_quote(&text)));
+                return false;
+            }
+            self.emit(Kind::Complex);
+            return true;
+        }
         self.emit(Kind::Number);
+        true
+    }
+
+    fn accept(&mut self, set: &str) -> bool {
+        if self.peek().is_some_and(|c| set.contains(c)) {
+            self.next();
+            return true;
+        }
+        false
+    }
+
+    fn accept_run(&mut self, set: &str) {
+        while self.accept(set) {}
+    }
+
+    /// Go's `scanNumber`: false when an alphanumeric follows (it is consumed for the message).
+    fn scan_number(&mut self) -> bool {
+        self.accept("+-");
+        let mut digits = "0123456789_";
+        if self.accept("0") {
+            if self.accept("xX") {
+                digits = "0123456789abcdefABCDEF_";
+            } else if self.accept("oO") {
+                digits = "01234567_";
+            } else if self.accept("bB") {
+                digits = "01_";
+            }
+        }
+        self.accept_run(digits);
+        if self.accept(".") {
+            self.accept_run(digits);
+        }
+        if digits.len() == 11 && self.accept("eE") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        if digits.len() == 23 && self.accept("pP") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        self.accept("i");
+        if self.peek().is_some_and(is_alnum) {
+            self.next();
+            return false;
+        }
         true
     }
 }

@@ -56,6 +56,10 @@ impl Resolver for CachedTarget {
         self.origin.resolve(reference).await
     }
 
+    async fn resolve_as(&self, reference: &str, media_types: &[String]) -> Result<Descriptor> {
+        self.origin.resolve_as(reference, media_types).await
+    }
+
     async fn resolve_blob(&self, digest: &oras_spec::Digest) -> Result<Descriptor> {
         self.origin.resolve_blob(digest).await
     }

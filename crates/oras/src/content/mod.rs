@@ -173,6 +173,14 @@ pub trait Resolver: Send + Sync {
     /// The descriptor a tag or digest reference points at.
     async fn resolve(&self, reference: &str) -> Result<Descriptor>;
 
+    /// [`Resolver::resolve`], asking for a manifest of one of `media_types` (empty: any type
+    /// the store knows). A registry sends them as its `Accept` header; stores that hold one
+    /// form of each manifest resolve as [`Resolver::resolve`] does.
+    async fn resolve_as(&self, reference: &str, media_types: &[String]) -> Result<Descriptor> {
+        let _ = media_types;
+        self.resolve(reference).await
+    }
+
     /// Resolves a blob digest to a descriptor with media type `application/octet-stream`.
     async fn resolve_blob(&self, digest: &oras_spec::Digest) -> Result<Descriptor> {
         let d = self.resolve(&digest.to_string()).await?;

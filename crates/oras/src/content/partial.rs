@@ -111,14 +111,32 @@ async fn open_locked(
         let failed = |e: std::io::Error| {
             Error::from(e).context(format!("failed to create file {}", dest.display()))
         };
-        let file = match open(&path) {
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                std::fs::remove_file(&path).map_err(failed)?;
-                open(&path).map_err(failed)?
-            }
-            other => other.map_err(failed)?,
+        // A handle opened just before another process renamed the finished partial into
+        // place would lock (and truncate) the committed blob: the lock counts only while the
+        // path still names the locked file, else the path is opened again.
+        let mut attempts = 0;
+        let locked = loop {
+            let file = match open(&path) {
+                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                    std::fs::remove_file(&path).map_err(failed)?;
+                    open(&path).map_err(failed)?
+                }
+                other => other.map_err(failed)?,
+            };
+            let lock = match file.try_lock() {
+                Ok(()) if names_same_file(&path, &file) => Ok(()),
+                Ok(()) if attempts < 8 => {
+                    attempts += 1;
+                    continue;
+                }
+                // still renamed away each time: write a private file instead
+                Ok(()) => Err(TryLockError::WouldBlock),
+                Err(e) => Err(e),
+            };
+            break (file, lock);
         };
-        match file.try_lock() {
+        let (file, lock) = locked;
+        match lock {
             Ok(()) => {
                 // truncating a file (even an empty one) makes ext4 write it back when it is
                 // closed, in the caller's time: only a stale partial is truncated
@@ -146,4 +164,32 @@ async fn open_locked(
     })
     .await
     .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?
+}
+
+/// Whether `path` still names the open `file` (same device and inode).
+fn names_same_file(path: &Path, file: &std::fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::symlink_metadata(path), file.metadata()) {
+        (Ok(p), Ok(f)) => p.dev() == f.dev() && p.ino() == f.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_handle_no_longer_named_by_its_path_is_told_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.partial");
+        std::fs::write(&p, b"done").unwrap();
+        let stale = std::fs::File::open(&p).unwrap();
+        assert!(super::names_same_file(&p, &stale));
+        std::fs::rename(&p, dir.path().join("blob")).unwrap();
+        assert!(!super::names_same_file(&p, &stale), "renamed away");
+        std::fs::write(&p, b"new").unwrap();
+        assert!(
+            !super::names_same_file(&p, &stale),
+            "a new file at the path"
+        );
+    }
 }

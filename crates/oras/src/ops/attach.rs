@@ -126,3 +126,22 @@ pub async fn attach(
         subject,
     })
 }
+
+setters!(AttachOptions {
+    /// Sets [`AttachOptions::working_dir`].
+    working_dir: PathBuf,
+    /// Sets [`AttachOptions::platform`].
+    platform: Option<Platform>,
+    /// Sets [`AttachOptions::config`].
+    config: Option<ConfigSource>,
+    /// Sets [`AttachOptions::manifest_annotations`].
+    manifest_annotations: Annotations,
+    /// Sets [`AttachOptions::config_annotations`].
+    config_annotations: Annotations,
+    /// Sets [`AttachOptions::export_manifest`].
+    export_manifest: Option<PathBuf>,
+    /// Sets [`AttachOptions::concurrency`].
+    concurrency: usize,
+    /// Sets [`AttachOptions::observer`].
+    observer: Arc<dyn Observer>,
+});

@@ -225,3 +225,16 @@ fn write_layout_tar(dir: &Path, out: &Path) -> Result<()> {
         .map_err(|e| Error::from(e.error).context(format!("failed to write {}", out.display())))?;
     Ok(())
 }
+
+setters!(BackupOptions {
+    /// Sets [`BackupOptions::referrers`].
+    referrers: bool,
+    /// Sets [`BackupOptions::referrer_limits`].
+    referrer_limits: ReferrerLimits,
+    /// Sets [`BackupOptions::dry_run`].
+    dry_run: bool,
+    /// Sets [`BackupOptions::concurrency`].
+    concurrency: usize,
+    /// Sets [`BackupOptions::observer`].
+    observer: Arc<dyn Observer>,
+});

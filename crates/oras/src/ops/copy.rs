@@ -110,3 +110,18 @@ fn mount_source(src: &dyn ReadOnlyGraphTarget, dst: &dyn GraphTarget) -> Option<
     let (dst_registry, dst_repo) = dst.repository_location()?;
     (src_registry == dst_registry && src_repo != dst_repo).then(|| src_repo.to_string())
 }
+
+setters!(CopyOptions {
+    /// Sets [`CopyOptions::platform`].
+    platform: Option<Platform>,
+    /// Sets [`CopyOptions::referrers`].
+    referrers: bool,
+    /// Sets [`CopyOptions::referrer_limits`].
+    referrer_limits: ReferrerLimits,
+    /// Sets [`CopyOptions::extra_tags`].
+    extra_tags: Vec<String>,
+    /// Sets [`CopyOptions::concurrency`].
+    concurrency: usize,
+    /// Sets [`CopyOptions::observer`].
+    observer: Arc<dyn Observer>,
+});

@@ -5,19 +5,39 @@
 mod artifact;
 mod attach;
 mod backup;
+mod blob;
+mod catalog;
 mod copy;
+mod delete;
+mod discover;
+mod fetch;
+mod index;
+mod login;
 mod pull;
 mod push;
+mod push_manifest;
 mod resolve;
 mod tag;
+mod tags;
 
 pub use artifact::{ConfigSource, FileLayer, clean_name};
 pub use attach::{AttachOptions, Attached, attach};
 pub use backup::{
     BackedUp, BackupOptions, TagCopied, backup, backup_tags, check_backup_output, restore,
 };
+pub use blob::{BlobInput, BlobOutput, PushBlobOptions, fetch_blob, push_blob};
+pub use catalog::{ListRepositoriesOptions, list_repositories};
 pub use copy::{Copied, CopyOptions, copy};
+pub use delete::{DeleteOptions, Deletion, delete_blob, delete_manifest};
+pub use discover::{DiscoverOptions, ReferrerNode, ReferrersTree, discover};
+pub use fetch::{
+    FetchOptions, fetch_config, fetch_manifest, fetch_resolved, resolve_config, resolve_manifest,
+};
+pub use index::{IndexCreateOptions, IndexUpdateOptions, NewIndex, index_create, index_update};
+pub use login::{LoginOptions, LogoutOptions, login, logout};
 pub use pull::{PullOptions, Pulled, PulledFile, pull};
 pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};
+pub use push_manifest::{PushManifestOptions, manifest_media_type, push_manifest};
 pub use resolve::{resolve, select_platform};
 pub use tag::tag;
+pub use tags::{ListTagsOptions, list_tags};

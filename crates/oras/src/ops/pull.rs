@@ -245,3 +245,20 @@ impl Observer for PullObserver {
         self.inner.wants_progress()
     }
 }
+
+setters!(PullOptions {
+    /// Sets [`PullOptions::platform`].
+    platform: Option<Platform>,
+    /// Sets [`PullOptions::include_subject`].
+    include_subject: bool,
+    /// Sets [`PullOptions::keep_old_files`].
+    keep_old_files: bool,
+    /// Sets [`PullOptions::allow_path_traversal`].
+    allow_path_traversal: bool,
+    /// Sets [`PullOptions::config`].
+    config: Option<(PathBuf, String)>,
+    /// Sets [`PullOptions::concurrency`].
+    concurrency: usize,
+    /// Sets [`PullOptions::observer`].
+    observer: Arc<dyn Observer>,
+});

@@ -82,7 +82,7 @@ pub struct Pushed {
 /// use oras::{OciLayout, ops};
 ///
 /// let layout = Arc::new(OciLayout::open("layout")?);
-/// let options = ops::PushOptions { tags: vec!["v1".into()], ..Default::default() };
+/// let options = ops::PushOptions::default().tags(vec!["v1".to_string()]);
 /// let pushed = ops::push(layout, &[ops::FileLayer::new("hello.txt")], &options).await?;
 /// println!("{}", pushed.descriptor.digest);
 /// # Ok(()) }
@@ -155,3 +155,26 @@ pub async fn push(
         tags: opts.tags.clone(),
     })
 }
+
+setters!(PushOptions {
+    /// Sets [`PushOptions::working_dir`].
+    working_dir: PathBuf,
+    /// Sets [`PushOptions::artifact_type`].
+    artifact_type: String,
+    /// Sets [`PushOptions::image_spec`].
+    image_spec: Option<PackVersion>,
+    /// Sets [`PushOptions::config`].
+    config: Option<ConfigSource>,
+    /// Sets [`PushOptions::manifest_annotations`].
+    manifest_annotations: Annotations,
+    /// Sets [`PushOptions::config_annotations`].
+    config_annotations: Annotations,
+    /// Sets [`PushOptions::tags`].
+    tags: Vec<String>,
+    /// Sets [`PushOptions::export_manifest`].
+    export_manifest: Option<PathBuf>,
+    /// Sets [`PushOptions::concurrency`].
+    concurrency: usize,
+    /// Sets [`PushOptions::observer`].
+    observer: Arc<dyn Observer>,
+});

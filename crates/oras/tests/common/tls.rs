@@ -49,7 +49,10 @@ pub fn counting_provider(count: &'static AtomicUsize) -> CryptoProvider {
 
 /// Pushes a blob to a TLS registry and checks it is there, with `opts` plus the registry's CA.
 pub async fn round_trip(reg: &Distribution, mut builder: ClientBuilder) -> oras::Result<()> {
-    if let Some(ca) = reg.ca_file().filter(|_| !builder.transport_options().insecure) {
+    if let Some(ca) = reg
+        .ca_file()
+        .filter(|_| !builder.transport_options().insecure)
+    {
         builder = builder.ca_file(ca);
     }
     let client = builder.build()?;

@@ -311,7 +311,6 @@ macro_rules! transport_setters {
         }
 
         /// Builds the client with `builder` (replacing the transport settings given before).
-        #[must_use]
         pub fn transport(mut self, builder: crate::registry::ClientBuilder) -> Self {
             self.transport = crate::registry::client::Transport::replace(builder);
             self
@@ -319,7 +318,6 @@ macro_rules! transport_setters {
 
         /// Uses an existing client (sharing its connections and token cache); transport
         /// settings given to this builder as well are an error at build.
-        #[must_use]
         pub fn client(mut self, client: std::sync::Arc<crate::registry::Client>) -> Self {
             self.transport = self.transport.share(client);
             self
@@ -328,7 +326,6 @@ macro_rules! transport_setters {
     ($($(#[$doc:meta])* $name:ident($($arg:ident: $t:ty),*);)*) => {
         $(
             $(#[$doc])*
-            #[must_use]
             pub fn $name(mut self, $($arg: $t),*) -> Self {
                 self.transport = self.transport.apply(|c| c.$name($($arg),*));
                 self

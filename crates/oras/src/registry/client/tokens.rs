@@ -115,7 +115,7 @@ impl Client {
                 let cred = self.credentials.credential(&host).await?;
                 if cred.username.is_empty() && cred.password.is_empty() {
                     return Err(Error::new(
-                        ErrorKind::Unauthorized,
+                        ErrorKind::MissingCredential,
                         "basic credential not found",
                     ));
                 }

@@ -14,13 +14,21 @@ use crate::registry::client::{Client, ReqBody, headers, read_limited};
 impl Repository {
     /// GETs a manifest by tag or digest; returns its descriptor and verified bytes.
     pub async fn fetch_manifest(&self, reference: &str) -> Result<(Descriptor, Bytes)> {
+        self.fetch_manifest_as(reference, &self.accept).await
+    }
+
+    /// [`Repository::fetch_manifest`] with `accept` as the `Accept` header.
+    async fn fetch_manifest_as(
+        &self,
+        reference: &str,
+        accept: &str,
+    ) -> Result<(Descriptor, Bytes)> {
         let url = self.url(&format!("manifests/{reference}"))?;
-        let accept = self.accept.clone();
         let resp = self
             .send(
                 Method::GET,
                 url,
-                headers([("Accept", accept.as_str())]),
+                headers([("Accept", accept)]),
                 ReqBody::Empty,
                 &[],
             )
@@ -132,13 +140,20 @@ impl Repository {
 #[async_trait]
 impl Resolver for Repository {
     async fn resolve(&self, reference: &str) -> Result<Descriptor> {
+        self.resolve_as(reference, &[]).await
+    }
+
+    async fn resolve_as(&self, reference: &str, media_types: &[String]) -> Result<Descriptor> {
         if reference.is_empty() {
             return Err(Error::new(ErrorKind::InvalidReference, "missing reference"));
         }
         // One GET resolves and fetches (the body is verified against the digest the registry
         // claims, so a lying Docker-Content-Digest is caught here); the bytes are kept for the
         // fetch that usually follows.
-        let (desc, bytes) = self.fetch_manifest(reference).await?;
+        let (desc, bytes) = match media_types {
+            [] => self.fetch_manifest(reference).await?,
+            types => self.fetch_manifest_as(reference, &types.join(", ")).await?,
+        };
         let mut cache = self.manifests.lock().expect("manifest cache");
         if cache.len() > 64 {
             cache.clear();

@@ -1,0 +1,100 @@
+//! `oras manifest index update`: remove, add and merge manifests of an index, set its artifact
+//! type, push it and tag it (or write it out with `--output`).
+
+use std::sync::Arc;
+
+use clap::Args;
+use oras::events::Event;
+use oras::ops::{self, IndexUpdateOptions};
+use oras_spec::Digest;
+
+use super::index_create::push_index;
+use super::tag_of;
+use crate::error::{CliError, CliResult, check_args, fail};
+use crate::options::{CommonOpts, TargetOpts, require_reference};
+use crate::output::line;
+
+const USAGE: &str =
+    "[flags] <index>{:<tag>|@<digest>} [{--add|--merge|--remove} {<tag>|<digest>}] [...]";
+
+#[derive(Args, Debug)]
+pub struct IndexUpdateArgs {
+    args: Vec<String>,
+    #[command(flatten)]
+    common: CommonOpts,
+    #[command(flatten)]
+    target: TargetOpts,
+    /// prettify JSON objects printed to stdout
+    #[arg(long)]
+    pretty: bool,
+    /// manifests to add to the index
+    #[arg(long)]
+    add: Vec<String>,
+    /// indexes to be merged into the index
+    #[arg(long)]
+    merge: Vec<String>,
+    /// manifests to remove from the index (digests)
+    #[arg(long)]
+    remove: Vec<String>,
+    /// extra tags for the updated index
+    #[arg(long)]
+    tag: Vec<String>,
+    /// set the artifact type of the index ("" removes it)
+    #[arg(long)]
+    artifact_type: Option<String>,
+    /// file path to write the updated index to, use - for stdout
+    #[arg(short = 'o', long)]
+    output: Option<String>,
+}
+
+pub async fn exec(a: IndexUpdateArgs) -> CliResult {
+    check_args(
+        &a.args,
+        "manifest index update",
+        USAGE,
+        1,
+        true,
+        "the index to update",
+    )?;
+    if a.output.is_some() && !a.tag.is_empty() {
+        return fail("--output, --tag cannot be used at the same time");
+    }
+    let target = a.target.parse(&a.args[0])?;
+    require_reference(&target, "manifest index update", USAGE)?;
+    target.check_tags(&a.tag)?;
+    if a.add.is_empty() && a.merge.is_empty() && a.remove.is_empty() && a.artifact_type.is_none() {
+        line("Nothing to update as no change is requested");
+        return Ok(());
+    }
+    let mut opts = IndexUpdateOptions::default();
+    for r in &a.remove {
+        let d = Digest::parse(r).map_err(|_| CliError::new(format!("remove: {r} is not a digest")));
+        opts.remove_digests.push(d?);
+    }
+    opts.add_manifests = a.add.clone();
+    opts.merge_indexes = a.merge.clone();
+    opts.artifact_type = a.artifact_type.clone();
+    opts.observer = Arc::new(change_lines);
+    let store = target.open_write()?;
+    let index = ops::index_update(&*store, &target.reference, &opts).await?;
+    if a.output.as_deref() != Some("-") {
+        line(format!("Updated   {}", index.descriptor.digest));
+    }
+    let tags = tag_of(&target)
+        .into_iter()
+        .chain(a.tag.iter().cloned())
+        .collect();
+    push_index(&target, index, tags, a.output.as_deref(), a.pretty, true).await
+}
+
+/// A line for each manifest read and each change made.
+fn change_lines(event: &Event<'_>) {
+    match event {
+        Event::Fetching(r) => line(format!("Fetching  {r}")),
+        Event::Fetched(d, r) => line(format!("Fetched   {} {r}", d.digest)),
+        Event::Removed(d) => line(format!("Removed   {}", d.digest)),
+        Event::Added(d, r) => line(format!("Added     {} {r}", d.digest)),
+        Event::Merged(d, r) => line(format!("Merged    {} {r}", d.digest)),
+        _ => {}
+    }
+}
