@@ -9,6 +9,7 @@
 
 pub mod budget;
 pub mod inproc;
+pub mod strategies;
 pub mod token;
 
 use std::io::{BufRead, BufReader};

@@ -46,6 +46,8 @@
 //! The library prints nothing, reads no environment variables and installs no process-wide
 //! state (no global crypto provider, no logger).
 
+#![deny(missing_docs)]
+
 /// Builder-style setters for the public fields of an options struct (which is
 /// `#[non_exhaustive]`, so other crates start from `Default` and set what they need):
 /// `fn field(self, value) -> Self` for each listed field.

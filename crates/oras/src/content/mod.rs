@@ -5,11 +5,11 @@
 
 pub mod cache;
 pub mod file;
-pub mod graph;
+pub(crate) mod graph;
 pub mod memory;
 pub mod oci;
-pub mod partial;
-pub mod verify;
+pub(crate) mod partial;
+pub(crate) mod verify;
 
 use std::pin::Pin;
 use std::sync::Arc;

@@ -116,7 +116,7 @@ impl Registry {
     }
 
     /// The registry at `registry` (`host[:port]`; `docker.io` means Docker Hub's API host).
-    pub fn new(client: Arc<Client>, registry: &str, plain_http: bool) -> Registry {
+    pub(crate) fn new(client: Arc<Client>, registry: &str, plain_http: bool) -> Registry {
         let host = if registry == "docker.io" {
             "registry-1.docker.io".to_string()
         } else {
@@ -132,7 +132,7 @@ impl Registry {
     }
 
     /// Bounds the repository listing (pages, entries).
-    pub fn with_list_limits(mut self, limits: ListLimits) -> Registry {
+    pub(crate) fn with_list_limits(mut self, limits: ListLimits) -> Registry {
         self.list = limits;
         self
     }

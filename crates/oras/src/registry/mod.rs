@@ -20,16 +20,18 @@
 //! ```
 
 pub mod auth;
-pub mod catalog;
-pub mod client;
+mod catalog;
+pub(crate) mod client;
 pub mod credentials;
-pub mod errcode;
+pub(crate) mod errcode;
 mod idle;
-pub mod pages;
-pub mod repository;
-pub mod resume;
-pub mod segments;
-pub mod trace;
+pub(crate) mod pages;
+#[cfg(test)]
+mod proptests;
+mod repository;
+pub(crate) mod resume;
+pub(crate) mod segments;
+pub(crate) mod trace;
 
 pub use catalog::RegistryBuilder;
 pub use client::{

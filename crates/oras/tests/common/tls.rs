@@ -2,12 +2,11 @@
 //! tell which provider a handshake used), and one round trip to a TLS registry.
 #![allow(dead_code)]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use oras::content::{BlobSource, ReadOnlyStorage, Storage};
 use oras::registry::{ClientBuilder, Repository};
-use oras_spec::{Descriptor, Reference};
+use oras_spec::Descriptor;
 use oras_test_registry::{Distribution, Mode};
 use rustls::crypto::{ActiveKeyExchange, CryptoProvider, SupportedKxGroup};
 use rustls::{NamedGroup, ProtocolVersion};
@@ -55,9 +54,9 @@ pub async fn round_trip(reg: &Distribution, mut builder: ClientBuilder) -> oras:
     {
         builder = builder.ca_file(ca);
     }
-    let client = builder.build()?;
-    let reference = Reference::parse(&format!("{}/tls/repo", reg.addr)).expect("reference");
-    let repo = Repository::new(Arc::new(client), &reference, false);
+    let repo = Repository::builder(&format!("{}/tls/repo", reg.addr))?
+        .transport(builder)
+        .build()?;
     let blob = Descriptor::from_bytes("application/octet-stream", b"over tls");
     repo.push(&blob, BlobSource::Bytes(b"over tls"[..].into()))
         .await?;

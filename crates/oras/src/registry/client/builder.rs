@@ -24,7 +24,7 @@ use crate::registry::credentials::CredentialStore;
 ///     .basic_auth("user", "secret")
 ///     .ca_file("/etc/registry/ca.pem")
 ///     .header("X-Team", "storage")
-///     .retry(RetryPolicy::default().max_retries(2))
+///     .retry(RetryPolicy::default().max_retries(2_u32))
 ///     .connect_timeout(Duration::from_secs(5))
 ///     .build()?;
 /// # Ok(()) }

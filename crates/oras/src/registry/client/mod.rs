@@ -84,7 +84,10 @@ fn net_err(method: &Method, url: &Url, e: impl std::fmt::Display) -> Error {
 impl Client {
     /// Builds a client; fails ([`ErrorKind::InvalidInput`]) on unreadable or invalid TLS files
     /// and on custom headers that cannot be sent, before any request.
-    pub fn new(opts: ClientOptions, credentials: Box<dyn CredentialProvider>) -> Result<Client> {
+    pub(crate) fn new(
+        opts: ClientOptions,
+        credentials: Box<dyn CredentialProvider>,
+    ) -> Result<Client> {
         for (name, value) in &opts.headers {
             check_header(name, value)?;
         }
@@ -106,7 +109,7 @@ impl Client {
     /// Sends a request to the registry at `url`, with `scopes` as the token scope hints.
     /// Handles auth challenges, retries and redirects; returns any final response (the caller
     /// checks the status, see [`Client::error`]).
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         url: Url,
@@ -292,7 +295,7 @@ impl Client {
     }
 
     /// Turns an unexpected response into an error (reads at most 8 KiB of its body).
-    pub async fn error(method: &Method, resp: Response) -> Error {
+    pub(crate) async fn error(method: &Method, resp: Response) -> Error {
         let url = resp.url().clone();
         let status = resp.status().as_u16();
         let body = read_limited(resp, MAX_ERROR_BODY).await.unwrap_or_default();

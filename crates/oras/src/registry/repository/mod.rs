@@ -101,7 +101,7 @@ fn header_digest(resp: &Response) -> Result<Option<Digest>> {
 
 impl Repository {
     /// A repository client for `reference` (its tag or digest is ignored).
-    pub fn new(client: Arc<Client>, reference: &Reference, plain_http: bool) -> Repository {
+    pub(crate) fn new(client: Arc<Client>, reference: &Reference, plain_http: bool) -> Repository {
         Repository {
             client,
             reference: Reference {
@@ -126,7 +126,7 @@ impl Repository {
     }
 
     /// Adds scope hints (`push`, `delete`) so one token covers the whole operation.
-    pub fn with_actions(mut self, actions: &[&'static str]) -> Repository {
+    pub(crate) fn with_actions(mut self, actions: &[&'static str]) -> Repository {
         for a in actions {
             if !self.actions.contains(a) {
                 self.actions.push(a);
@@ -136,7 +136,7 @@ impl Repository {
     }
 
     /// Chooses how referrers are handled (`--distribution-spec`).
-    pub fn with_referrers_mode(mut self, mode: ReferrersMode) -> Repository {
+    pub(crate) fn with_referrers_mode(mut self, mode: ReferrersMode) -> Repository {
         self.mode = mode;
         match mode {
             ReferrersMode::Api => self.referrers.store(SUPPORTED, Ordering::Relaxed),
@@ -147,13 +147,13 @@ impl Repository {
     }
 
     /// Sets the size limit for manifests, tag lists and referrer indexes (default 4 MiB).
-    pub fn with_max_metadata_bytes(mut self, limit: u64) -> Repository {
+    pub(crate) fn with_max_metadata_bytes(mut self, limit: u64) -> Repository {
         self.max_metadata = limit;
         self
     }
 
     /// Overrides the manifest media types asked for (`manifest fetch --media-type`).
-    pub fn with_manifest_media_types(mut self, types: &[String]) -> Repository {
+    pub(crate) fn with_manifest_media_types(mut self, types: &[String]) -> Repository {
         if !types.is_empty() {
             self.accept = types.join(", ");
         }
@@ -161,19 +161,19 @@ impl Repository {
     }
 
     /// Sets how big blobs are downloaded.
-    pub fn with_download_policy(mut self, policy: DownloadPolicy) -> Repository {
+    pub(crate) fn with_download_policy(mut self, policy: DownloadPolicy) -> Repository {
         self.download = policy;
         self
     }
 
     /// Bounds tag and referrers listings (pages, entries).
-    pub fn with_list_limits(mut self, limits: ListLimits) -> Repository {
+    pub(crate) fn with_list_limits(mut self, limits: ListLimits) -> Repository {
         self.list = limits;
         self
     }
 
     /// Sets how blobs are uploaded.
-    pub fn with_upload_policy(mut self, policy: UploadPolicy) -> Repository {
+    pub(crate) fn with_upload_policy(mut self, policy: UploadPolicy) -> Repository {
         self.upload = policy;
         self
     }
