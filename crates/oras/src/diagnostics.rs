@@ -13,10 +13,8 @@
 //! The trace costs nothing unless a subscriber enables [`HTTP_TRACE`] at `DEBUG`: only then are
 //! response bodies read ahead to be shown.
 //!
-//! ```no_run
-//! // e.g. with tracing-subscriber: show registry warnings, not the HTTP trace
-//! // tracing_subscriber::fmt().with_env_filter("oras=warn,oras::http=off").init();
-//! ```
+//! With `tracing-subscriber`, for instance, `fmt().with_env_filter("oras=warn,oras::http=off")`
+//! shows registry warnings and credential notices but not the HTTP trace.
 
 /// The HTTP trace: one `DEBUG` event per request and per response, `ERROR` for a failure.
 pub const HTTP_TRACE: &str = "oras::http";

@@ -43,6 +43,12 @@
 //! - Manifests you create are written with a Go-compatible JSON writer, so the same inputs
 //!   give the same digests as oras 1.3; manifests you fetch are kept as their bytes.
 //!
+//! # Cargo features
+//!
+//! - `registry` (default): the registry client ([`registry`], [`ops::login`],
+//!   [`ops::list_repositories`]). Without it (`default-features = false`) the library works
+//!   on OCI layouts, memory and file stores and builds no HTTP or TLS stack.
+//!
 //! The library prints nothing, reads no environment variables and installs no process-wide
 //! state (no global crypto provider, no logger).
 
@@ -75,6 +81,7 @@ pub mod limits;
 pub mod ops;
 pub mod pack;
 pub mod referrers;
+#[cfg(feature = "registry")]
 pub mod registry;
 
 pub use content::cache::CachedTarget;
@@ -93,4 +100,5 @@ pub use oras_spec::{
     Annotations, Descriptor, Digest, ImageIndex, ImageManifest, Platform, Reference, annotations,
     media_type,
 };
+#[cfg(feature = "registry")]
 pub use registry::{Registry, Repository};

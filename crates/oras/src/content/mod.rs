@@ -103,7 +103,8 @@ impl AsyncRead for LazyFile {
 /// Read access to content by descriptor.
 #[async_trait]
 pub trait ReadOnlyStorage: Send + Sync {
-    /// Opens the content of `desc`. Callers verify what they read (see [`verify`]).
+    /// Opens the content of `desc`. Callers verify what they read against `desc` (the copy engine and the
+    /// operations do).
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader>;
     /// The content of `desc` from byte `offset` on, when the store can start there (for
     /// resuming an interrupted transfer); `None` if it cannot.
