@@ -183,6 +183,13 @@ impl From<oras_spec::reference::ReferenceError> for Error {
     }
 }
 
+/// JSON that does not parse (or not as the type asked for): [`ErrorKind::InvalidInput`].
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Error {
+        Error::new(ErrorKind::InvalidInput, format!("invalid JSON: {e}"))
+    }
+}
+
 impl From<oras_spec::DigestError> for Error {
     fn from(e: oras_spec::DigestError) -> Error {
         Error::new(ErrorKind::InvalidDigest, e.to_string())
