@@ -20,6 +20,6 @@ pub use distspec::DistSpecOpts;
 pub use format::{DescriptorOpts, FormatOpts};
 pub use oras::error::io_reason;
 pub use platform::PlatformOpts;
-pub use remote::{RemoteOpts, config_path_in_use};
+pub use remote::{RemoteOpts, credentials_file};
 pub use target::{Kind, TargetOpts, TargetRef, require_digest, require_reference, split_tags};
 pub use tty::{TtyOpts, finish_tty};

@@ -2,7 +2,10 @@
 //! they build.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use clap::ArgMatches;
+use oras::Side;
 
 use clap::Args;
 use oras::registry::auth::Credential;
@@ -57,14 +60,23 @@ pub struct RemoteOpts {
     pub header: Vec<String>,
 }
 
-static CONFIG_PATH: Mutex<Option<String>> = Mutex::new(None);
-
-/// The credentials file used by this run, as given (for error hints).
-pub fn config_path_in_use() -> String {
-    CONFIG_PATH
-        .lock()
-        .expect("config path")
-        .clone()
+/// The credentials file of the command line `matches`, as given, for the hint after a
+/// missing credential: the first `--registry-config` (for `cp`, `--from-registry-config` or
+/// `--to-registry-config` by the side that lacked one), else the default docker config.
+pub fn credentials_file(matches: &ArgMatches, side: Option<Side>) -> String {
+    let mut m = matches;
+    while let Some((_, sub)) = m.subcommand() {
+        m = sub;
+    }
+    let ids = match side {
+        Some(Side::Destination) => ["to_registry_config", "registry_config"],
+        _ => ["from_registry_config", "registry_config"],
+    };
+    ids.iter()
+        .find_map(|id| {
+            let mut given = m.try_get_many::<String>(id).ok().flatten()?;
+            given.next().cloned()
+        })
         .unwrap_or_else(|| {
             oras::registry::credentials::default_config_path()
                 .display()
@@ -152,9 +164,6 @@ impl RemoteOpts {
 
     /// The credential store of `--registry-config` (or the default docker config).
     pub fn store(&self) -> CredentialStore {
-        if let Some(first) = self.registry_config.first() {
-            *CONFIG_PATH.lock().expect("config path") = Some(first.clone());
-        }
         CredentialStore::new(self.registry_config.iter().map(PathBuf::from).collect())
     }
 
