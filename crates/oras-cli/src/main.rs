@@ -9,7 +9,7 @@ mod template;
 
 use std::ffi::OsString;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -22,15 +22,20 @@ fn main() {
         .skip(1)
         .take_while(|a| *a != "--")
         .any(|a| a == "-d" || a == "--debug");
-    options::set_debug(debug);
-    let code = match commands::Cli::try_parse_from(&args) {
-        Ok(cli) => match tokio::runtime::Builder::new_multi_thread()
+    output::log::install(debug);
+    let parsed = commands::Cli::command()
+        .try_get_matches_from(&args)
+        .and_then(|m| Ok((commands::Cli::from_arg_matches(&m)?, m)));
+    let code = match parsed {
+        Ok((cli, matches)) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
         {
             Ok(rt) => match rt.block_on(commands::run(cli)) {
                 Ok(()) => 0,
                 Err(e) => {
+                    let e =
+                        e.name_credentials_file(|side| options::credentials_file(&matches, side));
                     output::err_out(&e.render());
                     1
                 }

@@ -133,8 +133,10 @@ async fn ls(a: LsArgs) -> CliResult {
     if namespace.contains(':') || namespace.contains('@') {
         return fail("tags or digests should not be provided");
     }
-    let client = a.remote.client(host)?;
-    let registry = oras::registry::Registry::new(client, host, a.remote.plain_http(host));
+    let registry = oras::registry::Registry::builder(host)?
+        .client(a.remote.client(host)?)
+        .plain_http(a.remote.plain_http(host))
+        .build()?;
     let mut o = ops::ListRepositoriesOptions::default();
     o.last = a.last.clone();
     o.namespace = namespace.to_string();
