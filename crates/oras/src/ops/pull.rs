@@ -77,7 +77,9 @@ pub struct Pulled {
     /// The files written, in the order they completed (same content under a second name
     /// included).
     pub files: Vec<PulledFile>,
-    /// Whether layers without a file name (`org.opencontainers.image.title`) were left out.
+    /// Whether successors without a file name (`org.opencontainers.image.title`) were met:
+    /// layers left out, or manifests (an index's, a subject) followed. oras then prints its
+    /// hint instead of `Pulled`.
     pub skipped_unnamed: bool,
 }
 
@@ -179,27 +181,34 @@ fn find_successors(
                 );
             }
             if s.title().is_none() {
-                if s.same_content(&empty) {
+                // an empty layer, or an empty (`{}`) config of any media type, is no file
+                let empty_config = is_config && s.digest == empty.digest && s.size == empty.size;
+                if empty_config || s.same_content(&empty) {
                     continue;
                 }
+                // as oras: any unnamed successor, a manifest too, makes the pull say that
+                // unnamed layers were left out
+                observer.skipped.store(true, Ordering::Relaxed);
                 if !s.is_manifest() {
                     observer.inner.on_event(&Event::Skipped(&s));
-                    observer.skipped.store(true, Ordering::Relaxed);
                     continue;
                 }
             }
             out.push(s);
         }
         store.claim_names(&out)?;
-        if include_subject {
-            out.extend(view.subject.clone());
+        if include_subject && let Some(subject) = &view.subject {
+            // the subject has no name either
+            observer.skipped.store(true, Ordering::Relaxed);
+            out.push(subject.clone());
         }
         Ok(out)
     })
 }
 
 /// Passes the copy's events on, adding [`Event::Restored`] for content the file store wrote
-/// under a second name, and records the files written.
+/// under a second name (in place of the copy's [`Event::Deduplicated`]), and records the files
+/// written.
 struct PullObserver {
     inner: Arc<dyn Observer>,
     store: Arc<FileStore>,
@@ -224,6 +233,10 @@ impl PullObserver {
 
 impl Observer for PullObserver {
     fn on_event(&self, event: &Event<'_>) {
+        if let Event::Deduplicated(_) = event {
+            // reported as Restored below, once the parent (and so the second file) is written
+            return;
+        }
         if let Event::Done(d) = event {
             if d.is_manifest()
                 && let Some(bytes) = self.store.fallback().get(d)
