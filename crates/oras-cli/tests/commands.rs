@@ -1159,6 +1159,18 @@ fn version_and_completion() {
         v.stdout
     );
     assert!(v.stdout.contains("\nOS/Arch:      linux/"), "{}", v.stdout);
+    // the toolchain it was built with, as oras prints its Go version
+    let lines: Vec<&str> = v.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", v.stdout);
+    let rustc = lines[1]
+        .strip_prefix("Rust version: rustc ")
+        .unwrap_or_else(|| panic!("{}", v.stdout));
+    let semver: Vec<&str> = rustc.split([' ', '-']).next().unwrap().split('.').collect();
+    assert!(
+        semver.len() == 3 && semver.iter().all(|n| n.parse::<u32>().is_ok()),
+        "{}",
+        v.stdout
+    );
     let v = oras(d.path(), &["version", "foo"]).ok();
     assert!(
         v.stderr
