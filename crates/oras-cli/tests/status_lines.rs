@@ -432,3 +432,69 @@ fn pull_with_include_subject_follows_an_unnamed_manifest_and_says_so() {
         assert!(d.path().join("out").join(f).is_file(), "{f}");
     }
 }
+
+#[test]
+fn pull_config_name_goes_to_the_first_config_only() {
+    // `--include-subject --config`: oras names the root's config only; the subject's config
+    // stays unnamed (Skipped), where naming both would claim one file twice
+    let d = tempdir();
+    foobar_files(d.path());
+    std::fs::write(d.path().join("c1.json"), b"{\"a\":1}").unwrap();
+    std::fs::write(d.path().join("c2.json"), b"{\"b\":2}").unwrap();
+    oras(
+        d.path(),
+        &[
+            "push",
+            "--oci-layout",
+            "lay:base",
+            "foo1",
+            "--config",
+            "c1.json:application/vnd.c1",
+        ],
+    )
+    .ok();
+    let att = oras(
+        d.path(),
+        &[
+            "attach",
+            "--oci-layout",
+            "lay:base",
+            "--artifact-type",
+            "t/x",
+            "bar",
+            "--config",
+            "c2.json:application/vnd.c2",
+            "--format",
+            "json",
+        ],
+    )
+    .ok();
+    let att: serde_json::Value = serde_json::from_str(&att.stdout).unwrap();
+    let referrer = format!("lay@{}", att["digest"].as_str().unwrap());
+    let pull = oras(
+        d.path(),
+        &[
+            "pull",
+            "--oci-layout",
+            &referrer,
+            "--include-subject",
+            "--config",
+            "cfg.json",
+            "-o",
+            "out",
+        ],
+    )
+    .ok();
+    let c1 = common::craft::digest_of(b"{\"a\":1}");
+    assert!(
+        pull.stdout
+            .lines()
+            .any(|l| l == format!("Skipped     {} application/vnd.c1", short(&c1))),
+        "{}",
+        pull.stdout
+    );
+    assert_eq!(
+        std::fs::read(d.path().join("out/cfg.json")).unwrap(),
+        b"{\"b\":2}"
+    );
+}

@@ -156,6 +156,8 @@ fn find_successors(
     include_subject: bool,
 ) -> FindSuccessors {
     let empty = Descriptor::empty_json();
+    // as oras: only the first config met (the root's) may get the `--config` name
+    let config_seen = AtomicBool::new(false);
     Arc::new(move |node: &Descriptor, bytes: &[u8]| {
         let view = SuccessorView::parse(bytes).unwrap_or_default();
         let mut nodes = successors_of(node, bytes)?;
@@ -172,6 +174,7 @@ fn find_successors(
             let is_config = view.config.as_ref().is_some_and(|c| c.same_content(&s))
                 && node.media_type != media_type::IMAGE_INDEX;
             if is_config
+                && !config_seen.swap(true, Ordering::SeqCst)
                 && let Some((path, want)) = &config
                 && (want.is_empty() || *want == s.media_type)
             {
