@@ -4,10 +4,11 @@ use clap::{Args, Subcommand};
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use oras::ops;
+use oras_spec::Reference;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, FormatOpts, RemoteOpts, TargetOpts};
+use crate::options::{CommonOpts, FormatOpts, Kind, RemoteOpts, TargetOpts};
 use crate::output::{Format, out, warn};
 
 #[derive(Subcommand, Debug)]
@@ -96,9 +97,14 @@ async fn tags(a: TagsArgs) -> CliResult {
     let mut o = ops::ListTagsOptions::default();
     o.last = a.last.clone();
     o.exclude_digest_tags = a.exclude_digest_tags;
-    if a.target.oci_layout_path.is_some() {
-        // the argument names an image in the layout: its tags are `<image>:<tag>`
-        o.prefix = format!("{}:", target.reference);
+    if matches!(target.kind, Kind::Layout)
+        && let Ok(repo) = Reference::parse(&target.reference)
+        && repo.reference.is_empty()
+    {
+        // as oras: a repository named in a layout (`--oci-layout-path dir host/repo`) lists
+        // the layout's tags `host/repo:<tag>`, without the prefix; a full reference
+        // (`host/repo:tag`) is a tag of the layout and lists the tags of its manifest
+        o.prefix = format!("{}/{}:", repo.registry, repo.repository);
         target.reference.clear();
     }
     let src = target.open_read()?;
