@@ -11,6 +11,9 @@ pub struct CliError {
     pub recommendation: Option<String>,
     /// Prefix of the first line (`Error:` unless the registry said it).
     pub prefix: &'static str,
+    /// A credential was missing (on this side of a copy): the recommendation names the
+    /// credentials file once the command line is known ([`CliError::name_credentials_file`]).
+    pub missing_credential: Option<Option<oras::Side>>,
 }
 
 impl CliError {
@@ -20,6 +23,7 @@ impl CliError {
             usage: None,
             recommendation: None,
             prefix: "Error:",
+            missing_credential: None,
         }
     }
 
@@ -30,6 +34,21 @@ impl CliError {
 
     pub fn recommend(mut self, rec: impl Into<String>) -> CliError {
         self.recommendation = Some(rec.into());
+        self
+    }
+
+    /// After a missing credential, recommends checking the credentials file `file` gives for
+    /// the side that lacked one.
+    pub fn name_credentials_file(
+        mut self,
+        file: impl FnOnce(Option<oras::Side>) -> String,
+    ) -> CliError {
+        if let Some(side) = self.missing_credential {
+            self.recommendation = Some(format!(
+                "Please check whether the registry credential stored in the authentication file at {:?} is correct",
+                file(side)
+            ));
+        }
         self
     }
 
@@ -56,10 +75,9 @@ impl fmt::Display for CliError {
 impl From<oras::Error> for CliError {
     fn from(e: oras::Error) -> CliError {
         if e.kind() == oras::ErrorKind::MissingCredential {
-            return CliError::new("basic credential not found").recommend(format!(
-                "Please check whether the registry credential stored in the authentication file at {:?} is correct",
-                crate::options::config_path_in_use()
-            ));
+            let mut err = CliError::new("basic credential not found");
+            err.missing_credential = Some(e.side());
+            return err;
         }
         if let Some(r) = e.registry_response() {
             let mut err = CliError::new(r.detail.clone());

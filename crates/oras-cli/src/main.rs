@@ -21,15 +21,17 @@ fn main() {
         .skip(1)
         .take_while(|a| *a != "--")
         .any(|a| a == "-d" || a == "--debug");
-    options::set_debug(debug);
+    output::log::install(debug);
     let code = match commands::parse(&args) {
-        Ok(cli) => match tokio::runtime::Builder::new_multi_thread()
+        Ok((cli, matches)) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
         {
             Ok(rt) => match rt.block_on(commands::run(cli)) {
                 Ok(()) => 0,
                 Err(e) => {
+                    let e =
+                        e.name_credentials_file(|side| options::credentials_file(&matches, side));
                     output::err_out(&e.render());
                     1
                 }

@@ -1159,6 +1159,18 @@ fn version_and_completion() {
         v.stdout
     );
     assert!(v.stdout.contains("\nOS/Arch:      linux/"), "{}", v.stdout);
+    // the toolchain it was built with, as oras prints its Go version
+    let lines: Vec<&str> = v.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", v.stdout);
+    let rustc = lines[1]
+        .strip_prefix("Rust version: rustc ")
+        .unwrap_or_else(|| panic!("{}", v.stdout));
+    let semver: Vec<&str> = rustc.split([' ', '-']).next().unwrap().split('.').collect();
+    assert!(
+        semver.len() == 3 && semver.iter().all(|n| n.parse::<u32>().is_ok()),
+        "{}",
+        v.stdout
+    );
     let v = oras(d.path(), &["version", "foo"]).ok();
     assert!(
         v.stderr
@@ -1203,6 +1215,38 @@ fn oci_layout_path_takes_the_reference_verbatim() {
     )
     .ok();
     assert_eq!(scoped.stdout, "v1\n");
+    // a full reference is a tag of the layout: the tags of its manifest, as they are
+    oras(
+        d.path(),
+        &[
+            "tag",
+            "--oci-layout-path",
+            "lay",
+            "example.com/app:v1",
+            "example.com/app:v2",
+            "plain",
+        ],
+    )
+    .ok();
+    let same = oras(
+        d.path(),
+        &[
+            "repo",
+            "tags",
+            "--oci-layout-path",
+            "lay",
+            "example.com/app:v1",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        same.stdout,
+        "example.com/app:v1\nexample.com/app:v2\nplain\n"
+    );
+    assert!(
+        same.stderr
+            .contains("[Experimental] querying tags associated to sha256:")
+    );
     let t = oras(
         d.path(),
         &[
@@ -1449,6 +1493,51 @@ fn index_commands_print_every_step() {
     )
     .ok();
     assert_eq!(u.stdout, "Nothing to update as no change is requested\n");
+    // `-o -`: the index and nothing else on stdout (the bytes `-o <file>` writes); no push
+    let update_to = |out: &str| {
+        oras(
+            d.path(),
+            &[
+                "manifest",
+                "index",
+                "update",
+                "--oci-layout",
+                "lay:multi",
+                "--remove",
+                &arm,
+                "-o",
+                out,
+            ],
+        )
+        .ok()
+    };
+    let to_file = update_to("updated.json");
+    let written = std::fs::read(d.path().join("updated.json")).unwrap();
+    let written_digest = sha256_file(&d.path().join("updated.json"));
+    assert_eq!(
+        to_file.stdout.lines().last(),
+        Some(format!("Digest: {written_digest}").as_str())
+    );
+    let to_stdout = update_to("-");
+    assert_eq!(to_stdout.raw_stdout, written);
+    assert_eq!(to_stdout.stderr, "");
+    assert_eq!(resolve("lay:multi"), updated, "nothing pushed");
+    // an artifact type that is no media type is refused before anything is read
+    let e = oras(
+        d.path(),
+        &[
+            "manifest",
+            "index",
+            "update",
+            "--oci-layout",
+            "lay:multi",
+            "--artifact-type",
+            "invalid",
+        ],
+    )
+    .fails();
+    assert_eq!(e.stdout, "");
+    assert_eq!(e.stderr, "Error: invalid: invalid media type\n");
     let e = oras(
         d.path(),
         &[

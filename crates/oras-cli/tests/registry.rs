@@ -1182,6 +1182,20 @@ fn command_matrix(mode: Mode) {
                 reg.ca_file().unwrap().display().to_string(),
             ],
         ),
+        Mode::MutualTls => {
+            let (cert, key) = reg.client_cert().unwrap();
+            (
+                reg.addr.clone(),
+                vec![
+                    "--ca-file".into(),
+                    reg.ca_file().unwrap().display().to_string(),
+                    "--cert-file".into(),
+                    cert.display().to_string(),
+                    "--key-file".into(),
+                    key.display().to_string(),
+                ],
+            )
+        }
         _ => (reg.localhost(), vec![]),
     };
     if matches!(mode, Mode::Basic | Mode::Token) {
@@ -1292,6 +1306,65 @@ fn command_matrix_token_auth() {
 #[test]
 fn command_matrix_tls() {
     command_matrix(Mode::Tls);
+}
+
+#[test]
+fn command_matrix_client_certificate() {
+    command_matrix(Mode::MutualTls);
+}
+
+#[test]
+fn a_registry_requiring_a_client_certificate_refuses_a_client_without_one() {
+    let reg = Distribution::start(Mode::MutualTls);
+    let d = tempdir();
+    let ca = reg.ca_file().unwrap();
+    let (cert, key) = reg.client_cert().unwrap();
+    let r = format!("{}/mtls/repo:v1", reg.addr);
+    std::fs::write(d.path().join("a.txt"), b"mutual").unwrap();
+    let ca = ca.to_str().unwrap();
+    oras(d.path(), &["push", &r, "a.txt", "--ca-file", ca]).fails();
+    // a key file without a key
+    let other = tempdir();
+    std::fs::write(
+        other.path().join("k.pem"),
+        std::fs::read(d.path().join("a.txt")).unwrap(),
+    )
+    .unwrap();
+    let e = oras(
+        d.path(),
+        &[
+            "push",
+            &r,
+            "a.txt",
+            "--ca-file",
+            ca,
+            "--cert-file",
+            cert.to_str().unwrap(),
+            "--key-file",
+            other.path().join("k.pem").to_str().unwrap(),
+        ],
+    )
+    .fails();
+    assert!(
+        e.stderr.contains("invalid client certificate"),
+        "{}",
+        e.stderr
+    );
+    oras(
+        d.path(),
+        &[
+            "push",
+            &r,
+            "a.txt",
+            "--ca-file",
+            ca,
+            "--cert-file",
+            cert.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+        ],
+    )
+    .ok();
 }
 
 #[test]

@@ -118,3 +118,35 @@ fn push_and_pull_show_progress_on_a_terminal() {
     assert!(plain.contains("Downloaded  "), "{plain}");
     assert!(!plain.contains("✓"), "{plain}");
 }
+
+#[test]
+fn a_second_name_of_the_same_content_on_a_terminal() {
+    // push shows it Skipped (its text lines say Exists), pull Restored
+    if !peer_available("tmux") {
+        return;
+    }
+    let d = tempdir();
+    std::fs::write(d.path().join("foo1"), b"foo").unwrap();
+    std::fs::write(d.path().join("foo2"), b"foo").unwrap();
+    let oras = oras_bin().display().to_string();
+    let dir = d.path().display().to_string();
+    let session = format!("oras-tty-dedup-{}", std::process::id());
+    let push = screen(
+        &session,
+        &format!("cd {dir} && {oras} push --oci-layout L:v1 foo1 foo2"),
+        "Digest: ",
+    );
+    for want in ["✓ Uploaded  foo1", "✓ Skipped   foo2"] {
+        assert!(push.lines().any(|l| l.starts_with(want)), "{want}:\n{push}");
+    }
+    assert!(!push.contains("Exists"), "{push}");
+    let pull = screen(
+        &session,
+        &format!("cd {dir} && {oras} pull --oci-layout L:v1 -o out"),
+        "Digest: ",
+    );
+    for want in ["✓ Pulled      foo1", "✓ Restored    foo2"] {
+        assert!(pull.lines().any(|l| l.starts_with(want)), "{want}:\n{pull}");
+    }
+    assert_eq!(std::fs::read(d.path().join("out/foo2")).unwrap(), b"foo");
+}

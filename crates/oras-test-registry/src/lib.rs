@@ -9,6 +9,7 @@
 
 pub mod budget;
 pub mod inproc;
+pub mod strategies;
 pub mod token;
 
 use std::io::{BufRead, BufReader};
@@ -31,6 +32,9 @@ pub enum Mode {
     Basic,
     /// HTTPS with a throwaway CA (see [`Distribution::ca_file`]), no auth.
     Tls,
+    /// [`Mode::Tls`] that also requires a client certificate signed by its CA (see
+    /// [`Distribution::client_cert`]).
+    MutualTls,
     /// Plain HTTP with token auth: a token server ([`token`]) on another port mints JWTs;
     /// anonymous clients may pull, [`USER`] / [`PASS`] or [`token::REFRESH_TOKEN`] may push.
     Token,
@@ -118,6 +122,36 @@ fn make_tls(dir: &Path) {
         ]));
 }
 
+/// Writes a client certificate signed by the CA of [`make_tls`] into `dir`.
+fn make_client_cert(dir: &Path) {
+    let p = |n: &str| dir.join(n).display().to_string();
+    run(Command::new("openssl")
+        .args([
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args([
+            "-nodes",
+            "-keyout",
+            &p("client.key"),
+            "-out",
+            &p("client.csr"),
+        ])
+        .args(["-subj", "/CN=oras-test-client"]));
+    std::fs::write(
+        dir.join("client.cnf"),
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    run(Command::new("openssl")
+        .args(["x509", "-req", "-in", &p("client.csr"), "-CA", &p("ca.crt")])
+        .args(["-CAkey", &p("ca.key"), "-CAcreateserial", "-days", "2"])
+        .args(["-out", &p("client.crt"), "-extfile", &p("client.cnf")]));
+}
+
 impl Distribution {
     /// Starts a registry; panics with its log if it does not come up within 10 s.
     pub fn start(mode: Mode) -> Distribution {
@@ -130,12 +164,19 @@ impl Distribution {
             "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: 127.0.0.1:0\n  secret: oras-test-secret\n",
             root.join("data").display()
         );
-        if mode == Mode::Tls {
+        if matches!(mode, Mode::Tls | Mode::MutualTls) {
             make_tls(root);
             config.push_str(&format!(
                 "  tls:\n    certificate: {}\n    key: {}\n",
                 root.join("server.crt").display(),
                 root.join("server.key").display()
+            ));
+        }
+        if mode == Mode::MutualTls {
+            make_client_cert(root);
+            config.push_str(&format!(
+                "    clientcas:\n      - {}\n",
+                root.join("ca.crt").display()
             ));
         }
         if mode == Mode::Token {
@@ -215,7 +256,17 @@ impl Distribution {
 
     /// The CA certificate of a TLS registry.
     pub fn ca_file(&self) -> Option<PathBuf> {
-        (self.mode == Mode::Tls).then(|| self.dir.path().join("ca.crt"))
+        matches!(self.mode, Mode::Tls | Mode::MutualTls).then(|| self.dir.path().join("ca.crt"))
+    }
+
+    /// The client certificate and key (PEM files) a [`Mode::MutualTls`] registry accepts.
+    pub fn client_cert(&self) -> Option<(PathBuf, PathBuf)> {
+        (self.mode == Mode::MutualTls).then(|| {
+            (
+                self.dir.path().join("client.crt"),
+                self.dir.path().join("client.key"),
+            )
+        })
     }
 
     /// Where the registry stores blobs and manifests.

@@ -4,20 +4,27 @@ use std::fmt;
 
 /// What went wrong, for callers that branch on errors (exit codes, retries, fallbacks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorKind {
+    /// The manifest, blob, tag or repository is not there.
     NotFound,
+    /// The content or tag is there already (and may not be replaced).
     AlreadyExists,
+    /// A reference (`registry/repository:tag@digest`, a layout reference) is malformed.
     InvalidReference,
+    /// A digest is malformed or of an unsupported algorithm.
     InvalidDigest,
     /// Content did not hash to its descriptor's digest.
     DigestMismatch,
     /// Content was shorter or longer than its descriptor's size.
     SizeMismatch,
+    /// A media type is malformed or not one the operation accepts.
     InvalidMediaType,
     /// Malformed input (JSON, layout, archive, arguments).
     InvalidInput,
     /// A limit (metadata size, pages, depth) was exceeded.
     SizeExceedsLimit,
+    /// The registry, store or operation does not support what was asked.
     Unsupported,
     /// A file would be written outside the output directory.
     PathTraversal,
@@ -39,6 +46,7 @@ pub enum ErrorKind {
     Denied,
     /// A network or protocol failure talking to a registry.
     Network,
+    /// A local file system operation failed.
     Io,
 }
 
@@ -57,6 +65,7 @@ pub enum Side {
 pub struct RegistryResponse {
     /// Host (and port) of the URL that answered.
     pub host: String,
+    /// The HTTP status code.
     pub status: u16,
     /// The errors of the body rendered as oras does (`code: message[: detail]` joined by `; `),
     /// or the HTTP summary when the body had none.
@@ -171,6 +180,13 @@ impl From<std::io::Error> for Error {
 impl From<oras_spec::reference::ReferenceError> for Error {
     fn from(e: oras_spec::reference::ReferenceError) -> Error {
         Error::new(ErrorKind::InvalidReference, e.to_string())
+    }
+}
+
+/// JSON that does not parse (or not as the type asked for): [`ErrorKind::InvalidInput`].
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Error {
+        Error::new(ErrorKind::InvalidInput, format!("invalid JSON: {e}"))
     }
 }
 

@@ -23,9 +23,15 @@ pub enum Event<'a> {
     Exists(&'a Descriptor),
     /// A registry mounted the blob from the named repository instead of a transfer.
     Mounted(&'a Descriptor, &'a str),
-    /// A node was left out: a layer without a file name on `pull`, or a second descriptor of
-    /// content already being transferred.
+    /// A node was left out: a layer without a file name on `pull`.
     Skipped(&'a Descriptor),
+    /// A successor names content that moved (or was found, or mounted) under another title,
+    /// e.g. a second file with the same bytes: it was not transferred again. Sent once its
+    /// parent is stored, just before the parent's [`Event::Done`].
+    Deduplicated(&'a Descriptor),
+    /// A manifest was read from the source to find its successors; they move next, the
+    /// manifest itself after them ([`Event::Started`]).
+    Processing(&'a Descriptor),
     /// A file with the same content as one already written was written under a second name.
     Restored(&'a Descriptor),
     /// A manifest was tagged.
@@ -65,6 +71,8 @@ impl<'a> Event<'a> {
             | Event::Exists(d)
             | Event::Mounted(d, _)
             | Event::Skipped(d)
+            | Event::Deduplicated(d)
+            | Event::Processing(d)
             | Event::Restored(d)
             | Event::Tagged(d, _)
             | Event::Resolved(d)

@@ -36,10 +36,23 @@
 //! - Progress is one typed stream of [`events::Event`]s given to an [`events::Observer`]
 //!   (any `Fn(&Event)` is one): started, bytes, done, exists, mounted, skipped, tagged…
 //! - Errors are [`Error`]s with an [`ErrorKind`] to branch on.
+//! - Registries are reached through [`registry::Repository::builder`] /
+//!   [`registry::Registry::builder`] (credentials, TLS, headers, retries, timeouts).
+//! - Diagnostics (the HTTP trace, registry warnings) are `tracing` events, see
+//!   [`diagnostics`].
 //! - Manifests you create are written with a Go-compatible JSON writer, so the same inputs
 //!   give the same digests as oras 1.3; manifests you fetch are kept as their bytes.
 //!
-//! The library prints nothing and reads no environment variables.
+//! # Cargo features
+//!
+//! - `registry` (default): the registry client ([`registry`], [`ops::login`],
+//!   [`ops::list_repositories`]). Without it (`default-features = false`) the library works
+//!   on OCI layouts, memory and file stores and builds no HTTP or TLS stack.
+//!
+//! The library prints nothing, reads no environment variables and installs no process-wide
+//! state (no global crypto provider, no logger).
+
+#![deny(missing_docs)]
 
 /// Builder-style setters for the public fields of an options struct (which is
 /// `#[non_exhaustive]`, so other crates start from `Default` and set what they need):
@@ -61,12 +74,14 @@ macro_rules! setters {
 
 pub mod content;
 pub mod copy;
+pub mod diagnostics;
 pub mod error;
 pub mod events;
 pub mod limits;
 pub mod ops;
 pub mod pack;
 pub mod referrers;
+#[cfg(feature = "registry")]
 pub mod registry;
 
 pub use content::cache::CachedTarget;
@@ -85,4 +100,5 @@ pub use oras_spec::{
     Annotations, Descriptor, Digest, ImageIndex, ImageManifest, Platform, Reference, annotations,
     media_type,
 };
+#[cfg(feature = "registry")]
 pub use registry::{Registry, Repository};

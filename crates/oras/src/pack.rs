@@ -18,11 +18,16 @@ pub enum PackVersion {
 /// What goes into the manifest besides its artifact type.
 #[derive(Debug, Clone, Default)]
 pub struct PackOptions {
+    /// The manifest this one refers to (a referrer's `subject`).
     pub subject: Option<Descriptor>,
+    /// The layers, in order.
     pub layers: Vec<Descriptor>,
+    /// Annotations of the manifest (oras adds `org.opencontainers.image.created` unless it is
+    /// given here).
     pub manifest_annotations: Annotations,
     /// A config already pushed; when absent the rules of the version pick one.
     pub config: Option<Descriptor>,
+    /// Annotations of the config descriptor.
     pub config_annotations: Annotations,
 }
 

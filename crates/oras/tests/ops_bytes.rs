@@ -622,19 +622,17 @@ async fn push_blob_checks_files_and_streams() {
 
 mod registry {
     use super::*;
-    use oras::registry::auth::Credential;
-    use oras::registry::{Client, ClientOptions, Repository, StaticCredential};
-    use oras_spec::Reference;
+
+    use oras::registry::Repository;
+
     use oras_test_registry::inproc::{Options, TestRegistry};
 
     fn repository(reg: &TestRegistry, name: &str) -> Repository {
-        let client = Client::new(
-            ClientOptions::default(),
-            Box::new(StaticCredential(Credential::default())),
-        )
-        .unwrap();
-        let reference = Reference::parse(&format!("{}/{name}", reg.addr)).unwrap();
-        Repository::new(Arc::new(client), &reference, true)
+        Repository::builder(&format!("{}/{name}", reg.addr))
+            .unwrap()
+            .plain_http(true)
+            .build()
+            .unwrap()
     }
 
     /// The media types of [`FetchOptions`] are what the registry is asked for, on every

@@ -13,8 +13,8 @@ use oras::limits::ReferrerLimits;
 use oras::ops::{self, DiscoverOptions, ListRepositoriesOptions, ListTagsOptions};
 use oras::pack::{PackOptions, PackVersion, pack_manifest};
 use oras::registry::auth::Credential;
-use oras::registry::{Client, ClientOptions, ListLimits, Registry, Repository, StaticCredential};
-use oras_spec::{Annotations, Descriptor, Reference};
+use oras::registry::{ListLimits, Registry, Repository};
+use oras_spec::{Annotations, Descriptor};
 use oras_test_registry::inproc::{Auth, Options, TestRegistry};
 
 /// Packs a v1.1 manifest of `artifact_type` with one layer of `data` (and `subject`) into
@@ -206,13 +206,12 @@ async fn discover_is_bounded() {
     assert_eq!(*resolved.lock().unwrap(), 0);
 }
 
-fn client(cred: Credential) -> Arc<Client> {
-    Arc::new(Client::new(ClientOptions::default(), Box::new(StaticCredential(cred))).unwrap())
-}
-
 fn repository(reg: &TestRegistry, name: &str) -> Repository {
-    let reference = Reference::parse(&format!("{}/{name}", reg.addr)).unwrap();
-    Repository::new(client(Credential::default()), &reference, true)
+    Repository::builder(&format!("{}/{name}", reg.addr))
+        .unwrap()
+        .plain_http(true)
+        .build()
+        .unwrap()
 }
 
 /// A registry that names a referrer of a referrer as a referrer of it (a cycle, which a
@@ -315,10 +314,15 @@ async fn list_tags_streams_registry_pages() {
     assert_eq!(pages, vec![vec!["d", "e"], vec![]]);
 
     reg.faults(|f| f.endless_pages = Some(3));
-    let bounded = repository(&reg, "paged").with_list_limits(ListLimits {
-        max_pages: 5,
-        ..ListLimits::default()
-    });
+    let bounded = Repository::builder(&format!("{}/paged", reg.addr))
+        .unwrap()
+        .plain_http(true)
+        .list_limits(ListLimits {
+            max_pages: 5,
+            ..ListLimits::default()
+        })
+        .build()
+        .unwrap();
     let e = ops::list_tags(&bounded, &ListTagsOptions::default())
         .try_concat()
         .await
@@ -337,7 +341,11 @@ async fn list_repositories_selects_a_namespace() {
         repo.tag(&image, "v1").await.unwrap();
     }
     reg.faults(|f| f.page_size = Some(2));
-    let registry = Registry::new(client(Credential::default()), &reg.addr, true);
+    let registry = Registry::builder(&reg.addr)
+        .unwrap()
+        .plain_http(true)
+        .build()
+        .unwrap();
     let pages: Vec<Vec<String>> = ops::list_repositories(&registry, &Default::default())
         .try_collect()
         .await

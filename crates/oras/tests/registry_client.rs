@@ -1,13 +1,11 @@
 //! The registry client against the in-process registry (no docker-registry needed).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use oras::ErrorKind;
 use oras::content::{ReadOnlyStorage, Resolver};
-use oras::registry::auth::Credential;
-use oras::registry::{Client, ClientOptions, Repository, StaticCredential};
-use oras_spec::{Descriptor, Reference};
+use oras::registry::{ClientOptions, Registry, Repository};
+use oras_spec::Descriptor;
 use oras_test_registry::inproc::{Auth, Options, TestRegistry};
 
 /// A token is renewed before it expires, so no request goes out with a stale one (a request
@@ -19,13 +17,7 @@ async fn bearer_tokens_are_renewed_before_they_expire() {
         token_lifetime: Some(1),
         ..Default::default()
     });
-    let client = Client::new(
-        ClientOptions::default(),
-        Box::new(StaticCredential(Credential::default())),
-    )
-    .unwrap();
-    let reference = Reference::parse(&format!("{}/renew/repo", reg.addr)).unwrap();
-    let repo = Repository::new(Arc::new(client), &reference, true);
+    let repo = plain_repository(&format!("{}/renew/repo", reg.addr), None);
     let absent = Descriptor::from_bytes("application/octet-stream", b"absent");
     assert!(!repo.exists(&absent).await.unwrap());
     assert_eq!(reg.tokens_issued(), 1);
@@ -45,24 +37,21 @@ async fn a_basic_challenge_without_a_credential_is_missing_credential() {
         auth: Auth::Basic("user".into(), "secret".into()),
         ..Default::default()
     });
-    let client = Client::new(
-        ClientOptions::default(),
-        Box::new(StaticCredential(Credential::default())),
-    )
-    .unwrap();
-    let reference = Reference::parse(&format!("{}/locked/repo", reg.addr)).unwrap();
-    let repo = Repository::new(Arc::new(client), &reference, true);
+    let repo = plain_repository(&format!("{}/locked/repo", reg.addr), None);
     let e = repo.resolve("v1").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::MissingCredential);
     assert_eq!(e.message(), "basic credential not found");
 }
 
-fn client_with_timeout(timeout: Duration) -> Arc<Client> {
-    let opts = ClientOptions {
-        read_timeout: Some(timeout),
-        ..ClientOptions::default()
-    };
-    Arc::new(Client::new(opts, Box::new(StaticCredential(Credential::default()))).unwrap())
+/// A plain-HTTP repository, anonymous, with the default or this read timeout.
+fn plain_repository(name: &str, read_timeout: Option<Duration>) -> Repository {
+    let builder = Repository::builder(name).unwrap().plain_http(true);
+    match read_timeout {
+        Some(t) => builder.read_timeout(Some(t)),
+        None => builder,
+    }
+    .build()
+    .unwrap()
 }
 
 /// A reader that gives `first`, then waits `pause`, then gives `rest`.
@@ -103,16 +92,17 @@ async fn the_read_timeout_counts_only_waiting_for_the_registry() {
     use oras::content::{BlobSource, Storage};
     use tokio::io::AsyncReadExt;
     let reg = TestRegistry::start(Options::default());
-    let timeout = Duration::from_millis(300);
-    let reference = Reference::parse(&format!("{}/idle/repo", reg.addr)).unwrap();
-    let repo = Repository::new(client_with_timeout(timeout), &reference, true);
+    // generous: the in-process registry (a debug build on a loaded machine) must answer each
+    // request within it, while the pauses below are longer still
+    let timeout = Duration::from_secs(2);
+    let repo = plain_repository(&format!("{}/idle/repo", reg.addr), Some(timeout));
 
     // an upload whose source pauses longer than the timeout
     let data: Vec<u8> = (0..(3 << 20)).map(|i| (i % 253) as u8).collect();
     let desc = Descriptor::from_bytes("application/octet-stream", &data);
     let source = PausingReader {
         parts: vec![data[..1 << 20].to_vec(), data[1 << 20..].to_vec()],
-        pause: Some(Box::pin(tokio::time::sleep(timeout * 3))),
+        pause: Some(Box::pin(tokio::time::sleep(timeout * 2))),
     };
     repo.push(&desc, BlobSource::Reader(Box::pin(source)))
         .await
@@ -122,7 +112,7 @@ async fn the_read_timeout_counts_only_waiting_for_the_registry() {
     let mut reader = repo.fetch(&desc).await.unwrap();
     let mut head = vec![0u8; 1 << 20];
     reader.read_exact(&mut head).await.unwrap();
-    tokio::time::sleep(timeout * 3).await;
+    tokio::time::sleep(timeout * 2).await;
     let mut rest = Vec::new();
     reader.read_to_end(&mut rest).await.unwrap();
     head.extend(rest);
@@ -170,23 +160,13 @@ async fn a_refused_mount_is_remembered() {
     use oras::content::{BlobSource, Storage};
     let reg = TestRegistry::start(Options::default());
     reg.faults(|f| f.refuse_mounts = true);
-    let client = Arc::new(
-        Client::new(
-            ClientOptions::default(),
-            Box::new(StaticCredential(Credential::default())),
-        )
-        .unwrap(),
-    );
-    let src = Repository::new(
-        client.clone(),
-        &Reference::parse(&format!("{}/m/src", reg.addr)).unwrap(),
-        true,
-    );
-    let dst = Repository::new(
-        client,
-        &Reference::parse(&format!("{}/m/dst", reg.addr)).unwrap(),
-        true,
-    );
+    let registry = Registry::builder(&reg.addr)
+        .unwrap()
+        .plain_http(true)
+        .build()
+        .unwrap();
+    let src = registry.repository("m/src").unwrap().build().unwrap();
+    let dst = registry.repository("m/dst").unwrap().build().unwrap();
     let a = Descriptor::from_bytes("application/octet-stream", b"a");
     let b = Descriptor::from_bytes("application/octet-stream", b"b");
     for (d, data) in [(&a, b"a"), (&b, b"b")] {

@@ -14,6 +14,7 @@ use oras::events::{Event, Observer};
 use oras::pack::{PackOptions, PackVersion, pack_manifest};
 use oras::{ErrorKind, referrers::referrers};
 use oras_spec::Descriptor;
+use tokio::io::AsyncReadExt as _;
 
 async fn blob(store: &dyn Storage, data: &'static [u8], title: &str) -> Descriptor {
     let mut d = Descriptor::from_bytes("application/octet-stream", data);
@@ -174,6 +175,82 @@ async fn copy_moves_shared_nodes_once_and_skips_existing() {
     );
 }
 
+/// Writes each event down as `kind title-or-media-type`.
+#[derive(Default)]
+struct Log(std::sync::Mutex<Vec<String>>);
+
+impl Observer for Log {
+    fn on_event(&self, event: &Event<'_>) {
+        let name = |d: &Descriptor| d.title().unwrap_or(&d.media_type).to_string();
+        let line = match event {
+            Event::Processing(d) => format!("processing {}", name(d)),
+            Event::Started(d) => format!("started {}", name(d)),
+            Event::Done(d) => format!("done {}", name(d)),
+            Event::Exists(d) => format!("exists {}", name(d)),
+            Event::Deduplicated(d) => format!("deduplicated {}", name(d)),
+            _ => return,
+        };
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+#[tokio::test]
+async fn copy_reports_a_second_name_of_moved_content_before_its_parent_is_done() {
+    let src = Arc::new(MemoryStore::new());
+    let a = blob(&*src, b"shared", "a").await;
+    let b = blob(&*src, b"shared", "b").await; // same content, another title
+    let a_again = a.clone(); // the same descriptor twice: no second name
+    let (root, _) = pack_manifest(
+        &*src,
+        PackVersion::V1_1,
+        "application/vnd.t",
+        PackOptions {
+            layers: vec![a, b, a_again],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let manifest = root.media_type.clone();
+    for dst_has_blob in [false, true] {
+        let dst = Arc::new(MemoryStore::new());
+        if dst_has_blob {
+            blob(&*dst, b"shared", "a").await;
+        }
+        let log = Arc::new(Log::default());
+        let opts = CopyGraphOptions::default()
+            .concurrency(1usize)
+            .observer(log.clone() as Arc<dyn Observer>);
+        copy_graph(src.clone(), dst, &root, &opts).await.unwrap();
+        let lines = log.0.lock().unwrap().clone();
+        let blob_a = if dst_has_blob { "exists a" } else { "done a" };
+        assert!(lines.contains(&blob_a.to_string()), "{lines:?}");
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.ends_with(" b") && l != "deduplicated b")
+        );
+        // read first, stored last; the second name just before the manifest is done
+        assert_eq!(lines[0], format!("processing {manifest}"), "{lines:?}");
+        assert_eq!(
+            lines[lines.len() - 3..],
+            [
+                format!("started {manifest}"),
+                "deduplicated b".to_string(),
+                format!("done {manifest}")
+            ],
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.starts_with("deduplicated"))
+                .count(),
+            1
+        );
+    }
+}
+
 #[tokio::test]
 async fn referrers_and_delete_with_garbage_collection() {
     let dir = tempfile::tempdir().unwrap();
@@ -262,7 +339,11 @@ async fn read_only_tar_layout() {
     }
     let ro = OciLayout::open_read_only(&tar_path).unwrap();
     assert_eq!(ro.resolve("v1").await.unwrap().digest, root.digest);
-    let data = oras::content::verify::fetch_all(&ro, &layer, 1024)
+    let mut data = Vec::new();
+    ro.fetch(&layer)
+        .await
+        .unwrap()
+        .read_to_end(&mut data)
         .await
         .unwrap();
     assert_eq!(&data[..], b"in a tar");

@@ -131,8 +131,9 @@ pub enum Command {
 
 /// Parses the command line. A request for help comes back as clap's help "error", carrying
 /// cobra's rendering of that command's help (the help texts are only laid out when asked for).
-/// The deprecated `--verbose` is reported here, when the flags are read, as pflag does.
-pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+/// The deprecated `--verbose` is reported here, when the flags are read, as pflag does. The
+/// matches come back too (for the credentials-file hint after an error).
+pub fn parse(args: &[OsString]) -> Result<(Cli, ArgMatches), clap::Error> {
     use clap::error::ErrorKind;
     let matches = match Cli::command().try_get_matches_from(args) {
         Ok(m) => m,
@@ -148,7 +149,7 @@ pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
         Err(e) => return Err(e),
     };
     warn_deprecated_flags(&matches);
-    Cli::from_arg_matches(&matches)
+    Ok((Cli::from_arg_matches(&matches)?, matches))
 }
 
 /// pflag's notice for a deprecated flag given on the command line.

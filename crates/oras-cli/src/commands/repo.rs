@@ -4,11 +4,12 @@ use clap::{Args, Subcommand};
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use oras::ops;
+use oras_spec::Reference;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::help::{GO_TEMPLATE, JSON, TEXT, format_usage, long};
-use crate::options::{CommonOpts, FormatOpts, RemoteOpts, TargetOpts};
+use crate::options::{CommonOpts, FormatOpts, Kind, RemoteOpts, TargetOpts};
 use crate::output::{Format, out, warn};
 
 #[derive(Subcommand, Debug)]
@@ -112,9 +113,14 @@ async fn tags(a: TagsArgs) -> CliResult {
     let mut o = ops::ListTagsOptions::default();
     o.last = a.last.clone();
     o.exclude_digest_tags = a.exclude_digest_tags;
-    if a.target.oci_layout_path.is_some() {
-        // the argument names an image in the layout: its tags are `<image>:<tag>`
-        o.prefix = format!("{}:", target.reference);
+    if matches!(target.kind, Kind::Layout)
+        && let Ok(repo) = Reference::parse(&target.reference)
+        && repo.reference.is_empty()
+    {
+        // as oras: a repository named in a layout (`--oci-layout-path dir host/repo`) lists
+        // the layout's tags `host/repo:<tag>`, without the prefix; a full reference
+        // (`host/repo:tag`) is a tag of the layout and lists the tags of its manifest
+        o.prefix = format!("{}/{}:", repo.registry, repo.repository);
         target.reference.clear();
     }
     let src = target.open_read()?;
@@ -149,8 +155,10 @@ async fn ls(a: LsArgs) -> CliResult {
     if namespace.contains(':') || namespace.contains('@') {
         return fail("tags or digests should not be provided");
     }
-    let client = a.remote.client(host)?;
-    let registry = oras::registry::Registry::new(client, host, a.remote.plain_http(host));
+    let registry = oras::registry::Registry::builder(host)?
+        .client(a.remote.client(host)?)
+        .plain_http(a.remote.plain_http(host))
+        .build()?;
     let mut o = ops::ListRepositoriesOptions::default();
     o.last = a.last.clone();
     o.namespace = namespace.to_string();

@@ -30,8 +30,7 @@ pub fn exec(args: &[String]) -> CliResult {
     Ok(())
 }
 
+/// `rustc --version` of the toolchain that built this binary (recorded by `build.rs`).
 fn rustc_version() -> String {
-    option_env!("ORAS_RUSTC_VERSION")
-        .unwrap_or("rust")
-        .to_string()
+    env!("ORAS_RUSTC_VERSION").to_string()
 }

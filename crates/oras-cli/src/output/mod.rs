@@ -1,6 +1,7 @@
 //! Output: stdout and stderr, status lines drawn from events, `--format` and JSON models.
 
 mod format;
+pub mod log;
 mod status;
 mod stdout;
 

@@ -20,41 +20,48 @@ pub fn display_name(d: &Descriptor) -> &str {
 pub struct Prompts {
     /// A transfer starts.
     pub start: &'static str,
-    /// A manifest's transfer starts (pull says `Processing`).
-    pub start_manifest: &'static str,
     /// A transfer ended.
     pub done: &'static str,
     /// The destination had it.
     pub exists: &'static str,
-    /// Left out.
+    /// Left out (on the terminal: also a second name of content that moved).
     pub skipped: &'static str,
+    /// A second name of content that moved under another name (text output).
+    pub deduplicated: &'static str,
     /// Written under a second name.
     pub restored: &'static str,
+    /// Pull's way: a manifest is announced when it is read (`Downloading` then this prompt),
+    /// and each file (digest and title) gets at most one of start, skipped and restored, as
+    /// oras notifies once.
+    pub processing: Option<&'static str>,
 }
 
 pub const PUSH_PROMPTS: Prompts = Prompts {
     start: "Uploading",
-    start_manifest: "Uploading",
     done: "Uploaded ",
     exists: "Exists   ",
     skipped: "Skipped  ",
+    deduplicated: "Exists   ",
     restored: "Restored ",
+    processing: None,
 };
 pub const PULL_PROMPTS: Prompts = Prompts {
     start: "Downloading",
-    start_manifest: "Processing ",
     done: "Downloaded ",
     exists: "Exists     ",
     skipped: "Skipped    ",
+    deduplicated: "Restored   ",
     restored: "Restored   ",
+    processing: Some("Processing "),
 };
 pub const COPY_PROMPTS: Prompts = Prompts {
     start: "Copying",
-    start_manifest: "Copying",
     done: "Copied ",
     exists: "Exists ",
     skipped: "Skipped",
+    deduplicated: "Skipped",
     restored: "Restored",
+    processing: None,
 };
 
 /// Prints oras's plain status lines for copy events.
@@ -65,6 +72,8 @@ pub struct StatusPrinter {
     /// Print nothing (JSON / template output).
     pub quiet: bool,
     printed: Mutex<HashSet<(String, String)>>,
+    /// Files (digest and title) already announced, with [`Prompts::processing`].
+    notified: Mutex<HashSet<String>>,
     tty: Option<Arc<TtyProgress>>,
 }
 
@@ -75,6 +84,7 @@ impl StatusPrinter {
             verbose,
             quiet,
             printed: Mutex::default(),
+            notified: Mutex::default(),
             tty: None,
         }
     }
@@ -97,6 +107,20 @@ impl StatusPrinter {
         line(format!("{prompt} {} {}", d.digest.short(), display_name(d)));
     }
 
+    /// Prints a line; with [`Prompts::processing`] only for the first line about a file (its
+    /// digest and title), as oras's pull notifies once.
+    fn notify(&self, prompt: &str, d: &Descriptor) {
+        if self.prompts.processing.is_none() || self.mark_notified(d) {
+            self.print(prompt, d);
+        }
+    }
+
+    /// Records that a file (digest and title) was announced; false if it was already.
+    fn mark_notified(&self, d: &Descriptor) -> bool {
+        let key = format!("{}{}", d.digest, d.title().unwrap_or_default());
+        self.notified.lock().expect("printer").insert(key)
+    }
+
     /// Prints a line once per (prompt, digest+name).
     pub fn print_once(&self, prompt: &str, d: &Descriptor) {
         let key = (
@@ -113,13 +137,26 @@ impl Observer for StatusPrinter {
     fn on_event(&self, event: &Event<'_>) {
         let p = &self.prompts;
         match *event {
-            Event::Started(d) if d.is_manifest() => self.print(p.start_manifest, d),
-            Event::Started(d) => self.print(p.start, d),
-            Event::Done(d) => self.print_once(p.done, d),
+            // the terminal shows a manifest when it is stored, as any other node
+            Event::Processing(d) if self.tty.is_none() => {
+                if let Some(processing) = p.processing {
+                    self.notify(p.start, d);
+                    self.print(processing, d);
+                }
+            }
+            Event::Started(d) => self.notify(p.start, d),
+            Event::Done(d) => {
+                if p.processing.is_some() {
+                    self.mark_notified(d);
+                }
+                self.print_once(p.done, d)
+            }
             Event::Exists(d) => self.print(p.exists, d),
             Event::Mounted(d, _) => self.print("Mounted", d),
-            Event::Skipped(d) => self.print(p.skipped, d),
-            Event::Restored(d) => self.print(p.restored, d),
+            Event::Skipped(d) => self.notify(p.skipped, d),
+            Event::Deduplicated(d) if self.tty.is_some() => self.print(p.skipped, d),
+            Event::Deduplicated(d) => self.notify(p.deduplicated, d),
+            Event::Restored(d) => self.notify(p.restored, d),
             Event::Progress(d, so_far) => {
                 if let Some(t) = &self.tty {
                     t.bytes(d, so_far);

@@ -27,11 +27,6 @@ impl Graph {
             .insert(node.digest.clone(), successors.to_vec());
     }
 
-    /// Whether `node` has been indexed already.
-    pub fn contains(&self, node: &Digest) -> bool {
-        self.successors.contains_key(node)
-    }
-
     /// The recorded nodes that point at `node`.
     pub fn predecessors(&self, node: &Digest) -> Vec<Descriptor> {
         self.predecessors.get(node).cloned().unwrap_or_default()

@@ -5,11 +5,11 @@
 
 pub mod cache;
 pub mod file;
-pub mod graph;
+pub(crate) mod graph;
 pub mod memory;
 pub mod oci;
-pub mod partial;
-pub mod verify;
+pub(crate) mod partial;
+pub(crate) mod verify;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -103,7 +103,8 @@ impl AsyncRead for LazyFile {
 /// Read access to content by descriptor.
 #[async_trait]
 pub trait ReadOnlyStorage: Send + Sync {
-    /// Opens the content of `desc`. Callers verify what they read (see [`verify`]).
+    /// Opens the content of `desc`. Callers verify what they read against `desc` (the copy engine and the
+    /// operations do).
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader>;
     /// The content of `desc` from byte `offset` on, when the store can start there (for
     /// resuming an interrupted transfer); `None` if it cannot.

@@ -3,6 +3,13 @@
 //! A node is copied after its successors; nodes shared by several parents move once; a node the
 //! destination already has is skipped with its whole sub-graph. One semaphore permit is held
 //! only around a node's own I/O, never while waiting for children, so the walk cannot deadlock.
+//!
+//! Events, per node: [`Event::Exists`] (the destination had it), or [`Event::Mounted`], or
+//! [`Event::Started`] and [`Event::Done`] around its transfer. A manifest also reports
+//! [`Event::Processing`] once its bytes are read, before its successors move. A successor that
+//! names content already moving under another title (two files with the same bytes) does not
+//! move again: it is reported as [`Event::Deduplicated`] once its parent is stored, just before
+//! the parent's [`Event::Done`].
 
 mod progress;
 
@@ -77,12 +84,18 @@ setters!(CopyGraphOptions {
 
 type NodeFuture = Shared<BoxFuture<'static, Result<()>>>;
 
+/// A node of the walk: the future copying it and the title of the descriptor that started it.
+struct Node {
+    future: NodeFuture,
+    title: Option<String>,
+}
+
 struct Engine {
     src: Arc<dyn ReadOnlyStorage>,
     dst: Arc<dyn Storage>,
     opts: CopyGraphOptions,
     permits: Semaphore,
-    nodes: Mutex<HashMap<DescKey, NodeFuture>>,
+    nodes: Mutex<HashMap<DescKey, Node>>,
 }
 
 impl Engine {
@@ -105,14 +118,16 @@ impl Engine {
         })
     }
 
-    /// The (shared) future copying `desc`; started once per node.
-    fn visit(self: &Arc<Self>, desc: Descriptor) -> NodeFuture {
+    /// The (shared) future copying `desc`; started once per node. The flag tells whether the
+    /// node was started by a descriptor with another title (same content, another name).
+    fn visit(self: &Arc<Self>, desc: Descriptor) -> (NodeFuture, bool) {
         let mut nodes = self.nodes.lock().expect("copy engine nodes");
-        if let Some(f) = nodes.get(&desc.key()) {
-            return f.clone();
+        if let Some(node) = nodes.get(&desc.key()) {
+            return (node.future.clone(), node.title.as_deref() != desc.title());
         }
         let this = self.clone();
         let key = desc.key();
+        let title = desc.title().map(str::to_string);
         let handle = tokio::spawn(async move { this.copy_node(desc).await });
         let fut = async move {
             handle
@@ -121,8 +136,14 @@ impl Engine {
         }
         .boxed()
         .shared();
-        nodes.insert(key, fut.clone());
-        fut
+        nodes.insert(
+            key,
+            Node {
+                future: fut.clone(),
+                title,
+            },
+        );
+        (fut, false)
     }
 
     async fn copy_node(self: Arc<Self>, desc: Descriptor) -> Result<()> {
@@ -136,17 +157,27 @@ impl Engine {
             if desc.is_manifest() {
                 cached =
                     Some(verify::fetch_all(&*self.src, &desc, self.opts.max_metadata_bytes).await?);
+                self.event(Event::Processing(&desc));
             }
         }
+        // successors whose content moves under another title, reported once this node is stored
+        let mut renamed = Vec::new();
         if let Some(bytes) = &cached {
             let successors = match &self.opts.find_successors {
                 Some(f) => f(&desc, bytes)?,
                 None => successors_of(&desc, bytes)?,
             };
-            let children = successors
-                .into_iter()
-                .filter(|s| !media_type::is_foreign_layer(&s.media_type))
-                .map(|s| self.visit(s));
+            let mut children = Vec::new();
+            for s in successors {
+                if media_type::is_foreign_layer(&s.media_type) {
+                    continue;
+                }
+                let (child, other_title) = self.visit(s.clone());
+                if other_title {
+                    renamed.push(s);
+                }
+                children.push(child);
+            }
             try_join_all(children).await?;
         }
         let _permit = self.permits.acquire().await.expect("semaphore open");
@@ -205,6 +236,9 @@ impl Engine {
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
+        for s in &renamed {
+            self.event(Event::Deduplicated(s));
+        }
         self.event(Event::Done(&desc));
         Ok(())
     }
@@ -222,7 +256,7 @@ pub async fn copy_graph(
     opts: &CopyGraphOptions,
 ) -> Result<()> {
     let engine = Engine::new(src, dst, opts);
-    engine.visit(root.clone()).await
+    engine.visit(root.clone()).0.await
 }
 
 /// Copies the graphs of several roots with one engine, so shared nodes move once.
@@ -233,7 +267,7 @@ pub async fn copy_graphs(
     opts: &CopyGraphOptions,
 ) -> Result<()> {
     let engine = Engine::new(src, dst, opts);
-    try_join_all(roots.iter().map(|r| engine.visit(r.clone()))).await?;
+    try_join_all(roots.iter().map(|r| engine.visit(r.clone()).0)).await?;
     Ok(())
 }
 

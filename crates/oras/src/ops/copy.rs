@@ -60,7 +60,7 @@ pub struct Copied {
 /// digest or an empty reference leaves it untagged) and [`CopyOptions::extra_tags`]. Blobs
 /// are mounted instead of copied between two repositories of one registry. Errors from
 /// resolving the source or tagging the destination say which side failed
-/// ([`Error::side`]).
+/// ([`crate::Error::side`]).
 pub async fn copy(
     src: Arc<dyn ReadOnlyGraphTarget>,
     src_reference: &str,

@@ -6,12 +6,14 @@ mod artifact;
 mod attach;
 mod backup;
 mod blob;
+#[cfg(feature = "registry")]
 mod catalog;
 mod copy;
 mod delete;
 mod discover;
 mod fetch;
 mod index;
+#[cfg(feature = "registry")]
 mod login;
 mod pull;
 mod push;
@@ -26,6 +28,7 @@ pub use backup::{
     BackedUp, BackupOptions, TagCopied, backup, backup_tags, check_backup_output, restore,
 };
 pub use blob::{BlobInput, BlobOutput, PushBlobOptions, fetch_blob, push_blob};
+#[cfg(feature = "registry")]
 pub use catalog::{ListRepositoriesOptions, list_repositories};
 pub use copy::{Copied, CopyOptions, copy};
 pub use delete::{DeleteOptions, Deletion, delete_blob, delete_manifest};
@@ -34,6 +37,7 @@ pub use fetch::{
     FetchOptions, fetch_config, fetch_manifest, fetch_resolved, resolve_config, resolve_manifest,
 };
 pub use index::{IndexCreateOptions, IndexUpdateOptions, NewIndex, index_create, index_update};
+#[cfg(feature = "registry")]
 pub use login::{LoginOptions, LogoutOptions, login, logout};
 pub use pull::{PullOptions, Pulled, PulledFile, pull};
 pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};

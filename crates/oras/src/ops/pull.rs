@@ -77,7 +77,9 @@ pub struct Pulled {
     /// The files written, in the order they completed (same content under a second name
     /// included).
     pub files: Vec<PulledFile>,
-    /// Whether layers without a file name (`org.opencontainers.image.title`) were left out.
+    /// Whether successors without a file name (`org.opencontainers.image.title`) were met:
+    /// layers left out, or manifests (an index's, a subject) followed. oras then prints its
+    /// hint instead of `Pulled`.
     pub skipped_unnamed: bool,
 }
 
@@ -154,6 +156,8 @@ fn find_successors(
     include_subject: bool,
 ) -> FindSuccessors {
     let empty = Descriptor::empty_json();
+    // as oras: only the first config met (the root's) may get the `--config` name
+    let config_seen = AtomicBool::new(false);
     Arc::new(move |node: &Descriptor, bytes: &[u8]| {
         let view = SuccessorView::parse(bytes).unwrap_or_default();
         let mut nodes = successors_of(node, bytes)?;
@@ -170,6 +174,7 @@ fn find_successors(
             let is_config = view.config.as_ref().is_some_and(|c| c.same_content(&s))
                 && node.media_type != media_type::IMAGE_INDEX;
             if is_config
+                && !config_seen.swap(true, Ordering::SeqCst)
                 && let Some((path, want)) = &config
                 && (want.is_empty() || *want == s.media_type)
             {
@@ -179,27 +184,34 @@ fn find_successors(
                 );
             }
             if s.title().is_none() {
-                if s.same_content(&empty) {
+                // an empty layer, or an empty (`{}`) config of any media type, is no file
+                let empty_config = is_config && s.digest == empty.digest && s.size == empty.size;
+                if empty_config || s.same_content(&empty) {
                     continue;
                 }
+                // as oras: any unnamed successor, a manifest too, makes the pull say that
+                // unnamed layers were left out
+                observer.skipped.store(true, Ordering::Relaxed);
                 if !s.is_manifest() {
                     observer.inner.on_event(&Event::Skipped(&s));
-                    observer.skipped.store(true, Ordering::Relaxed);
                     continue;
                 }
             }
             out.push(s);
         }
         store.claim_names(&out)?;
-        if include_subject {
-            out.extend(view.subject.clone());
+        if include_subject && let Some(subject) = &view.subject {
+            // the subject has no name either
+            observer.skipped.store(true, Ordering::Relaxed);
+            out.push(subject.clone());
         }
         Ok(out)
     })
 }
 
 /// Passes the copy's events on, adding [`Event::Restored`] for content the file store wrote
-/// under a second name, and records the files written.
+/// under a second name (in place of the copy's [`Event::Deduplicated`]), and records the files
+/// written.
 struct PullObserver {
     inner: Arc<dyn Observer>,
     store: Arc<FileStore>,
@@ -224,6 +236,10 @@ impl PullObserver {
 
 impl Observer for PullObserver {
     fn on_event(&self, event: &Event<'_>) {
+        if let Event::Deduplicated(_) = event {
+            // reported as Restored below, once the parent (and so the second file) is written
+            return;
+        }
         if let Event::Done(d) = event {
             if d.is_manifest()
                 && let Some(bytes) = self.store.fallback().get(d)

@@ -3,10 +3,16 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use async_trait::async_trait;
+
+use crate::error::Result;
+
 /// A credential for one registry host. Empty fields are absent.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Credential {
+    /// The user name (Basic auth, or the token service's password grant).
     pub username: String,
+    /// The password that goes with [`Credential::username`].
     pub password: String,
     /// Identity (OAuth2 refresh) token.
     pub refresh_token: String,
@@ -45,9 +51,26 @@ impl fmt::Debug for Credential {
     }
 }
 
+/// Where credentials for a host come from.
+#[async_trait]
+pub trait CredentialProvider: Send + Sync {
+    /// The credential for `host` (`host[:port]`); empty when there is none.
+    async fn credential(&self, host: &str) -> Result<Credential>;
+}
+
+/// One credential for every host (the `-u/-p` flags).
+pub struct StaticCredential(pub Credential);
+
+#[async_trait]
+impl CredentialProvider for StaticCredential {
+    async fn credential(&self, _host: &str) -> Result<Credential> {
+        Ok(self.0.clone())
+    }
+}
+
 /// A parsed `WWW-Authenticate` challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Challenge {
+pub(crate) enum Challenge {
     Basic,
     Bearer {
         realm: String,
@@ -60,7 +83,7 @@ pub enum Challenge {
 
 /// Parses a challenge header: the scheme (case-insensitive) then `key=value` / `key="value"`
 /// parameters separated by commas. Stops at the first syntax error.
-pub fn parse_challenge(header: &str) -> Challenge {
+pub(crate) fn parse_challenge(header: &str) -> Challenge {
     let header = header.trim();
     let (scheme, rest) = match header.find(' ') {
         Some(i) => (&header[..i], header[i + 1..].trim()),
@@ -131,15 +154,15 @@ fn parse_params(mut s: &str) -> BTreeMap<String, String> {
 }
 
 /// `repository:<name>:<actions>`.
-pub fn repository_scope(repository: &str, actions: &[&str]) -> String {
+pub(crate) fn repository_scope(repository: &str, actions: &[&str]) -> String {
     format!("repository:{repository}:{}", actions.join(","))
 }
 
 /// The scope for listing repositories.
-pub const CATALOG_SCOPE: &str = "registry:catalog:*";
+pub(crate) const CATALOG_SCOPE: &str = "registry:catalog:*";
 
 /// Merges scopes per resource (actions united and sorted, `*` wins) and sorts them.
-pub fn clean_scopes<I: IntoIterator<Item = S>, S: AsRef<str>>(scopes: I) -> Vec<String> {
+pub(crate) fn clean_scopes<I: IntoIterator<Item = S>, S: AsRef<str>>(scopes: I) -> Vec<String> {
     let mut merged: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     let mut others = std::collections::BTreeSet::new();
     for s in scopes {

@@ -1,17 +1,19 @@
 //! Credentials from Docker's `config.json` and `docker-credential-<name>` helpers, as oras
 //! reads and writes them (`login`, `logout`, and every registry command).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use tokio::io::AsyncWriteExt;
 
+use crate::diagnostics::{CREDENTIALS, HELPER_OUTPUT};
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::Credential;
 use crate::registry::client::CredentialProvider;
-use crate::registry::trace::log_line;
 
 /// The key Docker Hub credentials are stored under.
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
@@ -106,10 +108,32 @@ impl ConfigFile {
             .and_then(|(_, v)| v.as_object())
     }
 
-    /// The credential stored for `server` (helpers first, then `auths`).
+    /// The credential stored for `server` (helpers first, then `auths`). A helper that cannot
+    /// be started gives no credential (and a [`CREDENTIALS`] warning).
     pub async fn get(&self, server: &str) -> Result<Credential> {
+        self.lookup(server, &Mutex::default()).await
+    }
+
+    /// [`ConfigFile::get`], skipping (and warning once about) the helpers in `missing`, which
+    /// collects those that cannot be started.
+    async fn lookup(&self, server: &str, missing: &Mutex<HashSet<String>>) -> Result<Credential> {
         if let Some(helper) = self.helper_for(server) {
-            return helper_get(&helper, server).await;
+            if lock(missing).contains(&helper) {
+                return Ok(Credential::default());
+            }
+            if let Some(cred) = helper_get(&helper, server).await? {
+                return Ok(cred);
+            }
+            // a missing helper (Docker Desktop not running, a config copied from another
+            // machine) must not break anonymous access: go on without credentials, and say so
+            if lock(missing).insert(helper.clone()) {
+                tracing::warn!(
+                    target: CREDENTIALS,
+                    registry = %server,
+                    "credential helper docker-credential-{helper} is not available; continuing without credentials"
+                );
+            }
+            return Ok(Credential::default());
         }
         let Some(entry) = self.auth_entry(server) else {
             return Ok(Credential::default());
@@ -254,7 +278,7 @@ async fn run_helper(helper: &str, action: &str, input: &[u8]) -> Result<Option<(
         .arg(action)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::piped())
         .spawn();
     let mut child = match spawned {
         Ok(c) => c,
@@ -266,8 +290,13 @@ async fn run_helper(helper: &str, action: &str, input: &[u8]) -> Result<Option<(
             ));
         }
     };
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(input).await?;
+    if let Some(mut stdin) = child.stdin.take()
+        && let Err(e) = stdin.write_all(input).await
+        // a helper that answers without reading its input has closed the pipe: its answer
+        // still counts
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
     }
     let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
         .await
@@ -277,6 +306,13 @@ async fn run_helper(helper: &str, action: &str, input: &[u8]) -> Result<Option<(
                 format!("credential helper {program} timed out"),
             )
         })??;
+    if !out.stderr.is_empty() {
+        // what the helper says on its stderr is for the user (a prompt, a keychain notice)
+        let said = &out.stderr[..out.stderr.len().min(MAX_HELPER_STDERR)];
+        let said = String::from_utf8_lossy(said);
+        let said = said.strip_suffix('\n').unwrap_or(&said);
+        tracing::warn!(target: HELPER_OUTPUT, helper = %program, "{said}");
+    }
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if !out.status.success() && text.is_empty() {
         return Ok(Some((
@@ -304,25 +340,19 @@ fn required(helper: &str, ran: Option<(bool, String)>) -> Result<(bool, String)>
     })
 }
 
-async fn helper_get(helper: &str, server: &str) -> Result<Credential> {
-    let Some((ok, out)) = run_helper(helper, "get", server.as_bytes()).await? else {
-        // a missing helper (Docker Desktop not running, a config copied from another machine)
-        // must not break anonymous access: go on without credentials, and say so once
-        static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-        let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
-        if !warned.iter().any(|h| h == helper) {
-            warned.push(helper.to_string());
-            log_line(
-                "WARN",
-                &format!(
-                    "credential helper docker-credential-{helper} is not available; continuing without credentials"
-                ),
-                Some(&format!("registry={server}")),
-            );
-        }
-        return Ok(Credential::default());
-    };
-    parse_helper_answer(helper, ok, &out)
+/// The credential `helper` gives for `server`; `None` when the helper cannot be started.
+async fn helper_get(helper: &str, server: &str) -> Result<Option<Credential>> {
+    match run_helper(helper, "get", server.as_bytes()).await? {
+        Some((ok, out)) => parse_helper_answer(helper, ok, &out).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// How much of a helper's stderr is passed on.
+const MAX_HELPER_STDERR: usize = 64 << 10;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What `docker-credential-<helper> get` printed (and whether it succeeded), as a credential:
@@ -387,6 +417,8 @@ async fn helper_erase(helper: &str, server: &str) -> Result<()> {
 /// Credentials from a list of config files: the first is primary, the others read fallbacks.
 pub struct CredentialStore {
     paths: Vec<PathBuf>,
+    /// Credential helpers that could not be started: not tried again by this store.
+    missing_helpers: Mutex<HashSet<String>>,
 }
 
 impl CredentialStore {
@@ -397,7 +429,10 @@ impl CredentialStore {
         } else {
             paths
         };
-        CredentialStore { paths }
+        CredentialStore {
+            paths,
+            missing_helpers: Mutex::default(),
+        }
     }
 
     /// The primary config file path.
@@ -425,7 +460,9 @@ impl CredentialProvider for CredentialStore {
     async fn credential(&self, host: &str) -> Result<Credential> {
         let server = server_address(host);
         for p in &self.paths {
-            let c = ConfigFile::load(p)?.get(&server).await?;
+            let c = ConfigFile::load(p)?
+                .lookup(&server, &self.missing_helpers)
+                .await?;
             if !c.is_empty() {
                 return Ok(c);
             }

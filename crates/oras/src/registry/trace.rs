@@ -1,4 +1,5 @@
-//! The `--debug` HTTP trace, in oras's log format: every request and response with credentials,
+//! The HTTP trace (oras's `--debug`), as `tracing` events of target
+//! [`HTTP_TRACE`](crate::diagnostics::HTTP_TRACE): every request and response with credentials,
 //! cookies, custom `-H` headers and URL secrets redacted. A response body is shown when it is
 //! small (at most 16 KiB) JSON or text without credential fields; a body read for the trace is
 //! handed on whole to whoever reads the response next.
@@ -9,6 +10,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, Response};
 use url::Url;
 
+use crate::diagnostics::HTTP_TRACE;
 use crate::registry::idle::{BodyStream, Head};
 
 /// Bodies larger than this are not printed.
@@ -29,7 +31,7 @@ const CREDENTIAL_KEYS: [&str; 5] = [
     "identity_token",
 ];
 
-/// Prints the trace of one client's requests to stderr.
+/// Traces one client's requests.
 pub struct Tracer {
     /// Custom header names (lower case), scrubbed like `Authorization`.
     secret_headers: Vec<String>,
@@ -53,13 +55,14 @@ impl Tracer {
         ));
     }
 
+    /// Whether a subscriber wants the trace.
+    pub fn enabled() -> bool {
+        tracing::enabled!(target: HTTP_TRACE, tracing::Level::DEBUG)
+    }
+
     /// Logs that request `n` got no response.
     pub fn failed(&self, n: u64, e: &dyn std::fmt::Display) {
-        log_line(
-            "ERROR",
-            &format!("<-- Response #{n}\nError in getting response: {e}"),
-            None,
-        );
+        tracing::error!(target: HTTP_TRACE, "<-- Response #{n}\nError in getting response: {e}");
     }
 
     /// Logs the response to request `n` (a `method` request) and returns it with its body intact.
@@ -253,20 +256,8 @@ fn canonical(name: &str) -> String {
         .join("-")
 }
 
-/// One log entry on stderr: `[timestamp][LEVEL]: message`, optional data, a blank line.
-pub(crate) fn log_line(level: &str, msg: &str, data: Option<&str>) {
-    let ts = jiff::Timestamp::now();
-    let mut s = format!("[{ts}][{level}]: {msg}\n");
-    if let Some(d) = data {
-        s.push_str(&format!("[Data]:\n  {d}\n"));
-    }
-    // a closed stderr (`2>&1 | head`) loses the log; it must not panic like `eprintln!`
-    let mut err = std::io::stderr().lock();
-    let _ = std::io::Write::write_all(&mut err, format!("{s}\n").as_bytes());
-}
-
 fn debug(msg: &str) {
-    log_line("DEBUG", msg.trim_end(), None);
+    tracing::debug!(target: HTTP_TRACE, "{}", msg.trim_end());
 }
 
 #[cfg(test)]

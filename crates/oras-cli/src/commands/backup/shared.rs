@@ -12,19 +12,21 @@ use crate::output::{Prompts, StatusPrinter, line};
 
 pub const PULL: Prompts = Prompts {
     start: "Pulling  ",
-    start_manifest: "Pulling  ",
     done: "Pulled   ",
     exists: "Exists   ",
     skipped: "Skipped  ",
+    deduplicated: "Skipped  ",
     restored: "Restored ",
+    processing: None,
 };
 pub const PUSH: Prompts = Prompts {
     start: "Pushing  ",
-    start_manifest: "Pushing  ",
     done: "Pushed   ",
     exists: "Exists   ",
     skipped: "Skipped  ",
+    deduplicated: "Skipped  ",
     restored: "Restored ",
+    processing: None,
 };
 
 /// Sizes as oras prints them: `32.2 MB`.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clap::Args;
 use oras::events::Event;
 use oras::ops::{self, IndexUpdateOptions};
-use oras_spec::Digest;
+use oras_spec::{Digest, media_type};
 
 use super::index_create::push_index;
 use super::tag_of;
@@ -62,6 +62,12 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "manifest index update", USAGE)?;
     target.check_tags(&a.tag)?;
+    if let Some(t) = &a.artifact_type
+        && !t.is_empty()
+        && !media_type::is_valid(t)
+    {
+        return fail(format!("{t}: invalid media type"));
+    }
     if a.add.is_empty() && a.merge.is_empty() && a.remove.is_empty() && a.artifact_type.is_none() {
         line("Nothing to update as no change is requested");
         return Ok(());
@@ -74,10 +80,14 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
     opts.add_manifests = a.add.clone();
     opts.merge_indexes = a.merge.clone();
     opts.artifact_type = a.artifact_type.clone();
-    opts.observer = Arc::new(change_lines);
+    // `-o -` prints only the index
+    let quiet = a.output.as_deref() == Some("-");
+    if !quiet {
+        opts.observer = Arc::new(change_lines);
+    }
     let store = target.open_write()?;
     let index = ops::index_update(&*store, &target.reference, &opts).await?;
-    if a.output.as_deref() != Some("-") {
+    if !quiet {
         line(format!("Updated   {}", index.descriptor.digest));
     }
     let tags = tag_of(&target)
