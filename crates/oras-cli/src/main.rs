@@ -2,14 +2,13 @@
 
 mod commands;
 mod error;
+mod help;
 mod options;
 mod output;
 mod progress;
 mod template;
 
 use std::ffi::OsString;
-
-use clap::{CommandFactory, FromArgMatches};
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -23,10 +22,7 @@ fn main() {
         .take_while(|a| *a != "--")
         .any(|a| a == "-d" || a == "--debug");
     output::log::install(debug);
-    let parsed = commands::Cli::command()
-        .try_get_matches_from(&args)
-        .and_then(|m| Ok((commands::Cli::from_arg_matches(&m)?, m)));
-    let code = match parsed {
+    let code = match commands::parse(&args) {
         Ok((cli, matches)) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

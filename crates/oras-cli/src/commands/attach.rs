@@ -13,7 +13,7 @@ use crate::options::{
 };
 use crate::output::{PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
-const USAGE: &str = "[flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]";
+pub(super) const USAGE: &str = "[flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]";
 
 #[derive(Args, Debug)]
 pub struct AttachArgs {
@@ -35,7 +35,7 @@ pub struct AttachArgs {
     /// artifact type
     #[arg(long, required = true)]
     artifact_type: String,
-    /// `path[:mediaType]` of the manifest config
+    /// `path` of image config file
     #[arg(long)]
     config: Option<String>,
     /// concurrency level

@@ -9,18 +9,24 @@ use oras_spec::media_type;
 
 use super::manifest::{confirm_deletion, print_deletion};
 use crate::error::{CliError, CliResult, check_args, fail};
+use crate::help::long;
 use crate::options::{CommonOpts, DescriptorOpts, TargetOpts, TargetRef, TtyOpts, require_digest};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, StdoutWriter, line, print_descriptor};
 
 #[derive(Subcommand, Debug)]
 pub enum BlobCommand {
     /// Delete a blob from a remote registry or an OCI image layout
-    #[command(aliases = ["remove", "rm"])]
+    #[command(
+        aliases = ["remove", "rm"],
+        long_about = long::BLOB_DELETE,
+        override_usage = DIGEST_USAGE
+    )]
     Delete(DeleteArgs),
     /// Fetch a blob from a registry or an OCI image layout
-    #[command(alias = "get")]
+    #[command(alias = "get", long_about = long::BLOB_FETCH, override_usage = FETCH_USAGE)]
     Fetch(FetchArgs),
     /// Push a blob to a registry or an OCI image layout
+    #[command(long_about = long::BLOB_PUSH, override_usage = PUSH_USAGE)]
     Push(PushArgs),
 }
 
@@ -33,6 +39,8 @@ pub async fn exec(c: BlobCommand) -> CliResult {
 }
 
 const DIGEST_USAGE: &str = "[flags] <name>@<digest>";
+const FETCH_USAGE: &str = "[flags] {--output <file> | --descriptor} <name>@<digest>";
+const PUSH_USAGE: &str = "[flags] <name>[@digest] <file>";
 
 #[derive(Args, Debug)]
 pub struct FetchArgs {
@@ -45,7 +53,7 @@ pub struct FetchArgs {
     desc: DescriptorOpts,
     #[command(flatten)]
     tty: TtyOpts,
-    /// output file path, use - for stdout
+    /// output file `path`, use - for stdout
     #[arg(short = 'o', long)]
     output: Option<String>,
 }
@@ -54,7 +62,7 @@ async fn fetch(a: FetchArgs) -> CliResult {
     check_args(
         &a.args,
         "blob fetch",
-        DIGEST_USAGE,
+        FETCH_USAGE,
         1,
         true,
         "the target blob to fetch",
@@ -66,7 +74,7 @@ async fn fetch(a: FetchArgs) -> CliResult {
         return fail("`--output -` cannot be used with `--descriptor` at the same time");
     }
     let target = a.target.parse(&a.args[0])?;
-    let digest = require_digest(&target, "blob fetch", DIGEST_USAGE)?;
+    let digest = require_digest(&target, "blob fetch", FETCH_USAGE)?;
     let src = target.open_read_cached()?;
     let desc = src.resolve_blob(&digest).await.map_err(|e| {
         if e.kind() == oras::ErrorKind::NotFound {
@@ -110,11 +118,10 @@ pub struct PushArgs {
 }
 
 async fn push(a: PushArgs) -> CliResult {
-    const USAGE: &str = "[flags] <name>[@digest] <file>";
     check_args(
         &a.args,
         "blob push",
-        USAGE,
+        PUSH_USAGE,
         2,
         true,
         "the destination to push to and the file to read",

@@ -13,15 +13,15 @@ use crate::options::{
 };
 use crate::output::{COPY_PROMPTS, StatusPrinter, line};
 
-const USAGE: &str = "[flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]";
+pub(super) const USAGE: &str = "[flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]";
 
 /// `--from-*` flags of the source side.
 #[derive(Args, Debug, Default)]
 pub struct FromOpts {
-    /// set source as an OCI image layout
+    /// set source target as an OCI image layout
     #[arg(long)]
     from_oci_layout: bool,
-    /// [Experimental] set the path for the source OCI image layout
+    /// [Experimental] set the path for the source OCI image layout target
     #[arg(long)]
     from_oci_layout_path: Option<String>,
     /// source registry username
@@ -39,25 +39,25 @@ pub struct FromOpts {
     /// allow insecure connections to source registry without SSL check
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     from_plain_http: Option<bool>,
-    /// server certificate authority file for the source registry
+    /// server certificate authority file for the remote source registry
     #[arg(long)]
     from_ca_file: Option<String>,
-    /// client certificate file for the source registry
+    /// client certificate file for the remote source registry
     #[arg(long)]
     from_cert_file: Option<String>,
-    /// client private key file for the source registry
+    /// client private key file for the remote source registry
     #[arg(long)]
     from_key_file: Option<String>,
-    /// customized DNS for source registry
+    /// customized DNS for source registry, formatted in `host:port:address[:address_port]`
     #[arg(long)]
     from_resolve: Vec<String>,
-    /// path of the authentication file for source registry
+    /// `path` of the authentication file for source registry
     #[arg(long)]
     from_registry_config: Vec<String>,
     /// add custom headers to source requests
     #[arg(long)]
     from_header: Vec<String>,
-    /// [Preview] set OCI distribution spec version and API option for source
+    /// [Preview] set OCI distribution spec version and API option for source target. Options: v1.1-referrers-tag, v1.1-referrers-api
     #[arg(long)]
     from_distribution_spec: Option<String>,
 }
@@ -96,10 +96,10 @@ impl FromOpts {
 /// `--to-*` flags of the destination side.
 #[derive(Args, Debug, Default)]
 pub struct ToOpts {
-    /// set destination as an OCI image layout
+    /// set destination target as an OCI image layout
     #[arg(long)]
     to_oci_layout: bool,
-    /// [Experimental] set the path for the destination OCI image layout
+    /// [Experimental] set the path for the destination OCI image layout target
     #[arg(long)]
     to_oci_layout_path: Option<String>,
     /// destination registry username
@@ -117,25 +117,25 @@ pub struct ToOpts {
     /// allow insecure connections to destination registry without SSL check
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     to_plain_http: Option<bool>,
-    /// server certificate authority file for the destination registry
+    /// server certificate authority file for the remote destination registry
     #[arg(long)]
     to_ca_file: Option<String>,
-    /// client certificate file for the destination registry
+    /// client certificate file for the remote destination registry
     #[arg(long)]
     to_cert_file: Option<String>,
-    /// client private key file for the destination registry
+    /// client private key file for the remote destination registry
     #[arg(long)]
     to_key_file: Option<String>,
-    /// customized DNS for destination registry
+    /// customized DNS for destination registry, formatted in `host:port:address[:address_port]`
     #[arg(long)]
     to_resolve: Vec<String>,
-    /// path of the authentication file for destination registry
+    /// `path` of the authentication file for destination registry
     #[arg(long)]
     to_registry_config: Vec<String>,
     /// add custom headers to destination requests
     #[arg(long)]
     to_header: Vec<String>,
-    /// [Preview] set OCI distribution spec version and API option for destination
+    /// [Preview] set OCI distribution spec version and API option for destination target. Options: v1.1-referrers-tag, v1.1-referrers-api
     #[arg(long)]
     to_distribution_spec: Option<String>,
 }
@@ -184,7 +184,7 @@ pub struct CpArgs {
     platform: PlatformOpts,
     #[command(flatten)]
     tty: TtyOpts,
-    /// customized DNS for registry, formatted in `host:port:address[:address_port]`
+    /// base DNS rules formatted in `host:port:address[:address_port]` for --from-resolve and --to-resolve
     #[arg(long)]
     resolve: Vec<String>,
     /// [Preview] recursively copy the artifact and its referrer artifacts

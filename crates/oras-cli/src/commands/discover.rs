@@ -16,7 +16,7 @@ use crate::options::{
 };
 use crate::output::{Format, descriptor_model, line, out, warn};
 
-const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
+pub(super) const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
 
 #[derive(Args, Debug)]
 pub struct DiscoverArgs {
@@ -39,7 +39,7 @@ pub struct DiscoverArgs {
     /// [Experimental] maximum depth of referrers in the formatted output
     #[arg(long)]
     depth: Option<i64>,
-    /// [Deprecated] format in which to display referrers (table, json, or tree)
+    /// [Deprecated] format in which to display referrers (table, json, or tree). tree format will also show indirect referrers (default "tree")
     #[arg(short = 'o', long)]
     output: Option<String>,
 }

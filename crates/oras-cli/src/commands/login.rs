@@ -12,6 +12,11 @@ use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, RemoteOpts};
 use crate::output::{line, out};
 
+/// The argument grammar of `oras login`.
+pub(super) const LOGIN_USAGE: &str = "[flags] <registry>";
+/// The argument grammar of `oras logout`.
+pub(super) const LOGOUT_USAGE: &str = "[flags] <registry>";
+
 #[derive(Args, Debug)]
 pub struct LoginArgs {
     args: Vec<String>,
@@ -27,7 +32,7 @@ pub struct LogoutArgs {
     /// debug mode
     #[arg(short = 'd', long)]
     debug: bool,
-    /// path of the authentication file for registry
+    /// auth config path
     #[arg(long)]
     registry_config: Vec<String>,
 }
@@ -86,7 +91,7 @@ pub async fn login(a: LoginArgs) -> CliResult {
     check_args(
         &a.args,
         "login",
-        "[flags] <registry>",
+        LOGIN_USAGE,
         1,
         true,
         "the target registry to log in to",
@@ -118,7 +123,7 @@ pub async fn logout(a: LogoutArgs) -> CliResult {
     check_args(
         &a.args,
         "logout",
-        "[flags] <registry>",
+        LOGOUT_USAGE,
         1,
         true,
         "the target registry to log out from",

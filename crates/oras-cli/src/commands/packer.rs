@@ -19,7 +19,7 @@ pub struct PackerOpts {
     /// path of the annotation file
     #[arg(long)]
     pub annotation_file: Option<String>,
-    /// path of the pushed manifest
+    /// `path` of the pushed manifest
     #[arg(long)]
     pub export_manifest: Option<String>,
     /// skip path validation

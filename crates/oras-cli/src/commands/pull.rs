@@ -14,7 +14,7 @@ use crate::options::{
 };
 use crate::output::{PULL_PROMPTS, StatusPrinter, descriptor_model, line};
 
-const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
+pub(super) const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
 
 #[derive(Args, Debug)]
 pub struct PullArgs {
@@ -38,7 +38,7 @@ pub struct PullArgs {
     /// allow storing files out of the output directory
     #[arg(short = 'T', long)]
     allow_path_traversal: bool,
-    /// [Preview] recursively pull the subject of artifacts
+    /// recursively pull the subject of artifacts
     #[arg(long)]
     include_subject: bool,
     /// output manifest config file

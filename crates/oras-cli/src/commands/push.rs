@@ -13,7 +13,7 @@ use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, FormatOpts, TargetOpts, TtyOpts, finish_tty, split_tags};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
-const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]";
+pub(super) const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]";
 
 #[derive(Args, Debug)]
 pub struct PushArgs {
@@ -28,7 +28,7 @@ pub struct PushArgs {
     format: FormatOpts,
     #[command(flatten)]
     tty: TtyOpts,
-    /// `path[:mediaType]` of the manifest config
+    /// `path` of image config file
     #[arg(long)]
     config: Option<String>,
     /// artifact type

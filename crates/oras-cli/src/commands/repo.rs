@@ -8,18 +8,34 @@ use oras_spec::Reference;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult, check_args, fail};
+use crate::help::{GO_TEMPLATE, JSON, TEXT, format_usage, long};
 use crate::options::{CommonOpts, FormatOpts, Kind, RemoteOpts, TargetOpts};
 use crate::output::{Format, out, warn};
 
 #[derive(Subcommand, Debug)]
 pub enum RepoCommand {
     /// List the repositories under the registry
-    #[command(alias = "list")]
+    #[command(
+        alias = "list",
+        long_about = long::REPO_LS,
+        override_usage = LS_USAGE,
+        mut_arg("format", |a| a.help(format_usage(TEXT, &[JSON, GO_TEMPLATE])))
+    )]
     Ls(LsArgs),
     /// Show tags of the target repository
-    #[command(alias = "show-tags")]
+    #[command(
+        alias = "show-tags",
+        long_about = long::REPO_TAGS,
+        override_usage = TAGS_USAGE,
+        mut_arg("format", |a| a.help(format_usage(TEXT, &[JSON, GO_TEMPLATE])))
+    )]
     Tags(TagsArgs),
 }
+
+/// The argument grammar of `oras repo ls`.
+const LS_USAGE: &str = "[flags] <registry>";
+/// The argument grammar of `oras repo tags`.
+const TAGS_USAGE: &str = "[flags] <name>";
 
 #[derive(Args, Debug)]
 pub struct LsArgs {
@@ -87,7 +103,7 @@ async fn tags(a: TagsArgs) -> CliResult {
     check_args(
         &a.args,
         "repo tags",
-        "[flags] <name>",
+        TAGS_USAGE,
         1,
         true,
         "the target repository to list tags from",
@@ -128,7 +144,7 @@ async fn ls(a: LsArgs) -> CliResult {
     check_args(
         &a.args,
         "repo ls",
-        "[flags] <registry>",
+        LS_USAGE,
         1,
         true,
         "the target registry to list repositories from",

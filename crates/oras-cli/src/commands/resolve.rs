@@ -7,7 +7,7 @@ use crate::error::{CliError, CliResult, check_args};
 use crate::options::{CommonOpts, PlatformOpts, TargetOpts, require_reference};
 use crate::output::line;
 
-const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
+pub(super) const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
 
 #[derive(Args, Debug)]
 pub struct ResolveArgs {

@@ -8,7 +8,7 @@ use crate::error::{CliError, CliResult, check_args};
 use crate::options::{CommonOpts, TargetOpts, require_reference};
 use crate::output::line;
 
-const USAGE: &str = "[flags] <name>{:<tag>|@<digest>} <new_tag> [...]";
+pub(super) const USAGE: &str = "[flags] <name>{:<tag>|@<digest>} <new_tag> [...]";
 
 #[derive(Args, Debug)]
 pub struct TagArgs {

@@ -2,8 +2,6 @@
 
 use clap::Args;
 
-use crate::output::warn;
-
 /// `-d/--debug` and the deprecated `-v/--verbose`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct CommonOpts {
@@ -15,11 +13,9 @@ pub struct CommonOpts {
 }
 
 impl CommonOpts {
-    /// Whether to print status lines for untitled content (default true); warns when used.
+    /// Whether to print status lines for untitled content (default true). The deprecation
+    /// notice for the flag is printed when the command line is read (`commands::parse`).
     pub fn verbose(&self) -> bool {
-        if self.verbose.is_some() {
-            warn("Flag --verbose has been deprecated, and will be removed in a future release.");
-        }
         self.verbose.unwrap_or(true)
     }
 }

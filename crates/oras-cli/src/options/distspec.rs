@@ -7,7 +7,7 @@ use crate::error::{CliError, CliResult};
 /// `--distribution-spec`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct DistSpecOpts {
-    /// [Preview] set OCI distribution spec version and API option. Options: v1.1-referrers-api, v1.1-referrers-tag
+    /// [Preview] set OCI distribution spec version and API option for target. Options: v1.1-referrers-tag, v1.1-referrers-api
     #[arg(long)]
     pub distribution_spec: Option<String>,
 }

@@ -10,7 +10,7 @@ pub struct FormatOpts {
     /// [Experimental] format output
     #[arg(long)]
     pub format: Option<String>,
-    /// [Experimental] template used to format output
+    /// [Experimental] template string used to format output
     #[arg(long)]
     pub template: Option<String>,
 }
@@ -30,7 +30,7 @@ impl FormatOpts {
 /// `--descriptor` and `--pretty`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct DescriptorOpts {
-    /// print descriptor instead of content
+    /// output the descriptor
     #[arg(long)]
     pub descriptor: bool,
     /// prettify JSON objects printed to stdout

@@ -52,7 +52,7 @@ pub struct RemoteOpts {
     /// customized DNS for registry, formatted in `host:port:address[:address_port]`
     #[arg(long)]
     pub resolve: Vec<String>,
-    /// path of the authentication file for registry
+    /// `path` of the authentication file for registry
     #[arg(long)]
     pub registry_config: Vec<String>,
     /// add custom headers to requests

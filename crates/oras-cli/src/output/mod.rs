@@ -7,4 +7,4 @@ mod stdout;
 
 pub use format::{Format, descriptor_model, print_descriptor, print_raw_json};
 pub use status::{COPY_PROMPTS, PULL_PROMPTS, PUSH_PROMPTS, Prompts, StatusPrinter};
-pub use stdout::{StdoutWriter, err_out, line, out, out_bytes, stdout_failed, warn};
+pub use stdout::{StdoutWriter, err_out, line, out, out_bytes, warn};

@@ -14,10 +14,11 @@ use oras::ops::{self, BackupOptions};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, finish_tty};
 use crate::output::{StatusPrinter, line};
-pub use restore::{RestoreArgs, restore};
+pub use restore::{RESTORE_USAGE, RestoreArgs, restore};
 use shared::{PULL, TagLines, found_line, human_size, observe, parse_repo_ref, seconds};
 
-const BACKUP_USAGE: &str = "[flags] --output <path> <registry>/<repository>[:<ref1>[,<ref2>...]]";
+pub(super) const BACKUP_USAGE: &str =
+    "[flags] --output <path> <registry>/<repository>[:<ref1>[,<ref2>...]]";
 
 #[derive(Args, Debug)]
 pub struct BackupArgs {
@@ -33,7 +34,7 @@ pub struct BackupArgs {
     /// path to the target output, either a tar archive (*.tar) or a directory
     #[arg(short = 'o', long, required = true)]
     output: String,
-    /// back up the referrers of the artifacts
+    /// back up the artifact with its referrers (e.g., attestations, SBOMs)
     #[arg(long)]
     include_referrers: bool,
     /// concurrency level

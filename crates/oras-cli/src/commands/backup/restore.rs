@@ -15,7 +15,8 @@ use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, finish_tty};
 use crate::output::{StatusPrinter, line};
 
-const RESTORE_USAGE: &str = "[flags] --input <path> <registry>/<repository>[:<ref1>[,<ref2>...]]";
+pub const RESTORE_USAGE: &str =
+    "[flags] --input <path> <registry>/<repository>[:<ref1>[,<ref2>...]]";
 
 #[derive(Args, Debug)]
 pub struct RestoreArgs {
@@ -28,13 +29,13 @@ pub struct RestoreArgs {
     dist: DistSpecOpts,
     #[command(flatten)]
     tty: TtyOpts,
-    /// path to the input, either a tar archive (*.tar) or an OCI layout directory
+    /// path to the OCI layout, either a tar archive (*.tar) or a directory
     #[arg(long, required = true)]
     input: String,
-    /// restore the artifacts without their referrers
+    /// restore artifacts excluding their referrers
     #[arg(long)]
     exclude_referrers: bool,
-    /// only print what would be restored
+    /// simulate the restore process without actually uploading any artifacts
     #[arg(long)]
     dry_run: bool,
     /// concurrency level

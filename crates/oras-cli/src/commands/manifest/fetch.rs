@@ -27,7 +27,7 @@ pub struct FetchArgs {
     /// accepted media types
     #[arg(long, value_delimiter = ',')]
     media_type: Vec<String>,
-    /// file path to store the fetched manifest
+    /// file `path` to write the fetched manifest to, use - for stdout
     #[arg(short = 'o', long)]
     output: Option<String>,
 }

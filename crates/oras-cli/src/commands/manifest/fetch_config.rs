@@ -19,7 +19,7 @@ pub struct FetchConfigArgs {
     platform: PlatformOpts,
     #[command(flatten)]
     desc: DescriptorOpts,
-    /// file path to write the fetched config to
+    /// file `path` to write the fetched config to, use - for stdout
     #[arg(short = 'o', long)]
     output: Option<String>,
 }

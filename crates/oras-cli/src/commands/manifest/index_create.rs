@@ -15,7 +15,8 @@ use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, TargetOpts, TargetRef, split_tags};
 use crate::output::{line, print_raw_json};
 
-const USAGE: &str = "[flags] <destination>[:<tag>[,<tag>][...]] [{<tag>|<digest>}...]";
+pub(super) const USAGE: &str =
+    "[flags] <target>[:<tag[,<tag>][...]] <sources>[{<tag>|<digest>}...]";
 
 #[derive(Args, Debug)]
 pub struct IndexCreateArgs {
@@ -27,13 +28,13 @@ pub struct IndexCreateArgs {
     /// prettify JSON objects printed to stdout
     #[arg(long)]
     pretty: bool,
-    /// index annotations
+    /// manifest annotations
     #[arg(short = 'a', long = "annotation")]
     annotations: Vec<String>,
     /// artifact type of the index
     #[arg(long)]
     artifact_type: Option<String>,
-    /// file path to write the created index to, use - for stdout
+    /// file `path` to write the created index to, use - for stdout
     #[arg(short = 'o', long)]
     output: Option<String>,
 }

@@ -14,8 +14,8 @@ use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, TargetOpts, require_reference};
 use crate::output::line;
 
-const USAGE: &str =
-    "[flags] <index>{:<tag>|@<digest>} [{--add|--merge|--remove} {<tag>|<digest>}] [...]";
+pub(super) const USAGE: &str =
+    "<index>{:<tag>|@<digest>} [{--add|--merge|--remove} <manifest>{<tag>|<digest>}] [...]";
 
 #[derive(Args, Debug)]
 pub struct IndexUpdateArgs {
@@ -33,7 +33,7 @@ pub struct IndexUpdateArgs {
     /// indexes to be merged into the index
     #[arg(long)]
     merge: Vec<String>,
-    /// manifests to remove from the index (digests)
+    /// manifests to remove from the index, must be digests
     #[arg(long)]
     remove: Vec<String>,
     /// extra tags for the updated index
@@ -42,7 +42,7 @@ pub struct IndexUpdateArgs {
     /// set the artifact type of the index ("" removes it)
     #[arg(long)]
     artifact_type: Option<String>,
-    /// file path to write the updated index to, use - for stdout
+    /// file `path` to write the created index to, use - for stdout
     #[arg(short = 'o', long)]
     output: Option<String>,
 }

@@ -15,6 +15,7 @@ use clap::Subcommand;
 pub use delete::{confirm_deletion, print_deletion};
 
 use crate::error::{CliError, CliResult};
+use crate::help::{GO_TEMPLATE, JSON, TEXT, format_usage, long};
 use crate::options::TargetRef;
 use crate::output::out_bytes;
 
@@ -24,15 +25,33 @@ const FETCH_USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
 #[derive(Subcommand, Debug)]
 pub enum ManifestCommand {
     /// Delete a manifest from remote registry or OCI image layout
-    #[command(aliases = ["remove", "rm"])]
+    #[command(
+        aliases = ["remove", "rm"],
+        long_about = long::MANIFEST_DELETE,
+        override_usage = FETCH_USAGE
+    )]
     Delete(delete::DeleteArgs),
     /// Fetch manifest of the target artifact
-    #[command(aliases = ["get", "show"])]
+    #[command(
+        aliases = ["get", "show"],
+        long_about = long::MANIFEST_FETCH,
+        override_usage = FETCH_USAGE,
+        mut_arg("format", |a| a.help(format_usage(TEXT, &[
+            JSON.with_usage("Print in prettified JSON format"),
+            GO_TEMPLATE.with_usage("Print using the given Go template"),
+        ])))
+    )]
     Fetch(fetch::FetchArgs),
-    /// Fetch the config of a manifest
-    #[command(name = "fetch-config", alias = "get-config")]
+    /// Fetch the config of a manifest from a registry or an OCI image layout
+    #[command(
+        name = "fetch-config",
+        alias = "get-config",
+        long_about = long::MANIFEST_FETCH_CONFIG,
+        override_usage = FETCH_USAGE
+    )]
     FetchConfig(fetch_config::FetchConfigArgs),
     /// Push a manifest to a registry or an OCI image layout
+    #[command(long_about = long::MANIFEST_PUSH, override_usage = push::USAGE)]
     Push(push::PushArgs),
     /// [Experimental] Index operations
     #[command(subcommand)]
@@ -42,9 +61,14 @@ pub enum ManifestCommand {
 #[derive(Subcommand, Debug)]
 pub enum IndexCommand {
     /// [Experimental] Create and push an index from provided manifests
-    #[command(alias = "pack")]
+    #[command(
+        alias = "pack",
+        long_about = long::MANIFEST_INDEX_CREATE,
+        override_usage = index_create::USAGE
+    )]
     Create(index_create::IndexCreateArgs),
     /// [Experimental] Update and push an image index
+    #[command(long_about = long::MANIFEST_INDEX_UPDATE, override_usage = index_update::USAGE)]
     Update(index_update::IndexUpdateArgs),
 }
 

@@ -14,7 +14,7 @@ use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, DescriptorOpts, DistSpecOpts, TargetOpts, io_reason, split_tags};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, line, print_descriptor};
 
-const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]|@<digest>] <file>";
+pub(super) const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]|@<digest>] <file>";
 
 #[derive(Args, Debug)]
 pub struct PushArgs {
