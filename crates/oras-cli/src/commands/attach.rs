@@ -6,12 +6,12 @@ use clap::Args;
 use oras::ops::{self, AttachOptions};
 use oras_spec::Digest;
 
-use super::packer::{PackerOpts, config_file, file_layers};
+use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
-    CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, finish_tty,
+    CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef, TtyOpts, finish_tty,
 };
-use crate::output::{PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
+use crate::output::{Format, PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
 pub(super) const USAGE: &str = "[flags] --artifact-type=<type> <name>{:<tag>|@<digest>} {<file>[:<layer_media_type>]|--annotation <key>=<value>} [...]";
 
@@ -59,7 +59,23 @@ pub async fn exec(a: AttachArgs) -> CliResult {
         return fail("--config, --platform cannot be used at the same time");
     }
     let target = a.target.parse(&a.args[0])?.with_dist(&a.dist)?;
-    let files = &a.args[1..];
+    let annotations = a.packer.parse_annotations()?;
+    check_input(&target, &a.args[1..], &annotations)?;
+    let mut opts = attach_options(&a, &annotations)?;
+    let show_titles = verbose && !format.is_structured();
+    let files = file_layers(&a.args[1..], &annotations, &a.packer, show_titles)?;
+    let dst = target.open_write()?;
+    let tty = a.tty.start(a.common.debug);
+    opts.observer = Arc::new(
+        StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
+    );
+    let attached = ops::attach(dst, &target.reference, &a.artifact_type, &files, &opts).await;
+    finish_tty(&tty);
+    render(&attached?, &target, &format)
+}
+
+/// A subject reference with a tag or digest, and something to attach: files or annotations.
+fn check_input(target: &TargetRef, files: &[String], annotations: &ParsedAnnotations) -> CliResult {
     if target.reference.is_empty() {
         let mut rec = String::new();
         if files.is_empty() {
@@ -72,12 +88,16 @@ pub async fn exec(a: AttachArgs) -> CliResult {
                 .recommend(rec),
         );
     }
-    let annotations = a.packer.parse_annotations()?;
     if files.is_empty() && annotations.manifest.is_empty() {
         return Err(CliError::new("neither file nor annotation provided in the command")
             .usage(format!("oras attach {USAGE}"))
             .recommend("To attach to an existing artifact, please provide files via argument or annotations via flag \"--annotation\". Run \"oras attach -h\" for more options and examples"));
     }
+    Ok(())
+}
+
+/// The attach of the flags: platform, config, annotations, concurrency.
+fn attach_options(a: &AttachArgs, annotations: &ParsedAnnotations) -> CliResult<AttachOptions> {
     let mut opts = AttachOptions::default();
     opts.platform = a.platform.parse()?;
     opts.config = a.config.as_deref().map(config_file).transpose()?;
@@ -85,20 +105,11 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     opts.config_annotations = annotations.config.clone();
     opts.export_manifest = a.packer.export_manifest.as_ref().map(Into::into);
     opts.concurrency = a.concurrency;
-    let files = file_layers(
-        files,
-        &annotations,
-        &a.packer,
-        verbose && !format.is_structured(),
-    )?;
-    let dst = target.open_write()?;
-    let tty = a.tty.start(a.common.debug);
-    opts.observer = Arc::new(
-        StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
-    );
-    let attached = ops::attach(dst, &target.reference, &a.artifact_type, &files, &opts).await;
-    finish_tty(&tty);
-    let attached = attached?;
+    Ok(opts)
+}
+
+/// The new artifact's model (`--format`) or oras's closing lines naming the subject.
+fn render(attached: &ops::Attached, target: &TargetRef, format: &Format) -> CliResult {
     let (root, subject) = (&attached.descriptor, &attached.subject);
     let model = descriptor_model(&target.with_digest(&root.digest), root);
     if format.print_model(&serde_json::Value::Object(model))? {

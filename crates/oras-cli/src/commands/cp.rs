@@ -5,6 +5,7 @@ use std::sync::Arc;
 use clap::Args;
 use oras::error::Side;
 use oras::ops::{self, CopyOptions};
+use oras_spec::Descriptor;
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
@@ -219,11 +220,11 @@ pub async fn exec(a: CpArgs) -> CliResult {
             .parse(&main)?
             .with_dist(&a.to.dist())?;
     dst_ref.check_tags(&extra_tags)?;
-    let mut opts = CopyOptions::default();
-    opts.platform = a.platform.parse()?;
-    opts.referrers = a.recursive;
-    opts.extra_tags = extra_tags.clone();
-    opts.concurrency = a.concurrency;
+    let mut opts = CopyOptions::default()
+        .platform(a.platform.parse()?)
+        .referrers(a.recursive)
+        .extra_tags(extra_tags.clone())
+        .concurrency(a.concurrency);
     let src = src_ref.open_read()?;
     let dst = dst_ref.open_write()?;
     let tty = a.tty.start(a.common.debug);
@@ -238,6 +239,13 @@ pub async fn exec(a: CpArgs) -> CliResult {
             _ => CliError::from(e),
         })?
         .descriptor;
+    render(&root, &src_ref, &dst_ref, &extra_tags);
+    Ok(())
+}
+
+/// oras's closing lines: what was copied where (digests where the references had none),
+/// the extra tags, the digest.
+fn render(root: &Descriptor, src_ref: &TargetRef, dst_ref: &TargetRef, extra_tags: &[String]) {
     let src_display = if src_ref.digest().is_some_and(|d| d != root.digest) {
         src_ref.with_digest(&root.digest)
     } else {
@@ -253,11 +261,10 @@ pub async fn exec(a: CpArgs) -> CliResult {
         src_ref.type_name(),
         dst_ref.type_name()
     ));
-    for t in &extra_tags {
+    for t in extra_tags {
         line(format!("Tagged {t}"));
     }
     line(format!("Digest: {}", root.digest));
-    Ok(())
 }
 
 /// `Error from source registry for "<ref>": …`, as oras says which end failed.

@@ -10,9 +10,10 @@ use serde_json::{Value, json};
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
-    CommonOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, finish_tty, require_reference,
+    CommonOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef, TtyOpts, finish_tty,
+    require_reference,
 };
-use crate::output::{PULL_PROMPTS, StatusPrinter, descriptor_model, line};
+use crate::output::{Format, PULL_PROMPTS, StatusPrinter, descriptor_model, line};
 
 pub(super) const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
 
@@ -65,6 +66,19 @@ pub async fn exec(a: PullArgs) -> CliResult {
     let tty = a.tty.start(a.common.debug);
     let printer = StatusPrinter::new(PULL_PROMPTS, a.common.verbose(), format.is_structured())
         .with_tty(tty.clone());
+    let mut opts = pull_options(&a)?;
+    opts.observer = Arc::new(printer);
+    let pulled = ops::pull(src, &target.reference, Path::new(&a.output), &opts).await;
+    finish_tty(&tty);
+    let pulled = pulled.map_err(|e| match e.kind() {
+        oras::ErrorKind::PathTraversal => CliError::from(e).recommend("Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check."),
+        _ => CliError::from(e),
+    })?;
+    render(&pulled, &target, &format)
+}
+
+/// The pull of the flags: platform, subject, old files, traversal, config, concurrency.
+fn pull_options(a: &PullArgs) -> CliResult<PullOptions> {
     let mut opts = PullOptions::default();
     opts.platform = a.platform.parse()?;
     opts.include_subject = a.include_subject;
@@ -78,13 +92,12 @@ pub async fn exec(a: PullArgs) -> CliResult {
         None => None,
     };
     opts.concurrency = a.concurrency;
-    opts.observer = Arc::new(printer);
-    let pulled = ops::pull(src, &target.reference, Path::new(&a.output), &opts).await;
-    finish_tty(&tty);
-    let pulled = pulled.map_err(|e| match e.kind() {
-        oras::ErrorKind::PathTraversal => CliError::from(e).recommend("Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check."),
-        _ => CliError::from(e),
-    })?;
+    Ok(opts)
+}
+
+/// The pull's model (`--format`: the reference and each file with its path) or oras's
+/// closing lines.
+fn render(pulled: &ops::Pulled, target: &TargetRef, format: &Format) -> CliResult {
     let files: Vec<Value> = pulled
         .files
         .iter()

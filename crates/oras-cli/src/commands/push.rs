@@ -8,10 +8,12 @@ use oras::pack::PackVersion;
 use oras_spec::Platform;
 use serde_json::json;
 
-use super::packer::{PackerOpts, config_file, file_layers};
+use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers};
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, FormatOpts, TargetOpts, TtyOpts, finish_tty, split_tags};
-use crate::output::{PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
+use crate::options::{
+    CommonOpts, FormatOpts, TargetOpts, TargetRef, TtyOpts, finish_tty, split_tags,
+};
+use crate::output::{Format, PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
 pub(super) const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]";
 
@@ -63,8 +65,37 @@ pub async fn exec(a: PushArgs) -> CliResult {
     let target = a.target.parse(&main_ref)?;
     target.check_tags(&extra_tags)?;
     let annotations = a.packer.parse_annotations()?;
+    let mut opts = push_options(&a, &target, &extra_tags, &annotations)?;
+    let show_titles = verbose && !format.is_structured();
+    let files = file_layers(&a.args[1..], &annotations, &a.packer, show_titles)?;
+    let dst = target.open_write()?;
+    if files.is_empty() && !format.is_structured() {
+        line("Uploading empty artifact");
+    }
+    let tty = a.tty.start(a.common.debug);
+    opts.observer = Arc::new(
+        StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
+    );
+    let pushed = ops::push(dst, &files, &opts).await;
+    finish_tty(&tty);
+    render(
+        &pushed.map_err(missing_artifact_type)?,
+        &target,
+        &extra_tags,
+        &format,
+    )
+}
+
+/// The push of the flags: image spec, artifact type, config, annotations, concurrency and
+/// the tags (the reference's own, then the extra ones).
+fn push_options(
+    a: &PushArgs,
+    target: &TargetRef,
+    extra_tags: &[String],
+    annotations: &ParsedAnnotations,
+) -> CliResult<PushOptions> {
     let mut opts = PushOptions::default();
-    opts.image_spec = image_spec(&a)?;
+    opts.image_spec = image_spec(a)?;
     opts.artifact_type = a.artifact_type.clone().unwrap_or_default();
     opts.config = match (&a.config, &a.artifact_platform) {
         (Some(c), _) => Some(config_file(c)?),
@@ -81,23 +112,16 @@ pub async fn exec(a: PushArgs) -> CliResult {
         opts.tags.push(target.reference.clone());
     }
     opts.tags.extend(extra_tags.iter().cloned());
-    let files = file_layers(
-        &a.args[1..],
-        &annotations,
-        &a.packer,
-        verbose && !format.is_structured(),
-    )?;
-    let dst = target.open_write()?;
-    if files.is_empty() && !format.is_structured() {
-        line("Uploading empty artifact");
-    }
-    let tty = a.tty.start(a.common.debug);
-    opts.observer = Arc::new(
-        StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
-    );
-    let pushed = ops::push(dst, &files, &opts).await;
-    finish_tty(&tty);
-    let pushed = pushed.map_err(missing_artifact_type)?;
+    Ok(opts)
+}
+
+/// The push's model (`--format`) or oras's closing lines.
+fn render(
+    pushed: &ops::Pushed,
+    target: &TargetRef,
+    extra_tags: &[String],
+    format: &Format,
+) -> CliResult {
     let root = &pushed.descriptor;
     let mut model = descriptor_model(&target.with_digest(&root.digest), root);
     let mut refs: Vec<String> = pushed
@@ -106,19 +130,17 @@ pub async fn exec(a: PushArgs) -> CliResult {
         .map(|t| format!("{}:{t}", target.path))
         .collect();
     refs.sort();
-    model.insert(
-        "referenceAsTags".into(),
-        if refs.is_empty() {
-            json!(null)
-        } else {
-            json!(refs)
-        },
-    );
+    let refs = if refs.is_empty() {
+        json!(null)
+    } else {
+        json!(refs)
+    };
+    model.insert("referenceAsTags".into(), refs);
     if format.print_model(&serde_json::Value::Object(model))? {
         return Ok(());
     }
     line(format!("Pushed {}", target.typed()));
-    for t in &extra_tags {
+    for t in extra_tags {
         line(format!("Tagged {t}"));
     }
     line(format!("ArtifactType: {}", root.artifact_type));

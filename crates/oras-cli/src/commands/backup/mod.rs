@@ -9,10 +9,11 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use clap::Args;
+use oras::content::ReadOnlyGraphTarget;
 use oras::ops::{self, BackupOptions};
 
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, finish_tty};
+use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty};
 use crate::output::{StatusPrinter, line};
 pub use restore::{RESTORE_USAGE, RestoreArgs, restore};
 use shared::{PULL, TagLines, found_line, human_size, observe, parse_repo_ref, seconds};
@@ -52,27 +53,12 @@ pub async fn backup(a: BackupArgs) -> CliResult {
         "the source repository to back up",
     )?;
     let start = Instant::now();
-    if a.output.is_empty() {
-        return fail("the output path cannot be empty");
-    }
+    let as_tar = check_output(&a.output)?;
     let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
     let output = Path::new(&a.output);
-    let as_tar = ops::check_backup_output(output).map_err(|e| {
-        CliError::from(e).recommend("To back up to a tar archive, please specify a different output file name or remove the existing directory.")
-    })?;
     let src = target.open_read()?;
     if tags.is_empty() {
-        tags = ops::backup_tags(&*src).await?;
-        if tags.is_empty() {
-            return Err(
-                CliError::new(format!("no tags found in repository {:?}", target.path)).recommend(
-                    format!(
-                        "If you want to list available tags in {:?}, use \"oras repo tags\"",
-                        target.path
-                    ),
-                ),
-            );
-        }
+        tags = all_tags(&*src, &target).await?;
     }
     found_line(tags.len(), &target.path, &tags);
     let tty = a.tty.start(a.common.debug);
@@ -82,10 +68,10 @@ pub async fn backup(a: BackupArgs) -> CliResult {
         after_last: as_tar.then(|| (tags.len(), format!("Exporting to {}", a.output))),
         done: Mutex::new(0),
     });
-    let mut opts = BackupOptions::default();
-    opts.referrers = a.include_referrers;
-    opts.concurrency = a.concurrency;
-    opts.observer = observer;
+    let opts = BackupOptions::default()
+        .referrers(a.include_referrers)
+        .concurrency(a.concurrency)
+        .observer(observer);
     let backed_up = ops::backup(src, &tags, output, &opts).await;
     finish_tty(&tty);
     let backed_up = backed_up.map_err(|e| {
@@ -108,4 +94,31 @@ pub async fn backup(a: BackupArgs) -> CliResult {
         seconds(start)
     ));
     Ok(())
+}
+
+/// Whether the backup goes to a tar archive (by the output's name), with oras's errors for an
+/// empty output path and a tar name that is an existing directory.
+fn check_output(output: &str) -> CliResult<bool> {
+    if output.is_empty() {
+        return fail("the output path cannot be empty");
+    }
+    ops::check_backup_output(Path::new(output)).map_err(|e| {
+        CliError::from(e).recommend("To back up to a tar archive, please specify a different output file name or remove the existing directory.")
+    })
+}
+
+/// Every tag of the source repository (oras's error when it has none).
+async fn all_tags(src: &dyn ReadOnlyGraphTarget, target: &TargetRef) -> CliResult<Vec<String>> {
+    let tags = ops::backup_tags(src).await?;
+    if tags.is_empty() {
+        return Err(
+            CliError::new(format!("no tags found in repository {:?}", target.path)).recommend(
+                format!(
+                    "If you want to list available tags in {:?}, use \"oras repo tags\"",
+                    target.path
+                ),
+            ),
+        );
+    }
+    Ok(tags)
 }

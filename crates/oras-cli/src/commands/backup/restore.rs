@@ -107,38 +107,31 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
     let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
     let src = open_input(&a.input)?;
     if tags.is_empty() {
-        tags = src.tags(None).await?;
-        if tags.is_empty() {
-            return Err(CliError::new(format!("no tags found in OCI layout {:?}", a.input))
-                .recommend(format!("If you want to list available tags in {:?}, use \"oras repo tags --oci-layout\"", a.input)));
-        }
+        tags = all_tags(&*src, &a.input).await?;
     }
     found_line(tags.len(), "the backup", &tags);
     let dst = target.open_write()?;
-    let tty = if a.dry_run {
-        None
+    let tty = (!a.dry_run).then(|| a.tty.start(a.common.debug)).flatten();
+    let per_tag = if a.dry_run {
+        "Dry run: would push tag {tag} with {n} referrer(s)"
     } else {
-        a.tty.start(a.common.debug)
+        "Pushed tag {tag} with {n} referrer(s)"
     };
     let (lines, observer) = observe(TagLines {
         status: StatusPrinter::new(PUSH, true, a.dry_run).with_tty(tty.clone()),
-        per_tag: if a.dry_run {
-            "Dry run: would push tag {tag} with {n} referrer(s)"
-        } else {
-            "Pushed tag {tag} with {n} referrer(s)"
-        },
+        per_tag,
         after_last: None,
         done: Mutex::new(0),
     });
-    let mut opts = BackupOptions::default();
-    opts.referrers = !a.exclude_referrers;
-    opts.dry_run = a.dry_run;
-    opts.concurrency = a.concurrency;
-    opts.observer = observer;
+    let opts = BackupOptions::default()
+        .referrers(!a.exclude_referrers)
+        .dry_run(a.dry_run)
+        .concurrency(a.concurrency)
+        .observer(observer);
     let restored = ops::restore(src, dst, &tags, &opts).await;
     finish_tty(&tty);
     restored.map_err(|e| {
-        let tag = tags.get(lines.done()).cloned().unwrap_or_default();
+        let tag = tags.get(lines.done()).map_or("", String::as_str);
         let mut err = CliError::from(e);
         err.message = format!(
             "failed to restore tag {tag:?} to {:?}: {}",
@@ -146,19 +139,24 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
         );
         err
     })?;
-    if a.dry_run {
-        line(format!(
-            "Dry run complete: {} tag(s) would be restored to {:?} (no data pushed)",
-            tags.len(),
-            target.path
-        ));
+    let (n, path) = (tags.len(), &target.path);
+    line(if a.dry_run {
+        format!("Dry run complete: {n} tag(s) would be restored to {path:?} (no data pushed)")
     } else {
-        line(format!(
-            "Successfully restored {} tag(s) to {:?} in {}",
-            tags.len(),
-            target.path,
+        format!(
+            "Successfully restored {n} tag(s) to {path:?} in {}",
             seconds(start)
-        ));
-    }
+        )
+    });
     Ok(())
+}
+
+/// Every tag of the backup (oras's error when it has none).
+async fn all_tags(src: &dyn ReadOnlyGraphTarget, input: &str) -> CliResult<Vec<String>> {
+    let tags = src.tags(None).await?;
+    if tags.is_empty() {
+        return Err(CliError::new(format!("no tags found in OCI layout {input:?}"))
+            .recommend(format!("If you want to list available tags in {input:?}, use \"oras repo tags --oci-layout\"")));
+    }
+    Ok(tags)
 }
