@@ -1,0 +1,66 @@
+//! The main server's authentication check: Basic, or Bearer tokens from the side server's
+//! realm (everlasting or with a lifetime).
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+use super::{Auth, Shared, TOKEN, error};
+
+pub(super) fn authorized(s: &Shared, headers: &HeaderMap) -> Option<Response> {
+    let got = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match &s.auth {
+        Auth::None => None,
+        Auth::Basic(u, p) => {
+            use std::io::Write;
+            let mut want = Vec::new();
+            let _ = write!(want, "{u}:{p}");
+            let want = format!("Basic {}", crate::token::b64(&want, false));
+            if got == want {
+                None
+            } else {
+                let mut r = error(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHORIZED",
+                    "authentication required",
+                );
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"test\""),
+                );
+                Some(r)
+            }
+        }
+        Auth::Bearer => {
+            let valid = match (s.token_lifetime, got.strip_prefix("Bearer ")) {
+                (None, Some(t)) => t == TOKEN,
+                (Some(life), Some(t)) => match s.issued.lock().unwrap().get(t) {
+                    Some(at) if at.elapsed().as_secs_f64() < life as f64 => true,
+                    Some(_) => {
+                        s.expired_tokens
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        false
+                    }
+                    None => false,
+                },
+                _ => false,
+            };
+            if valid {
+                None
+            } else {
+                let side = s.side_addr.lock().unwrap().clone();
+                let mut r = error(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHORIZED",
+                    "authentication required",
+                );
+                let v = format!("Bearer realm=\"http://{side}/token\",service=\"test\"");
+                r.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_str(&v).unwrap());
+                Some(r)
+            }
+        }
+    }
+}

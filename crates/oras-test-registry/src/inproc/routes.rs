@@ -1,0 +1,147 @@
+//! The main server: every request is recorded, meets the injected faults and the auth check,
+//! then goes to the handler of its API area.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::auth::authorized;
+use super::blobs::blobs;
+use super::faults::{STALL, stalls};
+use super::listing::{catalog, tags};
+use super::manifests::manifests;
+use super::referrers::referrers;
+use super::uploads::uploads;
+use super::{Recorded, Shared, error};
+
+pub(super) fn record(s: &Shared, req: &Request, server: &'static str) {
+    s.log.lock().unwrap().push(Recorded {
+        method: req.method().to_string(),
+        path: req.uri().path().to_string(),
+        query: req.uri().query().unwrap_or_default().to_string(),
+        headers: req.headers().clone(),
+        server,
+        at: std::time::Instant::now(),
+    });
+}
+
+pub(super) async fn handle_main(State(s): State<Arc<Shared>>, req: Request) -> Response {
+    let warning = s.faults.lock().unwrap().warning.clone();
+    let mut resp = route_main(s, req).await;
+    if let Some(w) = warning {
+        resp.headers_mut().append(
+            header::WARNING,
+            HeaderValue::from_str(&format!("299 - \"{w}\"")).unwrap(),
+        );
+    }
+    resp
+}
+
+async fn route_main(s: Arc<Shared>, req: Request) -> Response {
+    record(&s, &req, "main");
+    let injected = {
+        let mut f = s.faults.lock().unwrap();
+        let after = match f.fail_after.as_mut() {
+            Some((0, status)) => Some(*status),
+            Some((n, _)) => {
+                *n -= 1;
+                None
+            }
+            None => None,
+        };
+        if after.is_some() {
+            f.fail_after = None;
+        }
+        after.or_else(|| f.fail_next.pop_front())
+    };
+    if let Some(status) = injected {
+        let mut r = error(
+            StatusCode::from_u16(status).unwrap(),
+            "UNAVAILABLE",
+            "injected fault",
+        );
+        if status == 429 {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        return r;
+    }
+    if let Some(r) = authorized(&s, req.headers()) {
+        return r;
+    }
+    if req.method() == Method::PATCH {
+        let stall = {
+            let mut f = s.faults.lock().unwrap();
+            match f.stall_patch_after {
+                Some(0) => {
+                    f.stall_patch_after = None;
+                    true
+                }
+                Some(n) => {
+                    f.stall_patch_after = Some(n - 1);
+                    false
+                }
+                None => false,
+            }
+        };
+        if stall {
+            tokio::time::sleep(STALL).await;
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or_default().to_string();
+    if stalls(&s, &method, &format!("{path}?{query}")) {
+        // neither the request body is read nor an answer sent
+        tokio::time::sleep(STALL).await;
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let headers = req.headers().clone();
+    let max = s.faults.lock().unwrap().max_body;
+    let body = match axum::body::to_bytes(req.into_body(), 1 << 30).await {
+        Ok(b) => b,
+        Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+    };
+    if let Some(m) = max
+        && body.len() > m
+    {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    }
+    if path == "/v2/_catalog" {
+        return catalog(&s, &path, &query);
+    }
+    if path == "/v2/" || path == "/v2" {
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{}",
+        )
+            .into_response();
+    }
+    let Some(rest) = path.strip_prefix("/v2/") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    for marker in [
+        "/blobs/uploads/",
+        "/blobs/",
+        "/manifests/",
+        "/referrers/",
+        "/tags/list",
+    ] {
+        if let Some(i) = rest.rfind(marker) {
+            let repo = rest[..i].to_string();
+            let tail = rest[i + marker.len()..].to_string();
+            return match marker {
+                "/blobs/uploads/" => uploads(&s, &method, &repo, &tail, &query, &headers, body),
+                "/blobs/" => blobs(&s, &method, &tail, &headers),
+                "/manifests/" => manifests(&s, &method, &repo, &tail, &headers, body),
+                "/referrers/" => referrers(&s, &path, &tail, &query),
+                _ => tags(&s, &repo, &path, &query),
+            };
+        }
+    }
+    StatusCode::NOT_FOUND.into_response()
+}

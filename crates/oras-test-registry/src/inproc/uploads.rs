@@ -1,0 +1,126 @@
+//! Blob upload sessions: start (or mount), PATCH chunks, status, the closing PUT, cancel.
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use oras_spec::Digest;
+
+use super::{Shared, error, query_param};
+
+pub(super) fn uploads(
+    s: &Shared,
+    method: &Method,
+    repo: &str,
+    session: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    let refuse_mounts = s.faults.lock().unwrap().refuse_mounts;
+    let mut st = s.store.lock().unwrap();
+    if method == Method::POST {
+        if !refuse_mounts
+            && let Some(from) = query_param(query, "from")
+            && let Some(d) = query_param(query, "mount")
+            && st.blobs.contains_key(&d)
+        {
+            let _ = from;
+            return (
+                StatusCode::CREATED,
+                [(header::LOCATION, format!("/v2/{repo}/blobs/{d}"))],
+            )
+                .into_response();
+        }
+        st.next_upload += 1;
+        let id = format!("u{}", st.next_upload);
+        st.uploads.insert(id.clone(), Vec::new());
+        let min = "1";
+        return (
+            StatusCode::ACCEPTED,
+            [
+                (header::LOCATION, format!("/v2/{repo}/blobs/uploads/{id}")),
+                (header::RANGE, "0-0".to_string()),
+                (
+                    HeaderName::from_static("oci-chunk-min-length"),
+                    min.to_string(),
+                ),
+            ],
+        )
+            .into_response();
+    }
+    let Some(buf) = st.uploads.get_mut(session) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "BLOB_UPLOAD_UNKNOWN",
+            "blob upload unknown",
+        );
+    };
+    if method == Method::PATCH {
+        if let Some(r) = headers
+            .get(header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            && let Some(start) = r.split('-').next().and_then(|x| x.parse::<usize>().ok())
+            && start != buf.len()
+        {
+            return StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+        }
+        buf.extend_from_slice(&body);
+        let end = buf.len().saturating_sub(1);
+        s.faults.lock().unwrap().patched_bytes += body.len() as u64;
+        return (
+            StatusCode::ACCEPTED,
+            [
+                (
+                    header::LOCATION,
+                    format!("/v2/{repo}/blobs/uploads/{session}"),
+                ),
+                (header::RANGE, format!("0-{end}")),
+            ],
+        )
+            .into_response();
+    }
+    if method == Method::GET {
+        let end = buf.len().saturating_sub(1);
+        return (
+            StatusCode::NO_CONTENT,
+            [
+                (
+                    header::LOCATION,
+                    format!("/v2/{repo}/blobs/uploads/{session}"),
+                ),
+                (header::RANGE, format!("0-{end}")),
+            ],
+        )
+            .into_response();
+    }
+    if method == Method::PUT {
+        buf.extend_from_slice(&body);
+        let data = Bytes::from(std::mem::take(buf));
+        st.uploads.remove(session);
+        let Some(want) = query_param(query, "digest") else {
+            return error(StatusCode::BAD_REQUEST, "DIGEST_INVALID", "missing digest");
+        };
+        let got = Digest::sha256_of(&data).to_string();
+        if got != want {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "DIGEST_INVALID",
+                "digest did not match content",
+            );
+        }
+        st.blobs.insert(got.clone(), data);
+        return (
+            StatusCode::CREATED,
+            [
+                (header::LOCATION, format!("/v2/{repo}/blobs/{got}")),
+                (HeaderName::from_static("docker-content-digest"), got),
+            ],
+        )
+            .into_response();
+    }
+    if method == Method::DELETE {
+        st.uploads.remove(session);
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    StatusCode::METHOD_NOT_ALLOWED.into_response()
+}
