@@ -85,3 +85,37 @@ pub(super) fn stalls(s: &Shared, method: &Method, target: &str) -> bool {
     }
     true
 }
+
+/// The status the fail faults answer this request with, if any: `fail_after` once its count
+/// runs out, else the next of `fail_next`.
+pub(super) fn injected_status(s: &Shared) -> Option<u16> {
+    let mut f = s.faults.lock().unwrap();
+    let after = match f.fail_after.as_mut() {
+        Some((0, status)) => Some(*status),
+        Some((n, _)) => {
+            *n -= 1;
+            None
+        }
+        None => None,
+    };
+    if after.is_some() {
+        f.fail_after = None;
+    }
+    after.or_else(|| f.fail_next.pop_front())
+}
+
+/// Whether this PATCH is the one [`Faults::stall_patch_after`] stalls (counting down to it).
+pub(super) fn stalls_patch(s: &Shared) -> bool {
+    let mut f = s.faults.lock().unwrap();
+    match f.stall_patch_after {
+        Some(0) => {
+            f.stall_patch_after = None;
+            true
+        }
+        Some(n) => {
+            f.stall_patch_after = Some(n - 1);
+            false
+        }
+        None => false,
+    }
+}

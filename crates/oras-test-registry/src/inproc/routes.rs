@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::auth::authorized;
 use super::blobs::blobs;
-use super::faults::{STALL, stalls};
+use super::faults::{STALL, injected_status, stalls, stalls_patch};
 use super::listing::{catalog, tags};
 use super::manifests::manifests;
 use super::referrers::referrers;
@@ -41,77 +42,70 @@ pub(super) async fn handle_main(State(s): State<Arc<Shared>>, req: Request) -> R
 
 async fn route_main(s: Arc<Shared>, req: Request) -> Response {
     record(&s, &req, "main");
-    let injected = {
-        let mut f = s.faults.lock().unwrap();
-        let after = match f.fail_after.as_mut() {
-            Some((0, status)) => Some(*status),
-            Some((n, _)) => {
-                *n -= 1;
-                None
-            }
-            None => None,
-        };
-        if after.is_some() {
-            f.fail_after = None;
-        }
-        after.or_else(|| f.fail_next.pop_front())
-    };
-    if let Some(status) = injected {
-        let mut r = error(
-            StatusCode::from_u16(status).unwrap(),
-            "UNAVAILABLE",
-            "injected fault",
-        );
-        if status == 429 {
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        return r;
+    if let Some(status) = injected_status(&s) {
+        return injected(status);
     }
     if let Some(r) = authorized(&s, req.headers()) {
         return r;
     }
-    if req.method() == Method::PATCH {
-        let stall = {
-            let mut f = s.faults.lock().unwrap();
-            match f.stall_patch_after {
-                Some(0) => {
-                    f.stall_patch_after = None;
-                    true
-                }
-                Some(n) => {
-                    f.stall_patch_after = Some(n - 1);
-                    false
-                }
-                None => false,
-            }
-        };
-        if stall {
-            tokio::time::sleep(STALL).await;
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
-    }
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or_default().to_string();
-    if stalls(&s, &method, &format!("{path}?{query}")) {
+    if (method == Method::PATCH && stalls_patch(&s))
+        || stalls(&s, &method, &format!("{path}?{query}"))
+    {
         // neither the request body is read nor an answer sent
         tokio::time::sleep(STALL).await;
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     let headers = req.headers().clone();
+    let body = match read_body(&s, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    dispatch(&s, &method, &path, &query, &headers, body)
+}
+
+/// The answer to a request the faults fail with `status` (429 asks to retry after a second).
+fn injected(status: u16) -> Response {
+    let mut r = error(
+        StatusCode::from_u16(status).unwrap(),
+        "UNAVAILABLE",
+        "injected fault",
+    );
+    if status == 429 {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    r
+}
+
+/// The request body, refused (413) above the fault's cap.
+async fn read_body(s: &Shared, req: Request) -> Result<Bytes, Response> {
     let max = s.faults.lock().unwrap().max_body;
     let body = match axum::body::to_bytes(req.into_body(), 1 << 30).await {
         Ok(b) => b,
-        Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+        Err(_) => return Err(StatusCode::BAD_REQUEST.into_response()),
     };
     if let Some(m) = max
         && body.len() > m
     {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response());
     }
+    Ok(body)
+}
+
+/// Hands a request to the handler of its API area.
+fn dispatch(
+    s: &Shared,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
     if path == "/v2/_catalog" {
-        return catalog(&s, &path, &query);
+        return catalog(s, path, query);
     }
     if path == "/v2/" || path == "/v2" {
         return (
@@ -132,14 +126,14 @@ async fn route_main(s: Arc<Shared>, req: Request) -> Response {
         "/tags/list",
     ] {
         if let Some(i) = rest.rfind(marker) {
-            let repo = rest[..i].to_string();
-            let tail = rest[i + marker.len()..].to_string();
+            let repo = &rest[..i];
+            let tail = &rest[i + marker.len()..];
             return match marker {
-                "/blobs/uploads/" => uploads(&s, &method, &repo, &tail, &query, &headers, body),
-                "/blobs/" => blobs(&s, &method, &tail, &headers),
-                "/manifests/" => manifests(&s, &method, &repo, &tail, &headers, body),
-                "/referrers/" => referrers(&s, &path, &tail, &query),
-                _ => tags(&s, &repo, &path, &query),
+                "/blobs/uploads/" => uploads(s, method, repo, tail, query, headers, body),
+                "/blobs/" => blobs(s, method, tail, headers),
+                "/manifests/" => manifests(s, method, repo, tail, headers, body),
+                "/referrers/" => referrers(s, path, tail, query),
+                _ => tags(s, repo, path, query),
             };
         }
     }
