@@ -8,7 +8,8 @@ use base64::Engine as _;
 use reqwest::Method;
 use url::Url;
 
-use super::{Client, Failure, host_port, net_err};
+use super::send::Failure;
+use super::{Client, host_port, net_err};
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::{Challenge, clean_scopes, parse_challenge};
 use crate::registry::client::body::{error_chain, read_limited};
