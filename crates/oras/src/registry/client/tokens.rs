@@ -11,7 +11,7 @@ use url::Url;
 use super::send::Failure;
 use super::{Client, host_port, net_err};
 use crate::error::{Error, ErrorKind, Result};
-use crate::registry::auth::{Challenge, clean_scopes, parse_challenge};
+use crate::registry::auth::{Challenge, Credential, clean_scopes, parse_challenge};
 use crate::registry::client::body::{error_chain, read_limited};
 use crate::registry::client::route::origin;
 use crate::registry::idle::Activity;
@@ -158,6 +158,9 @@ impl Client {
         }
     }
 
+    /// Gets a token for `scopes` from the realm of a Bearer challenge: the credential's access
+    /// token as is, else one the realm hands out for its refresh token (OAuth2 POST) or for its
+    /// user and password (or none: anonymous GET).
     async fn fetch_token(
         &self,
         registry: &Url,
@@ -166,22 +169,7 @@ impl Client {
         scopes: &[String],
         host: &str,
     ) -> Result<(String, Option<Duration>)> {
-        let realm_url = Url::parse(realm).map_err(|e| {
-            Error::new(
-                ErrorKind::Unauthorized,
-                format!("invalid token realm {realm:?}: {e}"),
-            )
-        })?;
-        match realm_url.scheme() {
-            "https" => {}
-            "http" if registry.scheme() == "http" => {}
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::Unauthorized,
-                    format!("refusing token realm {realm:?}: insecure scheme"),
-                ));
-            }
-        }
+        let realm_url = token_realm(registry, realm)?;
         let cred = self.credentials.credential(host).await?;
         if !cred.access_token.is_empty() {
             return Ok((cred.access_token, None));
@@ -189,38 +177,9 @@ impl Client {
         let same = origin(&realm_url) == origin(registry);
         let client = if same { &self.http } else { &self.foreign };
         let rb = if !cred.refresh_token.is_empty() {
-            let mut form = vec![
-                ("grant_type", "refresh_token".to_string()),
-                ("refresh_token", cred.refresh_token.clone()),
-                ("service", service.to_string()),
-                ("client_id", "oras-go".to_string()),
-            ];
-            if !scopes.is_empty() {
-                form.push(("scope", scopes.join(" ")));
-            }
-            let body: String = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
-                .finish();
-            client
-                .post(realm_url.clone())
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body)
+            refresh_grant(client, &realm_url, &cred.refresh_token, service, scopes)
         } else {
-            let mut u = realm_url.clone();
-            {
-                let mut q = u.query_pairs_mut();
-                if !service.is_empty() {
-                    q.append_pair("service", service);
-                }
-                for s in scopes {
-                    q.append_pair("scope", s);
-                }
-            }
-            let mut rb = client.get(u);
-            if !cred.username.is_empty() || !cred.password.is_empty() {
-                rb = rb.basic_auth(&cred.username, Some(&cred.password));
-            }
-            rb
+            token_get(client, &realm_url, service, scopes, &cred)
         };
         let req = rb
             .build()
@@ -244,33 +203,109 @@ impl Client {
                 "token response exceeds 128 KiB",
             ));
         }
-        #[derive(serde::Deserialize)]
-        struct TokenResponse {
-            #[serde(default)]
-            token: String,
-            #[serde(default)]
-            access_token: String,
-            #[serde(default)]
-            expires_in: Option<u64>,
-        }
-        let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
-            Error::new(
-                ErrorKind::Unauthorized,
-                format!("invalid token response: {e}"),
-            )
-        })?;
-        let token = if t.access_token.is_empty() {
-            t.token
-        } else {
-            t.access_token
-        };
-        if token.is_empty() {
-            return Err(Error::new(ErrorKind::Unauthorized, "empty token returned"));
-        }
-        let lifetime = t
-            .expires_in
-            .filter(|&s| s > 0)
-            .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
-        Ok((token, Some(lifetime)))
+        parse_token_response(&body)
     }
+}
+
+/// The realm URL of a Bearer challenge; an `http` realm only for an `http` registry.
+fn token_realm(registry: &Url, realm: &str) -> Result<Url> {
+    let realm_url = Url::parse(realm).map_err(|e| {
+        Error::new(
+            ErrorKind::Unauthorized,
+            format!("invalid token realm {realm:?}: {e}"),
+        )
+    })?;
+    match realm_url.scheme() {
+        "https" => Ok(realm_url),
+        "http" if registry.scheme() == "http" => Ok(realm_url),
+        _ => Err(Error::new(
+            ErrorKind::Unauthorized,
+            format!("refusing token realm {realm:?}: insecure scheme"),
+        )),
+    }
+}
+
+/// The OAuth2 refresh-token grant (a form POST to the realm), as oras-go sends it.
+fn refresh_grant(
+    client: &reqwest::Client,
+    realm_url: &Url,
+    refresh_token: &str,
+    service: &str,
+    scopes: &[String],
+) -> reqwest::RequestBuilder {
+    let mut form = vec![
+        ("grant_type", "refresh_token".to_string()),
+        ("refresh_token", refresh_token.to_string()),
+        ("service", service.to_string()),
+        ("client_id", "oras-go".to_string()),
+    ];
+    if !scopes.is_empty() {
+        form.push(("scope", scopes.join(" ")));
+    }
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish();
+    client
+        .post(realm_url.clone())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+}
+
+/// The distribution token request: a GET with the service and scopes in the query, with the
+/// credential's user and password (Basic) when it has any.
+fn token_get(
+    client: &reqwest::Client,
+    realm_url: &Url,
+    service: &str,
+    scopes: &[String],
+    cred: &Credential,
+) -> reqwest::RequestBuilder {
+    let mut u = realm_url.clone();
+    {
+        let mut q = u.query_pairs_mut();
+        if !service.is_empty() {
+            q.append_pair("service", service);
+        }
+        for s in scopes {
+            q.append_pair("scope", s);
+        }
+    }
+    let mut rb = client.get(u);
+    if !cred.username.is_empty() || !cred.password.is_empty() {
+        rb = rb.basic_auth(&cred.username, Some(&cred.password));
+    }
+    rb
+}
+
+/// The token and its lifetime ([`DEFAULT_TOKEN_LIFETIME`] when it gives none) of a token
+/// response (`access_token` before `token`).
+fn parse_token_response(body: &[u8]) -> Result<(String, Option<Duration>)> {
+    #[derive(serde::Deserialize)]
+    struct TokenResponse {
+        #[serde(default)]
+        token: String,
+        #[serde(default)]
+        access_token: String,
+        #[serde(default)]
+        expires_in: Option<u64>,
+    }
+    let t: TokenResponse = serde_json::from_slice(body).map_err(|e| {
+        Error::new(
+            ErrorKind::Unauthorized,
+            format!("invalid token response: {e}"),
+        )
+    })?;
+    let token = if t.access_token.is_empty() {
+        t.token
+    } else {
+        t.access_token
+    };
+    if token.is_empty() {
+        return Err(Error::new(ErrorKind::Unauthorized, "empty token returned"));
+    }
+    let lifetime = t
+        .expires_in
+        .filter(|&s| s > 0)
+        .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
+    Ok((token, Some(lifetime)))
 }
