@@ -2,12 +2,13 @@
 //! a large body (413, whose size is remembered, with chunks halved until they fit), sessions
 //! remembered across runs so an interrupted chunked push continues, and uploads started while
 //! a big file is still being hashed.
+//!
+//! `chunked` holds the chunked upload, `session` the sessions remembered across runs.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use bytes::Bytes;
-use oras_spec::{Descriptor, Digest};
+use oras_spec::Descriptor;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, Response};
 use url::Url;
@@ -17,9 +18,8 @@ use crate::content::BlobSource;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::client::{Client, ReqBody, headers};
 
-/// The smallest chunk a chunked upload falls to when the registry refuses chunks as too
-/// large (unless the registry asks for larger ones).
-const MIN_CHUNK_ON_413: u64 = 256 << 10;
+mod chunked;
+mod session;
 
 /// How blobs are uploaded.
 #[derive(Debug, Clone)]
@@ -53,66 +53,6 @@ pub(super) type AheadUpload = (
 );
 
 impl Repository {
-    /// The file remembering an open upload session of `expected` in this repository.
-    fn session_file(&self, expected: &Descriptor) -> Option<std::path::PathBuf> {
-        let dir = self.upload.session_dir.as_ref()?;
-        let key = format!(
-            "{}/{} {}",
-            self.reference.registry, self.reference.repository, expected.digest
-        );
-        Some(dir.join(format!("{}.json", Digest::sha256_of(key.as_bytes()).hex())))
-    }
-
-    /// Reopens a remembered upload session: asks the registry how much it holds.
-    async fn open_session(
-        &self,
-        file: &std::path::Path,
-        expected: &Descriptor,
-    ) -> Option<(Url, u64)> {
-        let raw = tokio::fs::read(file).await.ok()?;
-        let saved: serde_json::Value = serde_json::from_slice(&raw).ok()?;
-        let location = Url::parse(saved.get("location")?.as_str()?).ok()?;
-        let base = self.url("blobs/uploads/").ok()?;
-        if location.host_str() != base.host_str() || location.scheme() != base.scheme() {
-            let _ = tokio::fs::remove_file(file).await;
-            return None;
-        }
-        let resp = self
-            .send(
-                Method::GET,
-                location.clone(),
-                HeaderMap::new(),
-                ReqBody::Empty,
-                &["push"],
-            )
-            .await
-            .ok()?;
-        let offset = match resp.status().as_u16() {
-            204 | 200 => resp
-                .headers()
-                .get("Range")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|r| {
-                    r.trim_start_matches("bytes=")
-                        .split('-')
-                        .nth(1)
-                        .and_then(|e| e.parse::<u64>().ok())
-                })
-                .map(|end| end + 1),
-            _ => None,
-        };
-        match offset {
-            Some(o) if o > 0 && o <= expected.size => {
-                let loc = self.upload_location(&location, &resp).unwrap_or(location);
-                Some((loc, o))
-            }
-            _ => {
-                let _ = tokio::fs::remove_file(file).await;
-                None
-            }
-        }
-    }
-
     /// Cancels an upload session (best effort).
     pub(super) async fn cancel_session(&self, location: Url) {
         let _ = self
@@ -335,131 +275,4 @@ impl Repository {
         let h = headers([("Content-Type", "application/octet-stream")]);
         self.close_upload(location, expected, h, body).await
     }
-
-    /// Chunked upload: PATCH chunks with `Content-Range` (each chunk is in memory, so it can be
-    /// retried), then PUT the digest. The session is cancelled on failure.
-    async fn upload_chunked(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
-        use tokio::io::AsyncReadExt;
-        let state_file = self.session_file(expected);
-        // An upload session an interrupted run left open, if the registry still has it.
-        let resumed = match &state_file {
-            Some(f) => self.open_session(f, expected).await,
-            None => None,
-        };
-        let (mut location, start, min) = match resumed {
-            Some((loc, offset)) => (loc, offset, 0),
-            None => {
-                let (loc, min) = self.start_upload().await?;
-                (loc, 0, min)
-            }
-        };
-        // the smallest chunk tried when the registry refuses chunks as too large
-        let floor = min.max(MIN_CHUNK_ON_413);
-        let chunk = self
-            .upload
-            .chunk_size
-            .min(self.chunk_limit.load(Ordering::Relaxed))
-            .max(min)
-            .max(1) as usize;
-        let res: Result<()> = async {
-            let mut reader = content.into_reader_async().await?;
-            let mut offset = start;
-            if start > 0 {
-                // skip what the registry already has (a local read, not a transfer)
-                let skipped =
-                    tokio::io::copy(&mut (&mut reader).take(start), &mut tokio::io::sink()).await?;
-                if skipped != start {
-                    return Err(Error::new(
-                        ErrorKind::SizeMismatch,
-                        format!(
-                            "{}: source shorter than the resumed upload",
-                            expected.digest
-                        ),
-                    ));
-                }
-            }
-            let mut buf = vec![0u8; chunk.min(expected.size.max(1) as usize)];
-            let mut piece = buf.len();
-            loop {
-                let mut n = 0;
-                while n < buf.len() {
-                    let r = reader.read(&mut buf[n..]).await?;
-                    if r == 0 {
-                        break;
-                    }
-                    n += r;
-                }
-                if n == 0 {
-                    break;
-                }
-                // sent in pieces of `piece` bytes: the whole buffer unless the registry
-                // refuses that much in one request, then halves until it gets through
-                let mut sent = 0;
-                while sent < n {
-                    let len = piece.min(n - sent);
-                    let range = format!("{offset}-{}", offset + len as u64 - 1);
-                    let h = headers([
-                        ("Content-Type", "application/octet-stream"),
-                        ("Content-Range", range.as_str()),
-                    ]);
-                    let resp = self
-                        .send(
-                            Method::PATCH,
-                            location.clone(),
-                            h,
-                            ReqBody::Bytes(Bytes::copy_from_slice(&buf[sent..sent + len])),
-                            &["push"],
-                        )
-                        .await?;
-                    let status = resp.status().as_u16();
-                    if status == 413 && len as u64 > floor {
-                        self.refused(len as u64);
-                        piece = ((len / 2) as u64).max(floor) as usize;
-                        self.chunk_limit.fetch_min(piece as u64, Ordering::Relaxed);
-                        continue;
-                    }
-                    if status != 202 {
-                        return Err(Client::error(&Method::PATCH, resp).await);
-                    }
-                    location = self.upload_location(&location, &resp)?;
-                    offset += len as u64;
-                    sent += len;
-                    if let Some(f) = &state_file {
-                        save_session(f, &location, offset).await;
-                    }
-                }
-                if n < buf.len() {
-                    break;
-                }
-            }
-            self.close_upload(location.clone(), expected, HeaderMap::new(), ReqBody::Empty)
-                .await
-        }
-        .await;
-        match &res {
-            Ok(()) => {
-                if let Some(f) = &state_file {
-                    let _ = tokio::fs::remove_file(f).await;
-                }
-            }
-            // a network failure keeps the session for the next run; anything else ends it
-            Err(e) if e.kind() == ErrorKind::Network && state_file.is_some() => {}
-            Err(_) => {
-                self.cancel_session(location).await;
-                if let Some(f) = &state_file {
-                    let _ = tokio::fs::remove_file(f).await;
-                }
-            }
-        }
-        res
-    }
-}
-
-/// Remembers an open upload session (best effort).
-async fn save_session(file: &std::path::Path, location: &Url, offset: u64) {
-    if let Some(dir) = file.parent() {
-        let _ = tokio::fs::create_dir_all(dir).await;
-    }
-    let body = serde_json::json!({"location": location.as_str(), "offset": offset}).to_string();
-    let _ = tokio::fs::write(file, body).await;
 }
