@@ -112,9 +112,6 @@ impl Repository {
         Ok(url)
     }
 
-    /// Uploads a blob: monolithic (POST, then one PUT with the whole body) unless the policy
-    /// asks for chunks; a monolithic upload the registry refuses as too large (413) is redone
-    /// in chunks when the source can be read again.
     /// Starts uploading the file at `path` before its digest is known: a session is opened and
     /// the whole file streamed into it (one PATCH) while the caller hashes the file. When the
     /// blob is then pushed from the same file, only the closing PUT with the digest remains;
@@ -219,7 +216,8 @@ impl Repository {
     }
 
     /// Uploads a blob: through an upload started ahead if there is one, else monolithic or
-    /// chunked as the policy and what the registry refused so far say.
+    /// chunked as the policy and what the registry refused so far say; a monolithic upload the
+    /// registry refuses as too large (413) is redone in chunks when the source can be read again.
     pub(super) async fn upload_blob(
         &self,
         expected: &Descriptor,
@@ -270,6 +268,7 @@ impl Repository {
         self.refused_body.fetch_min(size, Ordering::Relaxed);
     }
 
+    /// Monolithic upload: POST, then one PUT with the digest and the whole body.
     async fn upload_monolithic(&self, expected: &Descriptor, body: ReqBody) -> Result<()> {
         let (location, _) = self.start_upload().await?;
         let h = headers([("Content-Type", "application/octet-stream")]);
