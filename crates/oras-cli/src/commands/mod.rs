@@ -14,6 +14,7 @@ mod push;
 mod repo;
 mod resolve;
 mod tag;
+mod untag;
 mod version;
 
 pub use version::VERSION;
@@ -121,6 +122,9 @@ pub enum Command {
     /// Tag a manifest in a registry or an OCI image layout
     #[command(long_about = long::TAG, override_usage = tag::USAGE)]
     Tag(tag::TagArgs),
+    /// [Beyond oras 1.3] Remove tags, keeping the manifests they name
+    #[command(long_about = long::UNTAG, override_usage = untag::USAGE)]
+    Untag(untag::UntagArgs),
     /// Show the oras version information
     #[command(long_about = long::VERSION)]
     Version {
@@ -191,6 +195,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Restore(a) => backup::restore(a).await,
         Command::Resolve(a) => resolve::exec(a).await,
         Command::Tag(a) => tag::exec(a).await,
+        Command::Untag(a) => untag::exec(a).await,
         Command::Version { args } => version::exec(&args),
     }
 }

@@ -43,5 +43,5 @@ pub use pull::{PullOptions, Pulled, PulledFile, pull};
 pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};
 pub use push_manifest::{PushManifestOptions, manifest_media_type, push_manifest};
 pub use resolve::{resolve, select_platform};
-pub use tag::tag;
+pub use tag::{tag, untag};
 pub use tags::{ListTagsOptions, list_tags};

@@ -32,6 +32,7 @@ mod upload;
 
 pub use crate::registry::catalog::Registry;
 pub use builder::RepositoryBuilder;
+pub use delete::UNTAG_PLACEHOLDER;
 pub use referrers::ReferrersMode;
 use referrers::{SUPPORTED, UNKNOWN, UNSUPPORTED};
 use upload::AheadUpload;
