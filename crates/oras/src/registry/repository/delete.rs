@@ -25,25 +25,8 @@ impl Deleter for Repository {
         {
             subject = SuccessorView::parse(&bytes).ok().and_then(|v| v.subject);
         }
-        let url = self.url(&format!(
-            "{}/{}",
-            if is_manifest { "manifests" } else { "blobs" },
-            desc.digest
-        ))?;
-        let resp = self
-            .send(
-                Method::DELETE,
-                url,
-                HeaderMap::new(),
-                ReqBody::Empty,
-                &["delete"],
-            )
-            .await?;
-        match resp.status().as_u16() {
-            200 | 202 | 204 => {}
-            404 => return Err(self.not_found(&desc.digest.to_string())),
-            _ => return Err(Client::error(&Method::DELETE, resp).await),
-        }
+        let kind = if is_manifest { "manifests" } else { "blobs" };
+        self.delete_at(kind, &desc.digest.to_string()).await?;
         if let Some(s) = subject
             && self.referrers.load(Ordering::Relaxed) != SUPPORTED
         {
@@ -66,16 +49,16 @@ impl Deleter for Repository {
         let desc = self.resolve(tag).await?;
         let (_, original) = self.fetch_manifest(&desc.digest.to_string()).await?;
         let placeholder = self.push_placeholder(tag, &desc).await?;
-        let by_tag = self.delete_manifest_at(tag).await;
+        let by_tag = self.delete_at("manifests", tag).await;
         if by_tag.is_ok() {
             // the placeholder is untagged now: leave nothing behind where we may
             let _ = self
-                .delete_manifest_at(&placeholder.digest.to_string())
+                .delete_at("manifests", &placeholder.digest.to_string())
                 .await;
             return Ok(());
         }
         let by_digest = self
-            .delete_manifest_at(&placeholder.digest.to_string())
+            .delete_at("manifests", &placeholder.digest.to_string())
             .await;
         if by_digest.is_ok() && !self.has_tag(tag).await? {
             return Ok(());
@@ -94,9 +77,9 @@ impl Deleter for Repository {
 }
 
 impl Repository {
-    /// `DELETE /v2/<name>/manifests/<reference>`.
-    async fn delete_manifest_at(&self, reference: &str) -> Result<()> {
-        let url = self.url(&format!("manifests/{reference}"))?;
+    /// `DELETE /v2/<name>/<kind>/<reference>` (`manifests` or `blobs`).
+    async fn delete_at(&self, kind: &str, reference: &str) -> Result<()> {
+        let url = self.url(&format!("{kind}/{reference}"))?;
         let resp = self
             .send(
                 Method::DELETE,
