@@ -5,7 +5,7 @@ use std::sync::Arc;
 use clap::Args;
 use oras::error::Side;
 use oras::ops::{self, CopyOptions};
-use oras_spec::Descriptor;
+use oras_spec::{Descriptor, Platform};
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
@@ -220,8 +220,14 @@ pub async fn exec(a: CpArgs) -> CliResult {
             .parse(&main)?
             .with_dist(&a.to.dist())?;
     dst_ref.check_tags(&extra_tags)?;
+    let several = several_platforms(&a.platform)?;
+    let single = match several.is_empty() {
+        true => a.platform.parse()?,
+        false => None,
+    };
     let mut opts = CopyOptions::default()
-        .platform(a.platform.parse()?)
+        .platform(single)
+        .platforms(several)
         .referrers(a.recursive)
         .extra_tags(extra_tags.clone())
         .concurrency(a.concurrency);
@@ -241,6 +247,18 @@ pub async fn exec(a: CpArgs) -> CliResult {
         .descriptor;
     render(&root, &src_ref, &dst_ref, &extra_tags);
     Ok(())
+}
+
+/// `--platform a,b`: several platforms, comma-separated (beyond oras 1.3: a new index of
+/// those); none for one platform or none.
+fn several_platforms(opts: &PlatformOpts) -> CliResult<Vec<Platform>> {
+    match &opts.platform {
+        Some(list) if list.contains(',') => list
+            .split(',')
+            .map(|one| Platform::parse(one.trim()).map_err(CliError::new))
+            .collect(),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// oras's closing lines: what was copied where (digests where the references had none),

@@ -66,7 +66,12 @@ pub enum Command {
     #[command(subcommand, long_about = long::COMPLETION)]
     Completion(completion::CompletionCommand),
     /// Copy artifacts from one target to another
-    #[command(alias = "copy", long_about = long::CP, override_usage = cp::USAGE)]
+    #[command(
+        alias = "copy",
+        long_about = long::CP,
+        override_usage = cp::USAGE,
+        mut_arg("platform", |a| a.help("request platform in the form of `os[/arch][/variant][:os_version]`; [Beyond oras 1.3] several, comma-separated: a new index of only those"))
+    )]
     Cp(cp::CpArgs),
     /// [Preview] Discover referrers of a manifest in a registry or an OCI image layout
     #[command(

@@ -15,6 +15,7 @@ mod fetch;
 mod index;
 #[cfg(feature = "registry")]
 mod login;
+mod platforms;
 mod pull;
 mod push;
 mod push_manifest;
