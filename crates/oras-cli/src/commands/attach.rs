@@ -7,7 +7,7 @@ use oras::ops::{self, AttachOptions};
 use oras_spec::Digest;
 
 use super::packer::{PackerOpts, config_file, file_layers};
-use crate::error::{CliError, CliResult, check_args, fail};
+use crate::error::{CliError, CliResult, check_args, fail, require_flag};
 use crate::options::{
     CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TtyOpts, finish_tty,
 };
@@ -33,8 +33,8 @@ pub struct AttachArgs {
     #[command(flatten)]
     tty: TtyOpts,
     /// artifact type
-    #[arg(long, required = true)]
-    artifact_type: String,
+    #[arg(long)]
+    artifact_type: Option<String>,
     /// `path` of image config file
     #[arg(long)]
     config: Option<String>,
@@ -52,14 +52,19 @@ pub async fn exec(a: AttachArgs) -> CliResult {
         false,
         "the destination artifact for attaching.",
     )?;
+    let artifact_type = require_flag(&a.artifact_type, "artifact-type")?;
     a.dist.check()?;
     let format = a.format.parse_text()?;
     let verbose = a.common.verbose();
     if a.config.is_some() && a.platform.platform.is_some() {
         return fail("--config, --platform cannot be used at the same time");
     }
-    let target = a.target.parse(&a.args[0])?.with_dist(&a.dist)?;
     let files = &a.args[1..];
+    let target = a
+        .target
+        .parse(&a.args[0])
+        .map_err(|e| missing_subject(e, &a.target, &a.args[0], files))?
+        .with_dist(&a.dist)?;
     if target.reference.is_empty() {
         let mut rec = String::new();
         if files.is_empty() {
@@ -96,9 +101,9 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     opts.observer = Arc::new(
         StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
     );
-    let attached = ops::attach(dst, &target.reference, &a.artifact_type, &files, &opts).await;
+    let attached = ops::attach(dst, &target.reference, artifact_type, &files, &opts).await;
     finish_tty(&tty);
-    let attached = attached?;
+    let attached = attached.map_err(|e| target.error(e))?;
     let (root, subject) = (&attached.descriptor, &attached.subject);
     let model = descriptor_model(&target.with_digest(&root.digest), root);
     if format.print_model(&serde_json::Value::Object(model))? {
@@ -115,4 +120,17 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     ));
     line(format!("Digest: {}", root.digest));
     Ok(())
+}
+
+/// oras's hint when the subject is not a reference and no file follows: the argument was
+/// probably a file meant to be attached.
+fn missing_subject(e: CliError, opts: &TargetOpts, raw: &str, files: &[String]) -> CliError {
+    let registry = !opts.oci_layout && opts.oci_layout_path.is_none();
+    if !files.is_empty() || !registry || oras_spec::Reference::parse(raw).is_ok() {
+        return e;
+    }
+    let rec = e.recommendation.clone().unwrap_or_default();
+    e.recommend(format!(
+        "Are you missing an artifact reference to attach to? {rec}"
+    ))
 }

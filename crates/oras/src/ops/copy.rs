@@ -58,9 +58,9 @@ pub struct Copied {
 
 /// Copies what `src_reference` names in `src` to `dst`, tagged `dst_reference` (a tag; a
 /// digest or an empty reference leaves it untagged) and [`CopyOptions::extra_tags`]. Blobs
-/// are mounted instead of copied between two repositories of one registry. Errors from
-/// resolving the source or tagging the destination say which side failed
-/// ([`crate::Error::side`]).
+/// are mounted instead of copied between two repositories of one registry. Errors say which
+/// side failed ([`crate::Error::side`]): resolving or reading the source, or checking,
+/// writing or tagging the destination.
 pub async fn copy(
     src: Arc<dyn ReadOnlyGraphTarget>,
     src_reference: &str,
@@ -71,6 +71,19 @@ pub async fn copy(
     let root = resolve(&*src, src_reference, opts.platform.as_ref())
         .await
         .map_err(|e| e.with_side(Side::Source))?;
+    copy_descriptor(src, &root, dst, dst_reference, opts).await
+}
+
+/// [`copy`] of a root already resolved (with [`CopyOptions::platform`] applied, as
+/// [`super::resolve`] does), for callers that resolve the source themselves.
+pub async fn copy_descriptor(
+    src: Arc<dyn ReadOnlyGraphTarget>,
+    root: &Descriptor,
+    dst: Arc<dyn GraphTarget>,
+    dst_reference: &str,
+    opts: &CopyOptions,
+) -> Result<Copied> {
+    let root = root.clone();
     opts.observer.on_event(&Event::Resolved(&root));
     let graph = CopyGraphOptions {
         concurrency: opts.concurrency,
@@ -91,7 +104,9 @@ pub async fn copy(
     }
     tags.extend(opts.extra_tags.iter().cloned());
     if !tags.is_empty() {
-        let bytes = verify::fetch_all(&*src, &root, DEFAULT_MAX_METADATA_BYTES).await?;
+        let bytes = verify::fetch_all(&*src, &root, DEFAULT_MAX_METADATA_BYTES)
+            .await
+            .map_err(|e| e.with_side(Side::Source))?;
         apply_tags(&*dst, &root, &bytes, &tags, &*opts.observer)
             .await
             .map_err(|e| e.with_side(Side::Destination))?;
