@@ -66,9 +66,9 @@ pub struct Copied {
 
 /// Copies what `src_reference` names in `src` to `dst`, tagged `dst_reference` (a tag; a
 /// digest or an empty reference leaves it untagged) and [`CopyOptions::extra_tags`]. Blobs
-/// are mounted instead of copied between two repositories of one registry. Errors from
-/// resolving the source or tagging the destination say which side failed
-/// ([`crate::Error::side`]).
+/// are mounted instead of copied between two repositories of one registry. Errors say which
+/// side failed ([`crate::Error::side`]): resolving or reading the source, or checking,
+/// writing or tagging the destination.
 pub async fn copy(
     src: Arc<dyn ReadOnlyGraphTarget>,
     src_reference: &str,
@@ -80,6 +80,19 @@ pub async fn copy(
     let root = resolve(&*src, src_reference, single)
         .await
         .map_err(|e| e.with_side(Side::Source))?;
+    copy_descriptor(src, &root, dst, dst_reference, opts).await
+}
+
+/// [`copy`] of a root already resolved (with [`CopyOptions::platform`] applied, as
+/// [`super::resolve`] does), for callers that resolve the source themselves.
+pub async fn copy_descriptor(
+    src: Arc<dyn ReadOnlyGraphTarget>,
+    root: &Descriptor,
+    dst: Arc<dyn GraphTarget>,
+    dst_reference: &str,
+    opts: &CopyOptions,
+) -> Result<Copied> {
+    let root = root.clone();
     opts.observer.on_event(&Event::Resolved(&root));
     let graph = CopyGraphOptions {
         concurrency: opts.concurrency,
@@ -102,7 +115,9 @@ pub async fn copy(
         };
         let manifest = match tags.is_empty() {
             true => Bytes::new(),
-            false => verify::fetch_all(&*src, &root, DEFAULT_MAX_METADATA_BYTES).await?,
+            false => verify::fetch_all(&*src, &root, DEFAULT_MAX_METADATA_BYTES)
+                .await
+                .map_err(|e| e.with_side(Side::Source))?,
         };
         (root, manifest, referrers)
     } else {

@@ -31,7 +31,7 @@ pub use backup::{
 pub use blob::{BlobInput, BlobOutput, PushBlobOptions, fetch_blob, push_blob};
 #[cfg(feature = "registry")]
 pub use catalog::{ListRepositoriesOptions, list_repositories};
-pub use copy::{Copied, CopyOptions, copy};
+pub use copy::{Copied, CopyOptions, copy, copy_descriptor};
 pub use delete::{DeleteOptions, Deletion, delete_blob, delete_manifest};
 pub use discover::{DiscoverOptions, ReferrerNode, ReferrersTree, discover};
 pub use fetch::{

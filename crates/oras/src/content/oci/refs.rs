@@ -39,7 +39,8 @@ impl Resolver for OciLayout {
                 return Ok(Descriptor::new(media_type::OCTET_STREAM, dg, size));
             }
         }
-        Err(Error::not_found(reference))
+        // just `not found`, as oras-go's OCI store says: the caller knows what it asked for
+        Err(Error::new(ErrorKind::NotFound, "not found"))
     }
 }
 
