@@ -101,6 +101,7 @@ pub async fn pull(
         FileStoreOptions {
             allow_path_traversal: opts.allow_path_traversal,
             disable_overwrite: opts.keep_old_files,
+            ..Default::default()
         },
     )?);
     let observer = Arc::new(PullObserver {

@@ -21,6 +21,7 @@ use crate::content::partial;
 use crate::content::verify::{hash_file, write_verified_file};
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage, successors_of};
 use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::source_date::SourceDate;
 
 mod confine;
 mod pack;
@@ -35,13 +36,16 @@ const MAX_NAME_BYTES: usize = 255;
 /// Limit of the in-memory store for unnamed content.
 pub const FALLBACK_LIMIT: u64 = 4 << 20;
 
-/// How pulled files are written.
+/// How the store packs what is added and writes what is pulled.
 #[derive(Debug, Clone, Default)]
 pub struct FileStoreOptions {
     /// Allow titles that resolve outside the root (absolute or `..`).
     pub allow_path_traversal: bool,
     /// Refuse to overwrite existing files.
     pub disable_overwrite: bool,
+    /// Pack added directories reproducibly: every tar header gets this time instead of the
+    /// file's own (entries are always in file-name order with uid/gid 0 and no owner names).
+    pub source_date: Option<SourceDate>,
 }
 
 /// A store over a working directory.
@@ -219,10 +223,11 @@ impl FileStore {
         let name_owned = name.to_string();
         let temp = self.temp.path().to_path_buf();
         let media_type = media_type.to_string();
+        let mtime = self.options.source_date.map(SourceDate::unix_seconds);
         let (desc, file) = tokio::task::spawn_blocking(move || -> Result<(Descriptor, PathBuf)> {
             if meta.is_dir() {
                 let gz = temp.join(format!("add-{}.tar.gz", super::unique_suffix()));
-                let (tar_digest, gz_digest, size) = pack_directory(&full, &name_owned, &gz)?;
+                let (tar_digest, gz_digest, size) = pack_directory(&full, &name_owned, &gz, mtime)?;
                 let mt = if media_type.is_empty() {
                     media_type::IMAGE_LAYER_GZIP
                 } else {
