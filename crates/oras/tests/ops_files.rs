@@ -1,5 +1,6 @@
-//! Push options about the files themselves, through the library: a source date for
-//! reproducible packing ([`ops::PushOptions::source_date`]).
+//! Push and pull options about the files themselves, through the library: a source date for
+//! reproducible packing ([`ops::PushOptions::source_date`]) and file modes
+//! ([`ops::PushOptions::preserve_permissions`], [`ops::PullOptions::preserve_permissions`]).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -59,4 +60,36 @@ async fn a_source_date_packs_the_same_directory_the_same_way() {
         v["layers"][0]["digest"].as_str().unwrap().to_string()
     };
     assert_ne!(layer(&one.manifest), layer(&two.manifest));
+}
+
+#[tokio::test]
+async fn modes_recorded_by_push_are_given_back_by_pull() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Arc::new(OciLayout::open(dir.path().join("layout")).unwrap());
+    let run = dir.path().join("run.sh");
+    std::fs::write(&run, b"#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&run, PermissionsExt::from_mode(0o4711)).unwrap();
+    let opts = ops::PushOptions::default()
+        .working_dir(dir.path().to_path_buf())
+        .preserve_permissions(true)
+        .tags(vec!["v1".to_string()]);
+    let pushed = ops::push(layout.clone(), &[ops::FileLayer::new("run.sh")], &opts)
+        .await
+        .unwrap();
+    let m: serde_json::Value = serde_json::from_slice(&pushed.manifest).unwrap();
+    assert_eq!(
+        m["layers"][0]["annotations"][annotations::FILE_MODE],
+        "4711"
+    );
+
+    let out = dir.path().join("out");
+    let opts = ops::PullOptions::default().preserve_permissions(true);
+    ops::pull(layout, "v1", &out, &opts).await.unwrap();
+    let mode = std::fs::metadata(out.join("run.sh"))
+        .unwrap()
+        .permissions()
+        .mode();
+    // the set-user-ID bit is dropped; the umask (at least 0) may take more
+    assert_eq!(mode & 0o7000, 0);
+    assert_eq!(mode & 0o100, 0o100, "owner execute kept: {mode:o}");
 }

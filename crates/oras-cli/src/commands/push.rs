@@ -45,6 +45,9 @@ pub struct PushArgs {
     /// deep-traverse the destination before tagging
     #[arg(long)]
     force: bool,
+    /// record the permissions of files in their layers, for pull --preserve-permissions
+    #[arg(long)]
+    preserve_permissions: bool,
     /// concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
@@ -87,7 +90,7 @@ pub async fn exec(a: PushArgs) -> CliResult {
 }
 
 /// The push of the flags: image spec, artifact type, config, annotations, `SOURCE_DATE_EPOCH`,
-/// concurrency and the tags (the reference's own, then the extra ones).
+/// file modes, concurrency and the tags (the reference's own, then the extra ones).
 fn push_options(
     a: &PushArgs,
     target: &TargetRef,
@@ -107,6 +110,7 @@ fn push_options(
     opts.manifest_annotations = annotations.manifest.clone();
     opts.config_annotations = annotations.config.clone();
     opts.source_date = source_date()?;
+    opts.preserve_permissions = a.preserve_permissions;
     opts.export_manifest = a.packer.export_manifest.as_ref().map(Into::into);
     opts.concurrency = a.concurrency;
     if !target.reference.is_empty() && target.digest().is_none() {

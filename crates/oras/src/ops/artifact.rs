@@ -115,6 +115,8 @@ pub(super) struct PackRequest<'a> {
     pub subject: Option<Descriptor>,
     /// The fixed time of a reproducible pack (`created`, directory tar headers).
     pub source_date: Option<SourceDate>,
+    /// Record single files' modes in their layers.
+    pub preserve_permissions: bool,
 }
 
 /// A packed artifact: its manifest (and config and layers) held by a file store.
@@ -132,6 +134,7 @@ pub(super) async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> 
         req.working_dir,
         FileStoreOptions {
             source_date: req.source_date,
+            preserve_permissions: req.preserve_permissions,
             ..Default::default()
         },
     )?);

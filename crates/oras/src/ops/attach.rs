@@ -95,6 +95,7 @@ pub async fn attach(
             version: PackVersion::V1_1,
             subject: Some(subject.clone()),
             source_date: opts.source_date,
+            preserve_permissions: false,
         },
     )
     .await;

@@ -41,6 +41,11 @@ pub struct PushOptions {
     /// layer, so the same files give the same manifest digest on any machine and at any time
     /// (`SOURCE_DATE_EPOCH` in the CLI). `None`: now, and the files' own times.
     pub source_date: Option<SourceDate>,
+    /// Record each single file's permission bits in its layer
+    /// ([`oras_spec::annotations::FILE_MODE`]), for a pull with
+    /// [`super::PullOptions::preserve_permissions`] (directory layers carry their modes in
+    /// their tar anyway). Off, as in oras: the manifest is then the one oras packs.
+    pub preserve_permissions: bool,
     /// Tags to point at the pushed manifest; none leaves it untagged.
     pub tags: Vec<String>,
     /// Also write the packed manifest to this file.
@@ -61,6 +66,7 @@ impl Default for PushOptions {
             manifest_annotations: Annotations::new(),
             config_annotations: Annotations::new(),
             source_date: None,
+            preserve_permissions: false,
             tags: Vec::new(),
             export_manifest: None,
             concurrency: DEFAULT_PUSH_CONCURRENCY,
@@ -124,6 +130,7 @@ pub async fn push(
             version,
             subject: None,
             source_date: opts.source_date,
+            preserve_permissions: opts.preserve_permissions,
         },
     )
     .await;
@@ -179,6 +186,8 @@ setters!(PushOptions {
     config_annotations: Annotations,
     /// Sets [`PushOptions::source_date`].
     source_date: Option<SourceDate>,
+    /// Sets [`PushOptions::preserve_permissions`].
+    preserve_permissions: bool,
     /// Sets [`PushOptions::tags`].
     tags: Vec<String>,
     /// Sets [`PushOptions::export_manifest`].
