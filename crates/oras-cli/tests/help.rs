@@ -44,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "resolve",
     "restore",
     "tag",
+    "untag",
     "version",
 ];
 

@@ -38,6 +38,9 @@ pub enum Mode {
     /// Plain HTTP with token auth: a token server ([`token`]) on another port mints JWTs;
     /// anonymous clients may pull, [`USER`] / [`PASS`] or [`token::REFRESH_TOKEN`] may push.
     Token,
+    /// [`Mode::Plain`] with deletion disabled (every `DELETE` is refused), as registries are
+    /// by default.
+    NoDelete,
 }
 
 /// A running registry.
@@ -161,8 +164,9 @@ impl Distribution {
             .expect("tempdir");
         let root = dir.path();
         let mut config = format!(
-            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: 127.0.0.1:0\n  secret: oras-test-secret\n",
-            root.join("data").display()
+            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: {}\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: 127.0.0.1:0\n  secret: oras-test-secret\n",
+            root.join("data").display(),
+            mode != Mode::NoDelete
         );
         if matches!(mode, Mode::Tls | Mode::MutualTls) {
             make_tls(root);

@@ -79,6 +79,7 @@ pub struct Error {
     message: String,
     registry: Option<Box<RegistryResponse>>,
     side: Option<Side>,
+    io: Option<std::io::ErrorKind>,
 }
 
 impl Error {
@@ -89,6 +90,17 @@ impl Error {
             message: message.into(),
             registry: None,
             side: None,
+            io: None,
+        }
+    }
+
+    /// An error of a local file operation (`io_error_kind` tells which), with a message
+    /// saying what failed; its kind follows the I/O error's (a missing file is
+    /// [`ErrorKind::NotFound`]).
+    pub fn from_io(e: &std::io::Error, message: impl Into<String>) -> Error {
+        Error {
+            io: Some(e.kind()),
+            ..Error::new(io_kind(e), message)
         }
     }
 
@@ -103,6 +115,7 @@ impl Error {
             message: message.into(),
             registry: Some(Box::new(response)),
             side: None,
+            io: None,
         }
     }
 
@@ -120,6 +133,12 @@ impl Error {
     /// The end of a copy the error came from, when an operation said so.
     pub fn side(&self) -> Option<Side> {
         self.side
+    }
+
+    /// The kind of the I/O error when this one came from a local file operation (so a
+    /// [`ErrorKind::NotFound`] with it is a missing file, not missing content).
+    pub fn io_error_kind(&self) -> Option<std::io::ErrorKind> {
+        self.io
     }
 
     /// What went wrong, for programs.
@@ -154,6 +173,7 @@ impl Error {
             message: format!("{context}: {}", self.message),
             registry: self.registry,
             side: self.side,
+            io: self.io,
         }
     }
 }
@@ -173,7 +193,7 @@ impl From<std::io::Error> for Error {
             let inner = e.into_inner().expect("checked above");
             return *inner.downcast::<Error>().expect("checked above");
         }
-        Error::new(io_kind(&e), e.to_string())
+        Error::from_io(&e, e.to_string())
     }
 }
 

@@ -36,6 +36,8 @@ pub enum Event<'a> {
     Restored(&'a Descriptor),
     /// A manifest was tagged.
     Tagged(&'a Descriptor, &'a str),
+    /// A tag was removed from the manifest it named (which stays).
+    Untagged(&'a Descriptor, &'a str),
     /// A reference was resolved to this descriptor (before anything is done with it).
     Resolved(&'a Descriptor),
     /// The manifest a reference names is about to be resolved and read (index create and
@@ -75,6 +77,7 @@ impl<'a> Event<'a> {
             | Event::Processing(d)
             | Event::Restored(d)
             | Event::Tagged(d, _)
+            | Event::Untagged(d, _)
             | Event::Resolved(d)
             | Event::Fetched(d, _)
             | Event::Added(d, _)

@@ -425,3 +425,102 @@ async fn referrer_walks_are_bounded_in_depth_and_size() {
     assert_eq!(e.kind(), ErrorKind::SizeExceedsLimit);
     assert!(e.message().contains("more than 4 in the graph"), "{e}");
 }
+
+/// A destination where every push fails (a full disk).
+struct FullDisk(MemoryStore);
+
+#[async_trait::async_trait]
+impl ReadOnlyStorage for FullDisk {
+    async fn fetch(&self, desc: &Descriptor) -> oras::Result<oras::content::BlobReader> {
+        self.0.fetch(desc).await
+    }
+
+    async fn exists(&self, desc: &Descriptor) -> oras::Result<bool> {
+        self.0.exists(desc).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Storage for FullDisk {
+    async fn push(&self, _expected: &Descriptor, _content: BlobSource) -> oras::Result<()> {
+        Err(oras::Error::new(ErrorKind::Io, "no space left on device"))
+    }
+}
+
+#[tokio::test]
+async fn copy_errors_say_which_end_failed() {
+    // the source lacks a layer its manifest names
+    let src = Arc::new(MemoryStore::new());
+    let gone = Descriptor::from_bytes("application/octet-stream", b"gone");
+    let (root, _) = pack_manifest(
+        &*src,
+        PackVersion::V1_1,
+        "application/vnd.t",
+        PackOptions {
+            layers: vec![gone],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let e = copy_graph(
+        src,
+        Arc::new(MemoryStore::new()),
+        &root,
+        &CopyGraphOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.side(), Some(oras::Side::Source), "{e}");
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    // the destination cannot store anything
+    let src = Arc::new(MemoryStore::new());
+    let layer = blob(&*src, b"here", "here").await;
+    let (root, _) = pack_manifest(
+        &*src,
+        PackVersion::V1_1,
+        "application/vnd.t",
+        PackOptions {
+            layers: vec![layer],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let e = copy_graph(
+        src,
+        Arc::new(FullDisk(MemoryStore::new())),
+        &root,
+        &CopyGraphOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.side(), Some(oras::Side::Destination), "{e}");
+    assert_eq!(e.message(), "no space left on device");
+}
+
+#[tokio::test]
+async fn a_layout_misses_a_reference_as_oras_go_says_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = OciLayout::open(dir.path()).unwrap();
+    for reference in ["nope", &format!("sha256:{}", "0".repeat(64))] {
+        let e = layout.resolve(reference).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(e.message(), "not found");
+        assert_eq!(
+            e.io_error_kind(),
+            None,
+            "missing content, not a missing file"
+        );
+    }
+}
+
+#[test]
+fn file_errors_keep_their_io_kind() {
+    let e = oras::Error::from(std::io::Error::from(std::io::ErrorKind::NotFound));
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(e.io_error_kind(), Some(std::io::ErrorKind::NotFound));
+    let e = e.context("failed to open x");
+    assert_eq!(e.io_error_kind(), Some(std::io::ErrorKind::NotFound));
+    assert_eq!(oras::Error::not_found("x").io_error_kind(), None);
+}

@@ -7,7 +7,7 @@ use oras::ops::{self, AttachOptions};
 use oras_spec::Digest;
 
 use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers, source_date};
-use crate::error::{CliError, CliResult, check_args, fail};
+use crate::error::{CliError, CliResult, check_args, fail, require_flag};
 use crate::options::{
     CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef, TtyOpts, finish_tty,
 };
@@ -33,8 +33,8 @@ pub struct AttachArgs {
     #[command(flatten)]
     tty: TtyOpts,
     /// artifact type
-    #[arg(long, required = true)]
-    artifact_type: String,
+    #[arg(long)]
+    artifact_type: Option<String>,
     /// `path` of image config file
     #[arg(long)]
     config: Option<String>,
@@ -52,13 +52,18 @@ pub async fn exec(a: AttachArgs) -> CliResult {
         false,
         "the destination artifact for attaching.",
     )?;
+    let artifact_type = require_flag(&a.artifact_type, "artifact-type")?;
     a.dist.check()?;
     let format = a.format.parse_text()?;
     let verbose = a.common.verbose();
     if a.config.is_some() && a.platform.platform.is_some() {
         return fail("--config, --platform cannot be used at the same time");
     }
-    let target = a.target.parse(&a.args[0])?.with_dist(&a.dist)?;
+    let target = a
+        .target
+        .parse(&a.args[0])
+        .map_err(|e| missing_subject(e, &a.target, &a.args[0], &a.args[1..]))?
+        .with_dist(&a.dist)?;
     let annotations = a.packer.parse_annotations()?;
     check_input(&target, &a.args[1..], &annotations)?;
     let mut opts = attach_options(&a, &annotations)?;
@@ -69,9 +74,9 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     opts.observer = Arc::new(
         StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
     );
-    let attached = ops::attach(dst, &target.reference, &a.artifact_type, &files, &opts).await;
+    let attached = ops::attach(dst, &target.reference, artifact_type, &files, &opts).await;
     finish_tty(&tty);
-    render(&attached?, &target, &format)
+    render(&attached.map_err(|e| target.error(e))?, &target, &format)
 }
 
 /// A subject reference with a tag or digest, and something to attach: files or annotations.
@@ -127,4 +132,17 @@ fn render(attached: &ops::Attached, target: &TargetRef, format: &Format) -> CliR
     ));
     line(format!("Digest: {}", root.digest));
     Ok(())
+}
+
+/// oras's hint when the subject is not a reference and no file follows: the argument was
+/// probably a file meant to be attached.
+fn missing_subject(e: CliError, opts: &TargetOpts, raw: &str, files: &[String]) -> CliError {
+    let registry = !opts.oci_layout && opts.oci_layout_path.is_none();
+    if !files.is_empty() || !registry || oras_spec::Reference::parse(raw).is_ok() {
+        return e;
+    }
+    let rec = e.recommendation.clone().unwrap_or_default();
+    e.recommend(format!(
+        "Are you missing an artifact reference to attach to? {rec}"
+    ))
 }

@@ -8,7 +8,7 @@ use oras::ops::{self, BlobInput, BlobOutput, PushBlobOptions};
 use oras_spec::media_type;
 
 use super::manifest::{confirm_deletion, print_deletion};
-use crate::error::{CliError, CliResult, check_args, fail};
+use crate::error::{CliResult, check_args, fail};
 use crate::help::long;
 use crate::options::{CommonOpts, DescriptorOpts, TargetOpts, TargetRef, TtyOpts, require_digest};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, StdoutWriter, line, print_descriptor};
@@ -76,20 +76,21 @@ async fn fetch(a: FetchArgs) -> CliResult {
     let target = a.target.parse(&a.args[0])?;
     let digest = require_digest(&target, "blob fetch", FETCH_USAGE)?;
     let src = target.open_read_cached()?;
-    let desc = src.resolve_blob(&digest).await.map_err(|e| {
-        if e.kind() == oras::ErrorKind::NotFound {
-            CliError::new(format!("{}: the specified blob does not exist", target.raw))
-        } else {
-            e.into()
-        }
-    })?;
+    let desc = src
+        .resolve_blob(&digest)
+        .await
+        .map_err(|e| target.error(e))?;
     match a.output.as_deref() {
         // A closed pipe (`| head`) ends the run quietly (see output::stdout_failed).
         Some("-") => {
             let mut stdout = StdoutWriter(tokio::io::stdout());
-            ops::fetch_blob(&*src, &desc, BlobOutput::Writer(&mut stdout)).await?
+            ops::fetch_blob(&*src, &desc, BlobOutput::Writer(&mut stdout))
+                .await
+                .map_err(|e| target.error(e))?
         }
-        Some(path) => ops::fetch_blob(&*src, &desc, BlobOutput::File(Path::new(path))).await?,
+        Some(path) => ops::fetch_blob(&*src, &desc, BlobOutput::File(Path::new(path)))
+            .await
+            .map_err(|e| target.error(e))?,
         None => {}
     }
     if a.desc.descriptor {
@@ -126,6 +127,12 @@ async fn push(a: PushArgs) -> CliResult {
         true,
         "the destination to push to and the file to read",
     )?;
+    // as oras: reading the blob from stdin is checked before the reference
+    let from_stdin = a.args[1] == "-";
+    a.target.remote.check_stdin_conflict(&a.args[1])?;
+    if from_stdin && a.size < 0 {
+        return fail("`--size` must be provided if the blob is read from stdin");
+    }
     let verbose = a.common.verbose();
     let target = a.target.parse(&a.args[0])?;
     let input = blob_input(&a, &target)?;
@@ -133,7 +140,9 @@ async fn push(a: PushArgs) -> CliResult {
     let mut opts = PushBlobOptions::default();
     opts.media_type = a.media_type.clone();
     opts.observer = Arc::new(StatusPrinter::new(PUSH_PROMPTS, verbose, a.desc.descriptor));
-    let desc = ops::push_blob(&*dst, input, &opts).await?;
+    let desc = ops::push_blob(&*dst, input, &opts)
+        .await
+        .map_err(|e| target.error(e))?;
     if a.desc.descriptor {
         print_descriptor(&desc, a.desc.pretty);
     } else {
@@ -147,11 +156,6 @@ async fn push(a: PushArgs) -> CliResult {
 fn blob_input(a: &PushArgs, target: &TargetRef) -> CliResult<BlobInput> {
     let file = &a.args[1];
     let from_stdin = file == "-";
-    if from_stdin && a.target.remote.password_stdin {
-        return fail(
-            "`-` read file from input and `--password-stdin` read password from input cannot be both used",
-        );
-    }
     let size = u64::try_from(a.size).ok();
     Ok(match (from_stdin, size, target.digest()) {
         (false, _, digest) => BlobInput::File {
@@ -206,6 +210,8 @@ async fn delete(a: DeleteArgs) -> CliResult {
             d.digest.to_string()
         )
     });
-    let done = ops::delete_blob(&*store, &digest, &opts).await?;
+    let done = ops::delete_blob(&*store, &digest, &opts)
+        .await
+        .map_err(|e| target.error(e))?;
     print_deletion(done, &target, a.force, &a.desc, "blob")
 }

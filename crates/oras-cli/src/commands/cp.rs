@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use clap::Args;
+use oras::content::{GraphTarget, ReadOnlyGraphTarget};
 use oras::error::Side;
-use oras::ops::{self, CopyOptions};
-use oras_spec::Descriptor;
+use oras::ops::{self, Copied, CopyOptions};
+use oras_spec::{Descriptor, Platform};
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
@@ -80,6 +81,7 @@ impl FromOpts {
                 resolve,
                 registry_config: self.from_registry_config.clone(),
                 header: self.from_header.clone(),
+                flag_prefix: "from-",
                 ..Default::default()
             },
             oci_layout: self.from_oci_layout,
@@ -158,6 +160,7 @@ impl ToOpts {
                 resolve,
                 registry_config: self.to_registry_config.clone(),
                 header: self.to_header.clone(),
+                flag_prefix: "to-",
                 ..Default::default()
             },
             oci_layout: self.to_oci_layout,
@@ -220,8 +223,14 @@ pub async fn exec(a: CpArgs) -> CliResult {
             .parse(&main)?
             .with_dist(&a.to.dist())?;
     dst_ref.check_tags(&extra_tags)?;
+    let several = several_platforms(&a.platform)?;
+    let single = match several.is_empty() {
+        true => a.platform.parse()?,
+        false => None,
+    };
     let mut opts = CopyOptions::default()
-        .platform(a.platform.parse()?)
+        .platform(single)
+        .platforms(several)
         .referrers(a.recursive)
         .extra_tags(extra_tags.clone())
         .concurrency(a.concurrency);
@@ -230,17 +239,23 @@ pub async fn exec(a: CpArgs) -> CliResult {
     let tty = a.tty.start(a.common.debug);
     opts.observer =
         Arc::new(StatusPrinter::new(COPY_PROMPTS, a.common.verbose(), false).with_tty(tty.clone()));
-    let copied = ops::copy(src, &src_ref.reference, dst, &dst_ref.reference, &opts).await;
+    let copied = copy(src, &src_ref, dst, &dst_ref, &opts).await;
     finish_tty(&tty);
-    let root = copied
-        .map_err(|e| match e.side() {
-            Some(Side::Source) => side_error("source", &src_ref, e),
-            Some(Side::Destination) => side_error("destination", &dst_ref, e),
-            _ => CliError::from(e),
-        })?
-        .descriptor;
+    let root = copied?.descriptor;
     render(&root, &src_ref, &dst_ref, &extra_tags);
     Ok(())
+}
+
+/// `--platform a,b`: several platforms, comma-separated (beyond oras 1.3: a new index of
+/// those); none for one platform or none.
+fn several_platforms(opts: &PlatformOpts) -> CliResult<Vec<Platform>> {
+    match &opts.platform {
+        Some(list) if list.contains(',') => list
+            .split(',')
+            .map(|one| Platform::parse(one.trim()).map_err(CliError::new))
+            .collect(),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// oras's closing lines: what was copied where (digests where the references had none),
@@ -267,11 +282,37 @@ fn render(root: &Descriptor, src_ref: &TargetRef, dst_ref: &TargetRef, extra_tag
     line(format!("Digest: {}", root.digest));
 }
 
-/// `Error from source registry for "<ref>": …`, as oras says which end failed.
+/// Copies as oras does: without a destination tag, or with `-r`, the source is resolved first
+/// and a failure there is the source target's (`failed to resolve <ref>: …`); every other
+/// failure says which end it came from.
+async fn copy(
+    src: Arc<dyn ReadOnlyGraphTarget>,
+    src_ref: &TargetRef,
+    dst: Arc<dyn GraphTarget>,
+    dst_ref: &TargetRef,
+    opts: &CopyOptions,
+) -> CliResult<Copied> {
+    let copied = if dst_ref.reference.is_empty() || opts.referrers {
+        let root = ops::resolve(&*src, &src_ref.reference, opts.platform.as_ref())
+            .await
+            .map_err(|e| {
+                src_ref
+                    .error(e)
+                    .context(format!("failed to resolve {}", src_ref.reference))
+            })?;
+        ops::copy_descriptor(src, &root, dst, &dst_ref.reference, opts).await
+    } else {
+        ops::copy(src, &src_ref.reference, dst, &dst_ref.reference, opts).await
+    };
+    copied.map_err(|e| match e.side() {
+        Some(Side::Source) => side_error("source", src_ref, e),
+        Some(Side::Destination) => side_error("destination", dst_ref, e),
+        _ => CliError::from(e),
+    })
+}
+
+/// `Error from source registry for "<ref>": …`, as oras says which end failed: the error as
+/// that end's target shows it, under that prefix.
 fn side_error(side: &str, t: &TargetRef, e: oras::Error) -> CliError {
-    CliError::new(format!(
-        "Error from {side} {} for {:?}: {e}",
-        t.type_name(),
-        t.raw
-    ))
+    t.error(e).on_side(side, t.type_name(), &t.raw)
 }

@@ -1,15 +1,11 @@
 //! `oras discover`: show the referrers of a manifest as a tree, table or JSON.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use clap::Args;
-use oras::events::{Event, Observer};
 use oras::ops::{self, ReferrerNode};
 use oras_spec::Descriptor;
 use serde_json::Value;
 
-use crate::error::{CliError, CliResult, check_args, fail};
+use crate::error::{CliResult, check_args, fail};
 use crate::options::{
     CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef, TtyOpts,
     require_reference,
@@ -222,30 +218,6 @@ fn depth(a: &DiscoverArgs, format: &Format) -> CliResult<Option<usize>> {
     })
 }
 
-/// Whether the reference was resolved: a failure before that (the reference itself) is
-/// reported in the library's words, without the registry's prefix.
-#[derive(Clone, Default)]
-struct Resolved(Arc<AtomicBool>);
-
-impl Resolved {
-    fn observer(&self) -> Arc<dyn Observer> {
-        let flag = self.0.clone();
-        Arc::new(move |e: &Event<'_>| {
-            if matches!(e, Event::Resolved(_)) {
-                flag.store(true, Ordering::Relaxed);
-            }
-        })
-    }
-
-    fn error(&self, e: oras::Error) -> CliError {
-        if self.0.load(Ordering::Relaxed) {
-            CliError::from(e)
-        } else {
-            CliError::new(e.to_string())
-        }
-    }
-}
-
 pub async fn exec(a: DiscoverArgs) -> CliResult {
     check_args(&a.args, "discover", USAGE, 1, true, "the target artifact")?;
     a.dist.check()?;
@@ -254,16 +226,14 @@ pub async fn exec(a: DiscoverArgs) -> CliResult {
     let depth = depth(&a, &format)?;
     let target = a.target.parse(&a.args[0])?.with_dist(&a.dist)?;
     require_reference(&target, "discover", USAGE)?;
-    let resolved = Resolved::default();
     let mut o = ops::DiscoverOptions::default();
     o.platform = a.platform.parse()?;
     o.artifact_type = a.artifact_type.clone();
     o.depth = depth;
-    o.observer = resolved.observer();
     let src = target.open_read()?;
     let tree = ops::discover(&*src, &target.reference, &o)
         .await
-        .map_err(|e| resolved.error(e))?;
+        .map_err(|e| target.error(e))?;
     if format.print_model(&node_model(&target.path, &tree.root, &tree.referrers))? {
         return Ok(());
     }

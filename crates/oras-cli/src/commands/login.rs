@@ -105,16 +105,11 @@ pub async fn login(a: LoginArgs) -> CliResult {
     o.config_paths = config_paths(&a.remote.registry_config);
     // the registry's answer in its words, else the library's (no hint about the stored
     // credentials: this one was just given)
-    ops::login(&host, &cred, &o)
-        .await
-        .map_err(|e| match e.registry_response() {
-            Some(r) => {
-                let mut err = CliError::new(r.detail.clone());
-                err.prefix = "Error response from registry:";
-                err
-            }
-            None => CliError::new(e.to_string()),
-        })?;
+    ops::login(&host, &cred, &o).await.map_err(|e| {
+        let mut err = CliError::from(e);
+        err.missing_credential = None;
+        err
+    })?;
     line("Login Succeeded");
     Ok(())
 }

@@ -14,6 +14,7 @@ mod push;
 mod repo;
 mod resolve;
 mod tag;
+mod untag;
 mod version;
 
 pub use version::VERSION;
@@ -65,7 +66,12 @@ pub enum Command {
     #[command(subcommand, long_about = long::COMPLETION)]
     Completion(completion::CompletionCommand),
     /// Copy artifacts from one target to another
-    #[command(alias = "copy", long_about = long::CP, override_usage = cp::USAGE)]
+    #[command(
+        alias = "copy",
+        long_about = long::CP,
+        override_usage = cp::USAGE,
+        mut_arg("platform", |a| a.help("request platform in the form of `os[/arch][/variant][:os_version]`; [Beyond oras 1.3] several, comma-separated: a new index of only those"))
+    )]
     Cp(cp::CpArgs),
     /// [Preview] Discover referrers of a manifest in a registry or an OCI image layout
     #[command(
@@ -121,6 +127,9 @@ pub enum Command {
     /// Tag a manifest in a registry or an OCI image layout
     #[command(long_about = long::TAG, override_usage = tag::USAGE)]
     Tag(tag::TagArgs),
+    /// [Beyond oras 1.3] Remove tags, keeping the manifests they name
+    #[command(long_about = long::UNTAG, override_usage = untag::USAGE)]
+    Untag(untag::UntagArgs),
     /// Show the oras version information
     #[command(long_about = long::VERSION)]
     Version {
@@ -191,6 +200,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Restore(a) => backup::restore(a).await,
         Command::Resolve(a) => resolve::exec(a).await,
         Command::Tag(a) => tag::exec(a).await,
+        Command::Untag(a) => untag::exec(a).await,
         Command::Version { args } => version::exec(&args),
     }
 }

@@ -74,8 +74,8 @@ pub async fn exec(a: PullArgs) -> CliResult {
     let pulled = ops::pull(src, &target.reference, Path::new(&a.output), &opts).await;
     finish_tty(&tty);
     let pulled = pulled.map_err(|e| match e.kind() {
-        oras::ErrorKind::PathTraversal => CliError::from(e).recommend("Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check."),
-        _ => CliError::from(e),
+        oras::ErrorKind::PathTraversal => target.error(e).recommend("Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check."),
+        _ => target.error(e),
     })?;
     render(&pulled, &target, &format)
 }

@@ -82,7 +82,7 @@ pub async fn exec(a: PushArgs) -> CliResult {
     let pushed = ops::push(dst, &files, &opts).await;
     finish_tty(&tty);
     render(
-        &pushed.map_err(missing_artifact_type)?,
+        &pushed.map_err(|e| missing_artifact_type(e.kind(), target.error(e)))?,
         &target,
         &extra_tags,
         &format,
@@ -164,10 +164,10 @@ fn image_spec(a: &PushArgs) -> CliResult<Option<PackVersion>> {
         None => Ok(None),
         Some("v1.1") => {
             if a.config.is_some() && !typed {
-                return Err(missing_artifact_type(oras::Error::new(
+                return Err(missing_artifact_type(
                     oras::ErrorKind::MissingArtifactType,
-                    "missing artifact type for OCI image-spec v1.1 artifacts",
-                )));
+                    CliError::new("missing artifact type for OCI image-spec v1.1 artifacts"),
+                ));
             }
             Ok(Some(PackVersion::V1_1))
         }
@@ -191,10 +191,8 @@ fn image_spec(a: &PushArgs) -> CliResult<Option<PackVersion>> {
     }
 }
 
-/// oras's recommendation for a v1.1 artifact without a type.
-fn missing_artifact_type(e: oras::Error) -> CliError {
-    let kind = e.kind();
-    let err = CliError::from(e);
+/// oras's recommendation for a v1.1 artifact without a type (an error of `kind`).
+fn missing_artifact_type(kind: oras::ErrorKind, err: CliError) -> CliError {
     if kind == oras::ErrorKind::MissingArtifactType {
         err.recommend("set an artifact type via `--artifact-type` or consider image spec v1.0")
     } else {

@@ -125,7 +125,9 @@ async fn tags(a: TagsArgs) -> CliResult {
     }
     let src = target.open_read()?;
     if !target.reference.is_empty() {
-        let want = ops::resolve(&*src, &target.reference, None).await?;
+        let want = ops::resolve(&*src, &target.reference, None)
+            .await
+            .map_err(|e| target.error(e))?;
         warn(format!(
             "[Experimental] querying tags associated to {}, it may take a while...",
             want.digest
@@ -133,7 +135,9 @@ async fn tags(a: TagsArgs) -> CliResult {
         o.digest = Some(want.digest);
     }
     let text = format == Format::Text;
-    let all = print_pages(ops::list_tags(&*src, &o), text, "").await?;
+    let all = print_pages(ops::list_tags(&*src, &o), text, "")
+        .await
+        .map_err(|e| target.error(e))?;
     if !text {
         format.print_model(&json!({ "tags": all }))?;
     }
@@ -172,9 +176,7 @@ async fn ls(a: LsArgs) -> CliResult {
             } else {
                 format!("could not list repositories for {host:?} with prefix {prefix:?}")
             };
-            let mut err = CliError::from(e);
-            err.message = format!("{what}: {}", err.message);
-            err
+            CliError::from(e).context(what)
         })?;
     if !text {
         format.print_model(&json!({"registry": host, "repositories": all}))?;

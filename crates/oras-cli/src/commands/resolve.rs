@@ -3,7 +3,7 @@
 use clap::Args;
 use oras::ops;
 
-use crate::error::{CliError, CliResult, check_args};
+use crate::error::{CliResult, check_args};
 use crate::options::{CommonOpts, PlatformOpts, TargetOpts, require_reference};
 use crate::output::line;
 
@@ -31,11 +31,7 @@ pub async fn exec(a: ResolveArgs) -> CliResult {
     let src = target.open_read()?;
     let desc = ops::resolve(&*src, &target.reference, platform.as_ref())
         .await
-        .map_err(|e| {
-            let mut err = CliError::from(e);
-            err.message = format!("failed to resolve digest: {}", err.message);
-            err
-        })?;
+        .map_err(|e| target.error(e).context("failed to resolve digest"))?;
     if a.full_reference {
         line(target.with_digest(&desc.digest));
     } else {

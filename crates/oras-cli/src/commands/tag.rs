@@ -63,6 +63,8 @@ pub async fn exec(a: TagArgs) -> CliResult {
         Event::Tagged(_, t) => line(format!("Tagged {t}")),
         _ => {}
     };
-    ops::tag(&*dst, &target.reference, &a.args[1..], &lines).await?;
+    ops::tag(&*dst, &target.reference, &a.args[1..], &lines)
+        .await
+        .map_err(|e| target.error(e))?;
     Ok(())
 }

@@ -57,5 +57,7 @@ pub const RESOLVE: &str = include_str!("long/resolve.txt");
 pub const RESTORE: &str = include_str!("long/restore.txt");
 /// `oras tag`.
 pub const TAG: &str = include_str!("long/tag.txt");
+/// `oras untag`.
+pub const UNTAG: &str = include_str!("long/untag.txt");
 /// `oras version`.
 pub const VERSION: &str = include_str!("long/version.txt");

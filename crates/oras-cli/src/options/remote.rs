@@ -13,7 +13,7 @@ use oras::registry::credentials::CredentialStore;
 use oras::registry::{Client, ClientBuilder, ClientOptions, ResolveRule};
 
 use super::settings::read_timeout;
-use crate::error::{CliError, CliResult, fail};
+use crate::error::{CliError, CliResult, check_exclusive, fail};
 use crate::output::warn;
 
 /// Registry connection flags.
@@ -58,6 +58,9 @@ pub struct RemoteOpts {
     /// add custom headers to requests
     #[arg(short = 'H', long)]
     pub header: Vec<String>,
+    /// Prefix of these flags' names in errors (`from-`, `to-` for `cp`'s two sides).
+    #[arg(skip)]
+    pub flag_prefix: &'static str,
 }
 
 /// The credentials file of the command line `matches`, as given, for the hint after a
@@ -98,43 +101,55 @@ fn read_stdin_secret() -> CliResult<String> {
 }
 
 impl RemoteOpts {
-    /// Checks flag combinations and prints oras's warnings.
+    /// Checks flag combinations in oras's order and prints oras's warnings: `--username`
+    /// with an identity token, then any two secrets, then the headers, then a client
+    /// certificate without its key (or the other way round).
     pub fn check(&self) -> CliResult {
-        let set: Vec<&str> = [
-            ("--password", self.password.is_some()),
-            ("--identity-token", self.identity_token.is_some()),
-            ("--identity-token-stdin", self.identity_token_stdin),
-            ("--password-stdin", self.password_stdin),
-        ]
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(n, _)| *n)
-        .collect();
-        if set.len() > 1 {
-            return fail(format!(
-                "{} cannot be used at the same time",
-                set.join(", ")
-            ));
+        let flag = |name: &str| format!("--{}{name}", self.flag_prefix);
+        check_exclusive(&[
+            (flag("username"), self.username.is_some()),
+            (flag("identity-token"), self.identity_token.is_some()),
+            ("--identity-token-stdin".into(), self.identity_token_stdin),
+        ])?;
+        check_exclusive(&[
+            (flag("password"), self.password.is_some()),
+            (flag("identity-token"), self.identity_token.is_some()),
+            ("--identity-token-stdin".into(), self.identity_token_stdin),
+            ("--password-stdin".into(), self.password_stdin),
+        ])?;
+        for h in &self.header {
+            header(h)?;
         }
-        if self.username.is_some() && (self.identity_token.is_some() || self.identity_token_stdin) {
-            let other = if self.identity_token.is_some() {
-                "--identity-token"
-            } else {
-                "--identity-token-stdin"
-            };
-            return fail(format!(
-                "--username, {other} cannot be used at the same time"
-            ));
-        }
-        if self.cert_file.is_some() != self.key_file.is_some() {
-            return fail("--cert-file must be used in conjunction with --key-file");
-        }
-        if self.password.is_some() {
-            warn("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+        let (cert, key) = (flag("cert-file"), flag("key-file"));
+        match (self.cert_file.is_some(), self.key_file.is_some()) {
+            (true, false) => return fail(format!("{cert} must be used in conjunction with {key}")),
+            (false, true) => return fail(format!("{key} must be used in conjunction with {cert}")),
+            _ => {}
         }
         if self.identity_token.is_some() {
             warn(
                 "WARNING! Using --identity-token via the CLI is insecure. Use --identity-token-stdin.",
+            );
+        } else if self.password.is_some() {
+            warn("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+        }
+        Ok(())
+    }
+
+    /// oras's refusal to read both a file and a secret from stdin (`blob push … -`,
+    /// `manifest push … -`), checked before anything else.
+    pub fn check_stdin_conflict(&self, file: &str) -> CliResult {
+        if file != "-" {
+            return Ok(());
+        }
+        if self.password_stdin {
+            return fail(
+                "`-` read file from input and `--password-stdin` read password from input cannot be both used",
+            );
+        }
+        if self.identity_token_stdin {
+            return fail(
+                "`-` read file from input and `--identity-token-stdin` read identity token from input cannot be both used",
             );
         }
         Ok(())
@@ -174,10 +189,8 @@ impl RemoteOpts {
             .insecure(self.insecure)
             .user_agent(format!("oras/{}", crate::commands::VERSION));
         for h in &self.header {
-            match h.split_once(':') {
-                Some((k, v)) if !k.trim().is_empty() => b = b.header(k.trim(), v.trim()),
-                _ => return fail(format!("invalid header: {h:?}")),
-            }
+            let (k, v) = header(h)?;
+            b = b.header(k, v);
         }
         for r in &self.resolve {
             b = b.resolve(resolve_rule(r)?);
@@ -214,6 +227,14 @@ impl RemoteOpts {
             Some(v) => v,
             None => registry == "localhost" || registry.starts_with("localhost:"),
         }
+    }
+}
+
+/// A `-H` header `Name: value` (split at the first `:`, trimmed); an empty name is refused.
+fn header(h: &str) -> CliResult<(&str, &str)> {
+    match h.split_once(':') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim(), v.trim())),
+        _ => fail(format!("invalid header: {h:?}")),
     }
 }
 

@@ -12,7 +12,7 @@ use oras_spec::{Digest, LayoutReference, Reference};
 
 use super::settings::{download_policy, upload_policy};
 use super::{DistSpecOpts, RemoteOpts, io_reason};
-use crate::error::{CliError, CliResult, fail};
+use crate::error::{CliError, CliResult, Handler, check_exclusive, fail};
 
 /// Remote flags plus the OCI layout switches.
 #[derive(Args, Debug, Clone, Default)]
@@ -80,6 +80,19 @@ impl TargetRef {
     /// `path@digest`.
     pub fn with_digest(&self, d: &Digest) -> String {
         format!("{}@{d}", self.path)
+    }
+
+    /// How oras shows errors about this target ([`Handler`]).
+    pub fn handler(&self) -> Handler<'_> {
+        match &self.kind {
+            Kind::Layout => Handler::Layout,
+            Kind::Registry(r) => Handler::Registry { host: &r.registry },
+        }
+    }
+
+    /// A library error about this target, as oras shows it.
+    pub fn error(&self, e: oras::Error) -> CliError {
+        CliError::from_lib(e, self.handler())
     }
 
     /// Whether the reference is a digest.
@@ -200,11 +213,14 @@ impl TargetRef {
 impl TargetOpts {
     /// Parses a reference argument against these flags.
     pub fn parse(&self, raw: &str) -> CliResult<TargetRef> {
-        if self.oci_layout && self.oci_layout_path.is_some() {
-            return fail(
-                "if any flags in the group [oci-layout oci-layout-path] are set none of the others can be; [oci-layout oci-layout-path] were all set",
-            );
-        }
+        let prefix = self.remote.flag_prefix;
+        check_exclusive(&[
+            (
+                format!("--{prefix}oci-layout-path"),
+                self.oci_layout_path.is_some(),
+            ),
+            (format!("--{prefix}oci-layout"), self.oci_layout),
+        ])?;
         let layout = self.oci_layout || self.oci_layout_path.is_some();
         if layout && !self.remote.header.is_empty() {
             return fail("custom header flags cannot be used on an OCI image layout target");

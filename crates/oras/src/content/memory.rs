@@ -149,4 +149,12 @@ impl Deleter for MemoryStore {
         inner.graph.remove(&desc.digest);
         Ok(())
     }
+
+    async fn untag(&self, tag: &str) -> Result<()> {
+        let mut inner = self.inner.write().expect("memory store lock");
+        match inner.tags.remove(tag) {
+            Some(_) => Ok(()),
+            None => Err(Error::not_found(tag)),
+        }
+    }
 }

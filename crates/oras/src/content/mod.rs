@@ -242,6 +242,16 @@ pub trait TagLister: Send + Sync {
 pub trait Deleter: Send + Sync {
     /// Deletes the content `desc` names.
     async fn delete(&self, desc: &Descriptor) -> Result<()>;
+
+    /// Removes the tag `tag` and nothing else: the manifest it names stays, with its other
+    /// tags. Fails with [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) when there is no
+    /// such tag and [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) when the store
+    /// cannot remove a tag alone (the default).
+    async fn untag(&self, tag: &str) -> Result<()> {
+        Err(crate::Error::unsupported(format!(
+            "{tag}: this store cannot remove a tag without its manifest"
+        )))
+    }
 }
 
 /// A store that can be read, resolved, walked up (referrers) and listed.

@@ -10,6 +10,9 @@
 //! names content already moving under another title (two files with the same bytes) does not
 //! move again: it is reported as [`Event::Deduplicated`] once its parent is stored, just before
 //! the parent's [`Event::Done`].
+//!
+//! Errors say which end failed ([`crate::Error::side`]): reading the source (fetching,
+//! finding successors or referrers) or writing the destination (checking, pushing).
 
 mod progress;
 
@@ -24,7 +27,7 @@ use tokio::sync::Semaphore;
 use crate::content::{
     BlobSource, ReadOnlyGraphTarget, ReadOnlyStorage, Storage, successors_of, verify,
 };
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, Side};
 use crate::events::{Event, NoObserver, Observer};
 use crate::limits::{DEFAULT_MAX_METADATA_BYTES, ReferrerLimits};
 use crate::referrers::find_referrers_within;
@@ -150,13 +153,16 @@ impl Engine {
         let mut cached = None;
         {
             let _permit = self.permits.acquire().await.expect("semaphore open");
-            if self.dst.exists(&desc).await? {
+            if self.dst.exists(&desc).await.map_err(on_destination)? {
                 self.event(Event::Exists(&desc));
                 return Ok(());
             }
             if desc.is_manifest() {
-                cached =
-                    Some(verify::fetch_all(&*self.src, &desc, self.opts.max_metadata_bytes).await?);
+                cached = Some(
+                    verify::fetch_all(&*self.src, &desc, self.opts.max_metadata_bytes)
+                        .await
+                        .map_err(on_source)?,
+                );
                 self.event(Event::Processing(&desc));
             }
         }
@@ -164,9 +170,10 @@ impl Engine {
         let mut renamed = Vec::new();
         if let Some(bytes) = &cached {
             let successors = match &self.opts.find_successors {
-                Some(f) => f(&desc, bytes)?,
-                None => successors_of(&desc, bytes)?,
-            };
+                Some(f) => f(&desc, bytes),
+                None => successors_of(&desc, bytes),
+            }
+            .map_err(on_source)?;
             let mut children = Vec::new();
             for s in successors {
                 if media_type::is_foreign_layer(&s.media_type) {
@@ -185,7 +192,11 @@ impl Engine {
             // Continue what an interrupted run left behind, fetching only the rest.
             let offset = self.dst.resume_point(&desc).await.unwrap_or(0);
             if offset > 0
-                && let Some(rest) = self.src.fetch_range(&desc, offset).await?
+                && let Some(rest) = self
+                    .src
+                    .fetch_range(&desc, offset)
+                    .await
+                    .map_err(on_source)?
             {
                 self.event(Event::Started(&desc));
                 let rest: crate::content::BlobReader = if self.opts.observer.wants_progress() {
@@ -200,7 +211,8 @@ impl Engine {
                 };
                 self.dst
                     .push_at(&desc, BlobSource::Reader(rest), offset)
-                    .await?;
+                    .await
+                    .map_err(on_destination)?;
                 self.event(Event::Done(&desc));
                 return Ok(());
             }
@@ -219,11 +231,11 @@ impl Engine {
                 Some(d) if desc.digest.same_alg_of(d) == desc.digest => {
                     BlobSource::Bytes(d.clone().into())
                 }
-                _ => self.src.fetch_source(&desc).await?,
+                _ => self.src.fetch_source(&desc).await.map_err(on_source)?,
             },
         };
         if self.opts.observer.wants_progress() && !matches!(source, BlobSource::Bytes(_)) {
-            let inner = source.into_reader_async().await?;
+            let inner = source.into_reader_async().await.map_err(on_source)?;
             source = BlobSource::Reader(Box::pin(ProgressReader::new(
                 inner,
                 &desc,
@@ -234,7 +246,7 @@ impl Engine {
         match self.dst.push(&desc, source).await {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(on_destination(e)),
         }
         for s in &renamed {
             self.event(Event::Deduplicated(s));
@@ -246,6 +258,16 @@ impl Engine {
     fn event(&self, event: Event<'_>) {
         self.opts.observer.on_event(&event);
     }
+}
+
+/// Marks an error of reading the source.
+fn on_source(e: Error) -> Error {
+    e.with_side(Side::Source)
+}
+
+/// Marks an error of writing the destination.
+fn on_destination(e: Error) -> Error {
+    e.with_side(Side::Destination)
 }
 
 /// Copies the graph rooted at `root` from `src` to `dst`.
@@ -281,7 +303,9 @@ pub async fn extended_copy_graph(
     depth: usize,
     opts: &CopyGraphOptions,
 ) -> Result<Vec<Descriptor>> {
-    let referrers = find_referrers_within(&*src, root, depth, &opts.referrer_limits).await?;
+    let referrers = find_referrers_within(&*src, root, depth, &opts.referrer_limits)
+        .await
+        .map_err(on_source)?;
     let mut roots = vec![root.clone()];
     roots.extend(referrers.iter().cloned());
     copy_graphs(src, dst, &roots, opts).await?;

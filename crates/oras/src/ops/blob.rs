@@ -9,7 +9,7 @@ use tokio::io::AsyncWrite;
 
 use crate::content::verify::{copy_verified, hash_file};
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage, partial};
-use crate::error::{Error, ErrorKind, Result, io_kind, io_reason};
+use crate::error::{Error, ErrorKind, Result, io_reason};
 use crate::events::{Event, NoObserver, Observer};
 
 /// Where [`fetch_blob`] writes a blob.
@@ -151,8 +151,8 @@ async fn check_file(
     size: Option<u64>,
 ) -> Result<(Digest, u64)> {
     let meta = tokio::fs::metadata(path).await.map_err(|e| {
-        Error::new(
-            io_kind(&e),
+        Error::from_io(
+            &e,
             format!("failed to stat {}: {}", path.display(), io_reason(&e)),
         )
     })?;

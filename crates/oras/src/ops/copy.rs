@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use oras_spec::{Descriptor, Digest, Platform};
 
+use bytes::Bytes;
+
+use super::platforms::copy_platforms;
 use super::resolve::resolve;
 use super::tag::apply_tags;
 use crate::content::{GraphTarget, ReadOnlyGraphTarget, verify};
@@ -19,6 +22,10 @@ use crate::limits::{DEFAULT_MAX_METADATA_BYTES, ReferrerLimits};
 pub struct CopyOptions {
     /// Copy this platform's manifest of an index instead of the whole index.
     pub platform: Option<Platform>,
+    /// Copy these platforms' manifests of an index and a new index that lists only them
+    /// (in the source's order; the source index's own referrers do not apply to it). Takes
+    /// precedence over [`CopyOptions::platform`] when not empty.
+    pub platforms: Vec<Platform>,
     /// Also copy the referrers of the artifact (and of an index's manifests), recursively.
     pub referrers: bool,
     /// Bounds of the referrers walk.
@@ -35,6 +42,7 @@ impl Default for CopyOptions {
     fn default() -> Self {
         CopyOptions {
             platform: None,
+            platforms: Vec::new(),
             referrers: false,
             referrer_limits: ReferrerLimits::default(),
             extra_tags: Vec::new(),
@@ -48,7 +56,7 @@ impl Default for CopyOptions {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Copied {
-    /// The manifest copied (the platform's, when one was picked).
+    /// The manifest copied (the platform's, when one was picked; the new index, for several).
     pub descriptor: Descriptor,
     /// The referrers copied with it.
     pub referrers: Vec<Descriptor>,
@@ -58,9 +66,9 @@ pub struct Copied {
 
 /// Copies what `src_reference` names in `src` to `dst`, tagged `dst_reference` (a tag; a
 /// digest or an empty reference leaves it untagged) and [`CopyOptions::extra_tags`]. Blobs
-/// are mounted instead of copied between two repositories of one registry. Errors from
-/// resolving the source or tagging the destination say which side failed
-/// ([`crate::Error::side`]).
+/// are mounted instead of copied between two repositories of one registry. Errors say which
+/// side failed ([`crate::Error::side`]): resolving or reading the source, or checking,
+/// writing or tagging the destination.
 pub async fn copy(
     src: Arc<dyn ReadOnlyGraphTarget>,
     src_reference: &str,
@@ -68,9 +76,23 @@ pub async fn copy(
     dst_reference: &str,
     opts: &CopyOptions,
 ) -> Result<Copied> {
-    let root = resolve(&*src, src_reference, opts.platform.as_ref())
+    let single = opts.platform.as_ref().filter(|_| opts.platforms.is_empty());
+    let root = resolve(&*src, src_reference, single)
         .await
         .map_err(|e| e.with_side(Side::Source))?;
+    copy_descriptor(src, &root, dst, dst_reference, opts).await
+}
+
+/// [`copy`] of a root already resolved (with [`CopyOptions::platform`] applied, as
+/// [`super::resolve`] does), for callers that resolve the source themselves.
+pub async fn copy_descriptor(
+    src: Arc<dyn ReadOnlyGraphTarget>,
+    root: &Descriptor,
+    dst: Arc<dyn GraphTarget>,
+    dst_reference: &str,
+    opts: &CopyOptions,
+) -> Result<Copied> {
+    let root = root.clone();
     opts.observer.on_event(&Event::Resolved(&root));
     let graph = CopyGraphOptions {
         concurrency: opts.concurrency,
@@ -79,20 +101,31 @@ pub async fn copy(
         mount_from: mount_source(&*src, &*dst),
         ..Default::default()
     };
-    let referrers = if opts.referrers {
-        extended_copy_graph(src.clone(), dst.clone(), &root, 0, &graph).await?
-    } else {
-        copy_graph(src.clone(), dst.clone(), &root, &graph).await?;
-        Vec::new()
-    };
     let mut tags = Vec::new();
     if !dst_reference.is_empty() && Digest::parse(dst_reference).is_err() {
         tags.push(dst_reference.to_string());
     }
     tags.extend(opts.extra_tags.iter().cloned());
+    let (root, manifest, referrers) = if opts.platforms.is_empty() {
+        let referrers = if opts.referrers {
+            extended_copy_graph(src.clone(), dst.clone(), &root, 0, &graph).await?
+        } else {
+            copy_graph(src.clone(), dst.clone(), &root, &graph).await?;
+            Vec::new()
+        };
+        let manifest = match tags.is_empty() {
+            true => Bytes::new(),
+            false => verify::fetch_all(&*src, &root, DEFAULT_MAX_METADATA_BYTES)
+                .await
+                .map_err(|e| e.with_side(Side::Source))?,
+        };
+        (root, manifest, referrers)
+    } else {
+        let (src, dst) = (src.clone(), dst.clone());
+        copy_platforms(src, dst, &root, &opts.platforms, opts.referrers, &graph).await?
+    };
     if !tags.is_empty() {
-        let bytes = verify::fetch_all(&*src, &root, DEFAULT_MAX_METADATA_BYTES).await?;
-        apply_tags(&*dst, &root, &bytes, &tags, &*opts.observer)
+        apply_tags(&*dst, &root, &manifest, &tags, &*opts.observer)
             .await
             .map_err(|e| e.with_side(Side::Destination))?;
     }
@@ -114,6 +147,8 @@ fn mount_source(src: &dyn ReadOnlyGraphTarget, dst: &dyn GraphTarget) -> Option<
 setters!(CopyOptions {
     /// Sets [`CopyOptions::platform`].
     platform: Option<Platform>,
+    /// Sets [`CopyOptions::platforms`].
+    platforms: Vec<Platform>,
     /// Sets [`CopyOptions::referrers`].
     referrers: bool,
     /// Sets [`CopyOptions::referrer_limits`].

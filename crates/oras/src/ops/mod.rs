@@ -15,6 +15,7 @@ mod fetch;
 mod index;
 #[cfg(feature = "registry")]
 mod login;
+mod platforms;
 mod pull;
 mod push;
 mod push_manifest;
@@ -30,7 +31,7 @@ pub use backup::{
 pub use blob::{BlobInput, BlobOutput, PushBlobOptions, fetch_blob, push_blob};
 #[cfg(feature = "registry")]
 pub use catalog::{ListRepositoriesOptions, list_repositories};
-pub use copy::{Copied, CopyOptions, copy};
+pub use copy::{Copied, CopyOptions, copy, copy_descriptor};
 pub use delete::{DeleteOptions, Deletion, delete_blob, delete_manifest};
 pub use discover::{DiscoverOptions, ReferrerNode, ReferrersTree, discover};
 pub use fetch::{
@@ -43,5 +44,5 @@ pub use pull::{PullOptions, Pulled, PulledFile, pull};
 pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};
 pub use push_manifest::{PushManifestOptions, manifest_media_type, push_manifest};
 pub use resolve::{resolve, select_platform};
-pub use tag::tag;
+pub use tag::{tag, untag};
 pub use tags::{ListTagsOptions, list_tags};

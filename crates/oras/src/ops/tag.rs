@@ -25,6 +25,25 @@ pub async fn tag(
     Ok(desc)
 }
 
+/// Removes each of `tags` from `target` in order, leaving the manifests they named (and their
+/// other tags) in place; returns those manifests' descriptors and reports [`Event::Untagged`]
+/// for each. A registry that cannot delete a tag alone gives
+/// [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) and deletes nothing.
+pub async fn untag(
+    target: &dyn GraphTarget,
+    tags: &[String],
+    observer: &dyn Observer,
+) -> Result<Vec<Descriptor>> {
+    let mut untagged = Vec::with_capacity(tags.len());
+    for t in tags {
+        let desc = target.resolve(t).await?;
+        target.untag(t).await?;
+        observer.on_event(&Event::Untagged(&desc, t));
+        untagged.push(desc);
+    }
+    Ok(untagged)
+}
+
 /// Points each of `tags` at `desc`, whose manifest bytes are at hand, in order; reports
 /// [`Event::Tagged`] for each.
 pub(super) async fn apply_tags(

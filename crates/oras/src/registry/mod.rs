@@ -40,5 +40,7 @@ pub use client::{
 };
 pub use idle::DEFAULT_READ_TIMEOUT;
 pub use pages::ListLimits;
-pub use repository::{ReferrersMode, Registry, Repository, RepositoryBuilder, UploadPolicy};
+pub use repository::{
+    ReferrersMode, Registry, Repository, RepositoryBuilder, UNTAG_PLACEHOLDER, UploadPolicy,
+};
 pub use segments::DownloadPolicy;

@@ -12,7 +12,7 @@ use clap::Args;
 use oras::content::ReadOnlyGraphTarget;
 use oras::ops::{self, BackupOptions};
 
-use crate::error::{CliError, CliResult, check_args, fail};
+use crate::error::{CliError, CliResult, check_args, fail, require_flag};
 use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty};
 use crate::output::{StatusPrinter, line};
 pub use restore::{RESTORE_USAGE, RestoreArgs, restore};
@@ -33,8 +33,8 @@ pub struct BackupArgs {
     #[command(flatten)]
     tty: TtyOpts,
     /// path to the target output, either a tar archive (*.tar) or a directory
-    #[arg(short = 'o', long, required = true)]
-    output: String,
+    #[arg(short = 'o', long)]
+    output: Option<String>,
     /// back up the artifact with its referrers (e.g., attestations, SBOMs)
     #[arg(long)]
     include_referrers: bool,
@@ -52,10 +52,14 @@ pub async fn backup(a: BackupArgs) -> CliResult {
         true,
         "the source repository to back up",
     )?;
+    let output_arg = require_flag(&a.output, "output")?;
     let start = Instant::now();
-    let as_tar = check_output(&a.output)?;
+    if output_arg.is_empty() {
+        return fail("the output path cannot be empty");
+    }
     let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
-    let output = Path::new(&a.output);
+    let output = Path::new(output_arg);
+    let as_tar = archive_output(output)?;
     let src = target.open_read()?;
     if tags.is_empty() {
         tags = all_tags(&*src, &target).await?;
@@ -65,7 +69,7 @@ pub async fn backup(a: BackupArgs) -> CliResult {
     let (lines, observer) = observe(TagLines {
         status: StatusPrinter::new(PULL, true, false).with_tty(tty.clone()),
         per_tag: "Pulled tag {tag} with {n} referrer(s)",
-        after_last: as_tar.then(|| (tags.len(), format!("Exporting to {}", a.output))),
+        after_last: as_tar.then(|| (tags.len(), format!("Exporting to {output_arg}"))),
         done: Mutex::new(0),
     });
     let opts = BackupOptions::default()
@@ -76,33 +80,28 @@ pub async fn backup(a: BackupArgs) -> CliResult {
     finish_tty(&tty);
     let backed_up = backed_up.map_err(|e| {
         let tag = tags.get(lines.done()).cloned().unwrap_or_default();
-        CliError::new(format!(
-            "failed to back up tag {tag:?} from {:?} to {:?}: {}",
-            target.path,
-            a.output,
-            CliError::from(e).message
+        CliError::from(e).context(format!(
+            "failed to back up tag {tag:?} from {:?} to {output_arg:?}",
+            target.path
         ))
     })?;
     if let Some(size) = backed_up.archive_size {
-        line(format!("Exported to {} ({})", a.output, human_size(size)));
+        line(format!("Exported to {output_arg} ({})", human_size(size)));
     }
     line(format!(
         "Successfully backed up {} tag(s) from {:?} to {:?} in {}.",
         tags.len(),
         target.path,
-        a.output,
+        output_arg,
         seconds(start)
     ));
     Ok(())
 }
 
-/// Whether the backup goes to a tar archive (by the output's name), with oras's errors for an
-/// empty output path and a tar name that is an existing directory.
-fn check_output(output: &str) -> CliResult<bool> {
-    if output.is_empty() {
-        return fail("the output path cannot be empty");
-    }
-    ops::check_backup_output(Path::new(output)).map_err(|e| {
+/// Whether the backup goes to a tar archive (by the output's name), with oras's error for a
+/// tar name that is an existing directory.
+fn archive_output(output: &Path) -> CliResult<bool> {
+    ops::check_backup_output(output).map_err(|e| {
         CliError::from(e).recommend("To back up to a tar archive, please specify a different output file name or remove the existing directory.")
     })
 }

@@ -11,7 +11,7 @@ use oras::content::oci::OciLayout;
 use oras::ops::{self, BackupOptions};
 
 use super::shared::{PUSH, TagLines, found_line, human_size, observe, parse_repo_ref, seconds};
-use crate::error::{CliError, CliResult, check_args, fail};
+use crate::error::{CliError, CliResult, check_args, fail, require_flag};
 use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, finish_tty};
 use crate::output::{StatusPrinter, line};
 
@@ -30,8 +30,8 @@ pub struct RestoreArgs {
     #[command(flatten)]
     tty: TtyOpts,
     /// path to the OCI layout, either a tar archive (*.tar) or a directory
-    #[arg(long, required = true)]
-    input: String,
+    #[arg(long)]
+    input: Option<String>,
     /// restore artifacts excluding their referrers
     #[arg(long)]
     exclude_referrers: bool,
@@ -103,11 +103,15 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
         true,
         "the destination repository to restore to",
     )?;
+    let input = require_flag(&a.input, "input")?;
     let start = Instant::now();
+    if input.is_empty() {
+        return fail("the input path cannot be empty");
+    }
     let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
-    let src = open_input(&a.input)?;
+    let src = open_input(input)?;
     if tags.is_empty() {
-        tags = all_tags(&*src, &a.input).await?;
+        tags = all_tags(&*src, input).await?;
     }
     found_line(tags.len(), "the backup", &tags);
     let dst = target.open_write()?;
@@ -132,12 +136,10 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
     finish_tty(&tty);
     restored.map_err(|e| {
         let tag = tags.get(lines.done()).map_or("", String::as_str);
-        let mut err = CliError::from(e);
-        err.message = format!(
-            "failed to restore tag {tag:?} to {:?}: {}",
-            target.path, err.message
-        );
-        err
+        CliError::from(e).context(format!(
+            "failed to restore tag {tag:?} to {:?}",
+            target.path
+        ))
     })?;
     let (n, path) = (tags.len(), &target.path);
     line(if a.dry_run {

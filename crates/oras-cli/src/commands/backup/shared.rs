@@ -56,15 +56,16 @@ pub fn parse_repo_ref(
     remote: &RemoteOpts,
     dist: &DistSpecOpts,
 ) -> CliResult<(TargetRef, Vec<String>)> {
+    // as oras: digests are refused before the reference is read
+    if raw.contains('@') {
+        return fail(format!("digest references are not supported: {raw:?}"));
+    }
     let (main, extra) = split_tags(raw);
     let opts = TargetOpts {
         remote: remote.clone(),
         ..Default::default()
     };
     let target = opts.parse(&main)?.with_dist(dist)?;
-    if target.digest().is_some() || raw.contains('@') {
-        return fail(format!("digest references are not supported: {raw:?}"));
-    }
     let mut tags = Vec::new();
     if !target.reference.is_empty() || !extra.is_empty() {
         for t in std::iter::once(target.reference.clone()).chain(extra) {

@@ -51,7 +51,9 @@ pub async fn exec(a: DeleteArgs) -> CliResult {
             d.digest.to_string()
         )
     });
-    let done = ops::delete_manifest(&*store, &target.reference, &opts).await?;
+    let done = ops::delete_manifest(&*store, &target.reference, &opts)
+        .await
+        .map_err(|e| target.error(e))?;
     print_deletion(done, &target, a.force, &a.desc, "manifest")
 }
 

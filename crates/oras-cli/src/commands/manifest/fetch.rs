@@ -5,7 +5,7 @@ use oras::ops::{self, FetchOptions};
 use serde_json::Value;
 
 use super::{FETCH_USAGE, write_output};
-use crate::error::{CliError, CliResult, check_args, fail};
+use crate::error::{CliResult, check_args, fail};
 use crate::options::{
     CommonOpts, DescriptorOpts, FormatOpts, Kind, PlatformOpts, TargetOpts, require_reference,
 };
@@ -35,29 +35,33 @@ pub struct FetchArgs {
 pub async fn exec(a: FetchArgs) -> CliResult {
     let format = check_flags(&a)?;
     let target = a.target.parse(&a.args[0])?;
+    // as oras: the target is opened (a layout path must exist) before the reference is
+    // checked, and `--media-type` is refused for a layout after that
+    let src = target.open_read_cached()?;
+    require_reference(&target, "manifest fetch", FETCH_USAGE)?;
     if !a.media_type.is_empty() && matches!(target.kind, Kind::Layout) {
         return fail("`--media-type` cannot be used with `--oci-layout` at the same time");
     }
-    require_reference(&target, "manifest fetch", FETCH_USAGE)?;
     let mut opts = FetchOptions::default();
     opts.platform = a.platform.parse()?;
     opts.media_types = a.media_type.clone();
-    let src = target.open_read_cached()?;
+    // the descriptor alone is a resolve (`failed to find`), anything else a fetch
+    let resolve_only = a.desc.descriptor && a.output.is_none();
+    let context = if resolve_only {
+        format!("failed to find {:?}", target.raw)
+    } else {
+        format!("failed to fetch the content of {:?}", target.raw)
+    };
     let desc = ops::resolve_manifest(&*src, &target.reference, &opts)
         .await
-        .map_err(|e| CliError::new(format!("failed to find {:?}: {e}", target.raw)))?;
-    if a.desc.descriptor && a.output.is_none() {
+        .map_err(|e| target.error(e).context(&context))?;
+    if resolve_only {
         print_descriptor(&desc, a.desc.pretty);
         return Ok(());
     }
     let bytes = ops::fetch_resolved(&*src, &desc, &opts)
         .await
-        .map_err(|e| {
-            CliError::new(format!(
-                "failed to fetch the content of {:?}: {e}",
-                target.raw
-            ))
-        })?;
+        .map_err(|e| target.error(e).context(&context))?;
     if let Some(o) = &a.output {
         write_output(o, &bytes)?;
         if a.desc.descriptor {

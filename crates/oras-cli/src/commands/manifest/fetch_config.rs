@@ -39,11 +39,15 @@ pub async fn exec(a: FetchConfigArgs) -> CliResult {
     opts.platform = a.platform.parse()?;
     let src = target.open_read_cached()?;
     if a.desc.descriptor && a.output.is_none() {
-        let config = ops::resolve_config(&*src, &target.reference, &opts).await?;
+        let config = ops::resolve_config(&*src, &target.reference, &opts)
+            .await
+            .map_err(|e| target.error(e))?;
         print_descriptor(&config, a.desc.pretty);
         return Ok(());
     }
-    let (config, data) = ops::fetch_config(&*src, &target.reference, &opts).await?;
+    let (config, data) = ops::fetch_config(&*src, &target.reference, &opts)
+        .await
+        .map_err(|e| target.error(e))?;
     match &a.output {
         Some(o) => {
             write_output(o, &data)?;

@@ -62,7 +62,9 @@ pub async fn exec(a: IndexCreateArgs) -> CliResult {
     if !quiet {
         opts.observer = Arc::new(fetch_lines);
     }
-    let index = ops::index_create(&*src, &a.args[1..], &opts).await?;
+    let index = ops::index_create(&*src, &a.args[1..], &opts)
+        .await
+        .map_err(|e| target.error(e))?;
     if !quiet {
         let d = &index.descriptor;
         line(format!("Packed    {} {}", d.digest.short(), d.media_type));
@@ -142,7 +144,9 @@ pub(super) async fn push_index(
     opts.observer = Arc::new(PushedLines::new(pushed, !tags.is_empty(), None));
     opts.tags = tags;
     let dst = target.open_write()?;
-    ops::push_manifest(&*dst, index.bytes, &opts).await?;
+    ops::push_manifest(&*dst, index.bytes, &opts)
+        .await
+        .map_err(|e| target.error(e))?;
     line(format!("Digest: {digest}"));
     Ok(())
 }

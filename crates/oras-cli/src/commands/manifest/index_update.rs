@@ -57,7 +57,7 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
         "the index to update",
     )?;
     if a.output.is_some() && !a.tag.is_empty() {
-        return fail("--output, --tag cannot be used at the same time");
+        return fail("--tag, --output cannot be used at the same time");
     }
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "manifest index update", USAGE)?;
@@ -86,7 +86,9 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
         opts.observer = Arc::new(change_lines);
     }
     let store = target.open_write()?;
-    let index = ops::index_update(&*store, &target.reference, &opts).await?;
+    let index = ops::index_update(&*store, &target.reference, &opts)
+        .await
+        .map_err(|e| target.error(e))?;
     if !quiet {
         line(format!("Updated   {}", index.descriptor.digest));
     }

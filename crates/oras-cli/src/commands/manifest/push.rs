@@ -10,8 +10,10 @@ use oras::ops::{self, PushManifestOptions};
 
 use super::tag_of;
 
-use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, DescriptorOpts, DistSpecOpts, TargetOpts, io_reason, split_tags};
+use crate::error::{CliError, CliResult, check_args};
+use crate::options::{
+    CommonOpts, DescriptorOpts, DistSpecOpts, TargetOpts, TargetRef, io_reason, split_tags,
+};
 use crate::output::{PUSH_PROMPTS, StatusPrinter, line, print_descriptor};
 
 pub(super) const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]|@<digest>] <file>";
@@ -44,13 +46,15 @@ pub async fn exec(a: PushArgs) -> CliResult {
         true,
         "the destination to push to and the manifest file",
     )?;
+    // as oras: reading the manifest from stdin is checked before anything else
+    a.target.remote.check_stdin_conflict(&a.args[1])?;
     a.dist.check()?;
     let verbose = a.common.verbose();
     let (main, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main)?.with_dist(&a.dist)?;
     target.check_tags(&extra_tags)?;
     let file = &a.args[1];
-    let bytes = read_input(file, a.target.remote.password_stdin)?;
+    let bytes = read_input(file)?;
     let main_tag = tag_of(&target);
     let mut opts = PushManifestOptions::default();
     opts.media_type = a.media_type.clone();
@@ -64,7 +68,7 @@ pub async fn exec(a: PushArgs) -> CliResult {
     let dst = target.open_write()?;
     let desc = ops::push_manifest(&*dst, bytes.into(), &opts)
         .await
-        .map_err(|e| missing_media_type(e, file))?;
+        .map_err(|e| missing_media_type(e, file, &target))?;
     if a.desc.descriptor {
         print_descriptor(&desc, a.desc.pretty);
     } else {
@@ -73,13 +77,8 @@ pub async fn exec(a: PushArgs) -> CliResult {
     Ok(())
 }
 
-/// The bytes of `file` (`-`: stdin, unless the password comes from there).
-fn read_input(file: &str, password_stdin: bool) -> CliResult<Vec<u8>> {
-    if file == "-" && password_stdin {
-        return fail(
-            "`-` read file from input and `--password-stdin` read password from input cannot be both used",
-        );
-    }
+/// The bytes of `file` (`-`: stdin).
+fn read_input(file: &str) -> CliResult<Vec<u8>> {
     if file == "-" {
         let mut b = Vec::new();
         std::io::stdin().read_to_end(&mut b)?;
@@ -90,9 +89,9 @@ fn read_input(file: &str, password_stdin: bool) -> CliResult<Vec<u8>> {
 }
 
 /// oras's words, usage and advice for a manifest without a media type.
-fn missing_media_type(e: oras::Error, file: &str) -> CliError {
+fn missing_media_type(e: oras::Error, file: &str, target: &TargetRef) -> CliError {
     if e.kind() != oras::ErrorKind::MissingMediaType {
-        return e.into();
+        return target.error(e);
     }
     CliError::new(format!(
         "media type is not specified via the flag \"--media-type\" nor in {file:?}"

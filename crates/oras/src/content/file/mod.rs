@@ -228,8 +228,8 @@ impl FileStore {
             }
         }
         let meta = fs::metadata(&full).map_err(|e| {
-            Error::new(
-                crate::error::io_kind(&e),
+            Error::from_io(
+                &e,
                 format!(
                     "failed to stat {}: {}",
                     full.display(),

@@ -92,8 +92,6 @@ pub(super) fn scan_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>> {
         let name = name.trim_start_matches("./").to_string();
         entries.insert(name, (entry.raw_file_position(), entry.size()));
     }
-    if entries.is_empty() {
-        return Err(not_tar(&"no files found"));
-    }
+    // an archive without files is a tar, just not of a layout (its `oci-layout` is missing)
     Ok(entries)
 }

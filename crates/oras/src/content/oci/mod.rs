@@ -101,6 +101,18 @@ fn layout_read_error(e: std::io::Error) -> Error {
     }
 }
 
+/// A file of the layout missing from its tar archive, in oras-go's words.
+fn missing_in_tar(name: &str) -> Error {
+    let missing = format!("open {name}: file does not exist");
+    if name == LAYOUT_FILE {
+        invalid_layout(format!("failed to open OCI layout file: {missing}"))
+    } else {
+        Error::invalid(format!(
+            "invalid OCI Image Index: failed to open index file: {missing}"
+        ))
+    }
+}
+
 fn parse_index(raw: &[u8], path: &Path) -> Result<ImageIndex> {
     serde_json::from_slice(raw)
         .map_err(|e| invalid_layout(format!("failed to decode {}: {e}", path.display())))
@@ -173,9 +185,7 @@ impl OciLayout {
         }
         let entries = scan_tar(&root)?;
         let read = |name: &str, limit: u64| -> Result<Vec<u8>> {
-            let (off, size) = *entries
-                .get(name)
-                .ok_or_else(|| invalid_layout(format!("missing {name}")))?;
+            let (off, size) = *entries.get(name).ok_or_else(|| missing_in_tar(name))?;
             if size > limit {
                 return Err(too_large(Path::new(name), limit));
             }

@@ -1,5 +1,8 @@
 //! Names in the layout: resolving, tagging, listing tags, deleting and predecessors.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use async_trait::async_trait;
 use oras_spec::{Descriptor, Digest, annotations, media_type};
 
@@ -36,7 +39,8 @@ impl Resolver for OciLayout {
                 return Ok(Descriptor::new(media_type::OCTET_STREAM, dg, size));
             }
         }
-        Err(Error::not_found(reference))
+        // just `not found`, as oras-go's OCI store says: the caller knows what it asked for
+        Err(Error::new(ErrorKind::NotFound, "not found"))
     }
 }
 
@@ -147,6 +151,37 @@ impl Deleter for OciLayout {
             }
         }
         Ok(())
+    }
+
+    /// Removes the `index.json` entry of `tag`; a manifest left without any entry keeps one
+    /// with no name, so it stays in the layout (and out of garbage collection).
+    async fn untag(&self, tag: &str) -> Result<()> {
+        let found = Arc::new(AtomicBool::new(false));
+        let seen = found.clone();
+        let tag_name = tag.to_string();
+        self.update_index(move |idx| {
+            let Some(at) = idx
+                .manifests
+                .iter()
+                .position(|d| ref_name(d) == Some(tag_name.as_str()))
+            else {
+                return false;
+            };
+            seen.store(true, Ordering::SeqCst);
+            let entry = idx.manifests.remove(at);
+            if !idx.manifests.iter().any(|d| d.digest == entry.digest) {
+                let mut plain = entry;
+                plain.annotations.remove(annotations::REF_NAME);
+                idx.manifests.insert(at, plain);
+            }
+            true
+        })
+        .await?;
+        if found.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(Error::not_found(tag))
+        }
     }
 }
 

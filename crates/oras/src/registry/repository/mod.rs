@@ -32,6 +32,7 @@ mod upload;
 
 pub use crate::registry::catalog::Registry;
 pub use builder::RepositoryBuilder;
+pub use delete::UNTAG_PLACEHOLDER;
 pub use referrers::ReferrersMode;
 use referrers::{SUPPORTED, UNKNOWN, UNSUPPORTED};
 use upload::AheadUpload;
@@ -229,15 +230,14 @@ impl Repository {
             .insert(repository.to_string());
     }
 
-    /// `<ref>: not found`, marked as the registry's answer (oras prints it as one).
+    /// `<registry>/<repository>:<ref>: not found`: the content is not there (a 404 for a
+    /// manifest or blob is an answer about the content, like oras-go's `ErrNotFound`, so no
+    /// [`crate::error::RegistryResponse`] is attached).
     fn not_found(&self, reference: &str) -> Error {
-        let message = format!("{}: not found", self.display(reference));
-        let response = crate::error::RegistryResponse {
-            host: self.reference.registry.clone(),
-            status: 404,
-            detail: message.clone(),
-        };
-        Error::from_registry(ErrorKind::NotFound, message, response)
+        Error::new(
+            ErrorKind::NotFound,
+            format!("{}: not found", self.display(reference)),
+        )
     }
 
     fn display(&self, reference: &str) -> String {
