@@ -10,3 +10,7 @@ pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 pub const CONTENT_DIGEST: &str = "io.deis.oras.content.digest";
 /// `"true"` when a pulled blob is a directory to unpack.
 pub const CONTENT_UNPACK: &str = "io.deis.oras.content.unpack";
+/// The permission bits of a single-file layer's file as four octal digits (`0755`), recorded
+/// by `oras push --preserve-permissions` and applied by `oras pull --preserve-permissions`
+/// (read, write and execute bits only, minus the umask). Ours: oras does not write or read it.
+pub const FILE_MODE: &str = "io.crates.oras-sdk.file.mode";

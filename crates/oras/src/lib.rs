@@ -83,6 +83,7 @@ pub mod pack;
 pub mod referrers;
 #[cfg(feature = "registry")]
 pub mod registry;
+pub mod source_date;
 
 pub use content::cache::CachedTarget;
 pub use content::file::{FileStore, FileStoreOptions};
@@ -102,3 +103,4 @@ pub use oras_spec::{
 };
 #[cfg(feature = "registry")]
 pub use registry::{Registry, Repository};
+pub use source_date::SourceDate;

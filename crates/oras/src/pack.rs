@@ -5,6 +5,7 @@ use oras_spec::{Annotations, Descriptor, ImageManifest, annotations, gojson, med
 
 use crate::content::{BlobSource, Storage};
 use crate::error::{Error, ErrorKind, Result};
+use crate::source_date::SourceDate;
 
 /// Which image-spec flavour to pack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,9 @@ pub struct PackOptions {
     /// Annotations of the manifest (oras adds `org.opencontainers.image.created` unless it is
     /// given here).
     pub manifest_annotations: Annotations,
+    /// The time `org.opencontainers.image.created` is set to when the annotations do not give
+    /// one; `None` is now. A fixed time makes the manifest reproducible.
+    pub source_date: Option<SourceDate>,
     /// A config already pushed; when absent the rules of the version pick one.
     pub config: Option<Descriptor>,
     /// Annotations of the config descriptor.
@@ -49,7 +53,8 @@ pub fn created_now() -> String {
         .to_string()
 }
 
-fn ensure_created(annotations: &mut Annotations) -> Result<()> {
+/// Checks a given `org.opencontainers.image.created`, or adds one: `source_date`, or now.
+fn ensure_created(annotations: &mut Annotations, source_date: Option<SourceDate>) -> Result<()> {
     match annotations.get(annotations::CREATED) {
         Some(v) => {
             if v.parse::<jiff::Timestamp>().is_err() {
@@ -60,7 +65,8 @@ fn ensure_created(annotations: &mut Annotations) -> Result<()> {
             }
         }
         None => {
-            annotations.insert(annotations::CREATED.to_string(), created_now());
+            let created = source_date.map_or_else(created_now, SourceDate::rfc3339);
+            annotations.insert(annotations::CREATED.to_string(), created);
         }
     }
     Ok(())
@@ -87,7 +93,7 @@ pub async fn pack_manifest(
     artifact_type: &str,
     mut opts: PackOptions,
 ) -> Result<(Descriptor, Bytes)> {
-    ensure_created(&mut opts.manifest_annotations)?;
+    ensure_created(&mut opts.manifest_annotations, opts.source_date)?;
     let (manifest, desc_artifact_type) = match version {
         PackVersion::V1_1 => {
             let config_is_empty = opts

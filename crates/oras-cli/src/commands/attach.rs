@@ -6,7 +6,7 @@ use clap::Args;
 use oras::ops::{self, AttachOptions};
 use oras_spec::Digest;
 
-use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers};
+use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers, source_date};
 use crate::error::{CliError, CliResult, check_args, fail, require_flag};
 use crate::options::{
     CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef, TtyOpts, finish_tty,
@@ -101,13 +101,14 @@ fn check_input(target: &TargetRef, files: &[String], annotations: &ParsedAnnotat
     Ok(())
 }
 
-/// The attach of the flags: platform, config, annotations, concurrency.
+/// The attach of the flags: platform, config, annotations, `SOURCE_DATE_EPOCH`, concurrency.
 fn attach_options(a: &AttachArgs, annotations: &ParsedAnnotations) -> CliResult<AttachOptions> {
     let mut opts = AttachOptions::default();
     opts.platform = a.platform.parse()?;
     opts.config = a.config.as_deref().map(config_file).transpose()?;
     opts.manifest_annotations = annotations.manifest.clone();
     opts.config_annotations = annotations.config.clone();
+    opts.source_date = source_date()?;
     opts.export_manifest = a.packer.export_manifest.as_ref().map(Into::into);
     opts.concurrency = a.concurrency;
     Ok(opts)

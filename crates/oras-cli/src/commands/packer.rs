@@ -1,10 +1,11 @@
 //! Packer flags shared by push and attach: annotations, annotation file, manifest export,
-//! and turning file arguments into layers.
+//! `SOURCE_DATE_EPOCH`, and turning file arguments into layers.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use clap::Args;
+use oras::SourceDate;
 use oras::ops::{ConfigSource, FileLayer};
 use oras_spec::{Annotations, split_file_ref};
 
@@ -67,6 +68,26 @@ impl PackerOpts {
         }
         Ok(out)
     }
+}
+
+/// The fixed time of a reproducible pack: `SOURCE_DATE_EPOCH`, the decimal UNIX timestamp of
+/// the reproducible-builds.org specification (unset or empty: none, the files' times and now,
+/// as oras). A malformed value is an error, before anything is read or sent, as the
+/// specification asks.
+pub fn source_date() -> CliResult<Option<SourceDate>> {
+    const VAR: &str = "SOURCE_DATE_EPOCH";
+    // Not UTF-8: shown lossily, and the replacement characters fail the parse.
+    let Some(value) = std::env::var_os(VAR).map(|v| v.to_string_lossy().into_owned()) else {
+        return Ok(None);
+    };
+    if value.is_empty() {
+        return Ok(None);
+    }
+    SourceDate::parse(&value).map(Some).map_err(|e| {
+        CliError::new(format!("invalid {VAR}: {e}")).recommend(format!(
+            "Set {VAR} to a time such as the output of \"date +%s\" or \"git log -1 --format=%ct\", or unset it"
+        ))
+    })
 }
 
 /// The `--config path[:mediaType]` argument.

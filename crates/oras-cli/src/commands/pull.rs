@@ -42,6 +42,9 @@ pub struct PullArgs {
     /// recursively pull the subject of artifacts
     #[arg(long)]
     include_subject: bool,
+    /// give files the permissions recorded by push --preserve-permissions (no setuid, setgid or sticky bit; minus the umask)
+    #[arg(long)]
+    preserve_permissions: bool,
     /// output manifest config file
     #[arg(long)]
     config: Option<String>,
@@ -77,13 +80,15 @@ pub async fn exec(a: PullArgs) -> CliResult {
     render(&pulled, &target, &format)
 }
 
-/// The pull of the flags: platform, subject, old files, traversal, config, concurrency.
+/// The pull of the flags: platform, subject, old files, traversal, file modes, config,
+/// concurrency.
 fn pull_options(a: &PullArgs) -> CliResult<PullOptions> {
     let mut opts = PullOptions::default();
     opts.platform = a.platform.parse()?;
     opts.include_subject = a.include_subject;
     opts.keep_old_files = a.keep_old_files;
     opts.allow_path_traversal = a.allow_path_traversal;
+    opts.preserve_permissions = a.preserve_permissions;
     opts.config = match &a.config {
         Some(c) => {
             let (p, t) = split_file_ref(c).map_err(CliError::new)?;

@@ -8,7 +8,7 @@ use oras::pack::PackVersion;
 use oras_spec::Platform;
 use serde_json::json;
 
-use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers};
+use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers, source_date};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
     CommonOpts, FormatOpts, TargetOpts, TargetRef, TtyOpts, finish_tty, split_tags,
@@ -45,6 +45,9 @@ pub struct PushArgs {
     /// deep-traverse the destination before tagging
     #[arg(long)]
     force: bool,
+    /// record the permissions of files in their layers, for pull --preserve-permissions
+    #[arg(long)]
+    preserve_permissions: bool,
     /// concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
@@ -86,8 +89,8 @@ pub async fn exec(a: PushArgs) -> CliResult {
     )
 }
 
-/// The push of the flags: image spec, artifact type, config, annotations, concurrency and
-/// the tags (the reference's own, then the extra ones).
+/// The push of the flags: image spec, artifact type, config, annotations, `SOURCE_DATE_EPOCH`,
+/// file modes, concurrency and the tags (the reference's own, then the extra ones).
 fn push_options(
     a: &PushArgs,
     target: &TargetRef,
@@ -106,6 +109,8 @@ fn push_options(
     };
     opts.manifest_annotations = annotations.manifest.clone();
     opts.config_annotations = annotations.config.clone();
+    opts.source_date = source_date()?;
+    opts.preserve_permissions = a.preserve_permissions;
     opts.export_manifest = a.packer.export_manifest.as_ref().map(Into::into);
     opts.concurrency = a.concurrency;
     if !target.reference.is_empty() && target.digest().is_none() {

@@ -31,6 +31,20 @@ pub async fn complete(
     content: BlobSource,
     offset: u64,
 ) -> Result<()> {
+    complete_with_mode(path, dest, expected, content, offset, None).await
+}
+
+/// [`complete`], and with `mode` the verified file gets those permission bits before it is
+/// renamed to `dest`: set through the handle the content was written with, so no link and no
+/// other file is ever changed.
+pub async fn complete_with_mode(
+    path: &Path,
+    dest: &Path,
+    expected: &Descriptor,
+    content: BlobSource,
+    offset: u64,
+    mode: Option<u32>,
+) -> Result<()> {
     let wanted = offset;
     let (file, path, offset) = open_locked(path, dest, offset).await?;
     if offset != wanted {
@@ -64,6 +78,17 @@ pub async fn complete(
     .await;
     // the lock is held through `file` until it is dropped after the rename
     let writer = file;
+    let res = match (res, mode) {
+        (Ok(()), Some(mode)) => {
+            use std::os::unix::fs::PermissionsExt;
+            writer
+                .set_permissions(std::fs::Permissions::from_mode(mode))
+                .map_err(|e| {
+                    Error::from(e).context(format!("failed to set the mode of {}", dest.display()))
+                })
+        }
+        (res, _) => res,
+    };
     match res {
         Ok(()) => {
             if let Err(e) = tokio::fs::rename(&path, dest).await {

@@ -10,6 +10,7 @@ use crate::content::file::{FileStore, FileStoreOptions};
 use crate::content::{BlobSource, Storage};
 use crate::error::{Error, Result};
 use crate::pack::{PackOptions, PackVersion, pack_manifest};
+use crate::source_date::SourceDate;
 
 /// Files from this size on start uploading to a registry while they are hashed.
 const UPLOAD_AHEAD_FROM: u64 = 32 << 20;
@@ -112,6 +113,10 @@ pub(super) struct PackRequest<'a> {
     pub artifact_type: &'a str,
     pub version: PackVersion,
     pub subject: Option<Descriptor>,
+    /// The fixed time of a reproducible pack (`created`, directory tar headers).
+    pub source_date: Option<SourceDate>,
+    /// Record single files' modes in their layers.
+    pub preserve_permissions: bool,
 }
 
 /// A packed artifact: its manifest (and config and layers) held by a file store.
@@ -127,7 +132,11 @@ pub(super) struct Packed {
 pub(super) async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> Result<Packed> {
     let store = Arc::new(FileStore::new(
         req.working_dir,
-        FileStoreOptions::default(),
+        FileStoreOptions {
+            source_date: req.source_date,
+            preserve_permissions: req.preserve_permissions,
+            ..Default::default()
+        },
     )?);
     for f in req.files {
         let full = req.working_dir.join(&f.path);
@@ -172,6 +181,7 @@ pub(super) async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> 
         manifest_annotations: req.manifest_annotations.clone(),
         config,
         config_annotations: req.config_annotations.clone(),
+        source_date: req.source_date,
     };
     let (root, manifest) = pack_manifest(&*store, req.version, req.artifact_type, opts).await?;
     Ok(Packed {

@@ -13,6 +13,7 @@ use crate::copy::{CopyGraphOptions, copy_graph};
 use crate::error::Result;
 use crate::events::{Event, NoObserver, Observer};
 use crate::pack::PackVersion;
+use crate::source_date::SourceDate;
 
 /// How to attach.
 #[derive(Clone)]
@@ -28,6 +29,11 @@ pub struct AttachOptions {
     pub manifest_annotations: Annotations,
     /// Config annotations.
     pub config_annotations: Annotations,
+    /// Pack reproducibly at this time: it becomes `org.opencontainers.image.created` (unless
+    /// the manifest annotations give one) and the time of every tar header of a directory
+    /// layer, so the same files give the same manifest digest on any machine and at any time
+    /// (`SOURCE_DATE_EPOCH` in the CLI). `None`: now, and the files' own times.
+    pub source_date: Option<SourceDate>,
     /// Also write the packed manifest to this file.
     pub export_manifest: Option<PathBuf>,
     /// Blobs transferred at once.
@@ -44,6 +50,7 @@ impl Default for AttachOptions {
             config: None,
             manifest_annotations: Annotations::new(),
             config_annotations: Annotations::new(),
+            source_date: None,
             export_manifest: None,
             concurrency: super::push::DEFAULT_PUSH_CONCURRENCY,
             observer: Arc::new(NoObserver),
@@ -87,6 +94,8 @@ pub async fn attach(
             artifact_type,
             version: PackVersion::V1_1,
             subject: Some(subject.clone()),
+            source_date: opts.source_date,
+            preserve_permissions: false,
         },
     )
     .await;
@@ -138,6 +147,8 @@ setters!(AttachOptions {
     manifest_annotations: Annotations,
     /// Sets [`AttachOptions::config_annotations`].
     config_annotations: Annotations,
+    /// Sets [`AttachOptions::source_date`].
+    source_date: Option<SourceDate>,
     /// Sets [`AttachOptions::export_manifest`].
     export_manifest: Option<PathBuf>,
     /// Sets [`AttachOptions::concurrency`].

@@ -25,6 +25,15 @@ pub struct PullOptions {
     pub keep_old_files: bool,
     /// Allow titles and archive entries that lead outside the output directory.
     pub allow_path_traversal: bool,
+    /// Give single files the mode their layer records
+    /// ([`oras_spec::annotations::FILE_MODE`], written by a push with
+    /// [`super::PushOptions::preserve_permissions`]): its read, write and execute bits minus
+    /// the umask, never set-user-ID, set-group-ID or sticky; set on the file the pull wrote,
+    /// before it is renamed into place, and only inside the output directory. A recorded mode
+    /// that is not octal fails the pull before any file of its manifest is written. Directory
+    /// layers get their tar's modes either way; off, files are created `0666` minus the
+    /// umask, as oras.
+    pub preserve_permissions: bool,
     /// Also write the manifest's config to this path, if its media type matches the given
     /// one (empty: any).
     pub config: Option<(PathBuf, String)>,
@@ -41,6 +50,7 @@ impl Default for PullOptions {
             include_subject: false,
             keep_old_files: false,
             allow_path_traversal: false,
+            preserve_permissions: false,
             config: None,
             concurrency: DEFAULT_CONCURRENCY,
             observer: Arc::new(NoObserver),
@@ -101,6 +111,8 @@ pub async fn pull(
         FileStoreOptions {
             allow_path_traversal: opts.allow_path_traversal,
             disable_overwrite: opts.keep_old_files,
+            preserve_permissions: opts.preserve_permissions,
+            ..Default::default()
         },
     )?);
     let observer = Arc::new(PullObserver {
@@ -271,6 +283,8 @@ setters!(PullOptions {
     keep_old_files: bool,
     /// Sets [`PullOptions::allow_path_traversal`].
     allow_path_traversal: bool,
+    /// Sets [`PullOptions::preserve_permissions`].
+    preserve_permissions: bool,
     /// Sets [`PullOptions::config`].
     config: Option<(PathBuf, String)>,
     /// Sets [`PullOptions::concurrency`].

@@ -13,6 +13,7 @@ use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY, copy_graph};
 use crate::error::Result;
 use crate::events::{NoObserver, Observer};
 use crate::pack::PackVersion;
+use crate::source_date::SourceDate;
 
 /// Concurrency of a push (oras's default).
 pub const DEFAULT_PUSH_CONCURRENCY: usize = 5;
@@ -35,6 +36,16 @@ pub struct PushOptions {
     pub manifest_annotations: Annotations,
     /// Config annotations.
     pub config_annotations: Annotations,
+    /// Pack reproducibly at this time: it becomes `org.opencontainers.image.created` (unless
+    /// the manifest annotations give one) and the time of every tar header of a directory
+    /// layer, so the same files give the same manifest digest on any machine and at any time
+    /// (`SOURCE_DATE_EPOCH` in the CLI). `None`: now, and the files' own times.
+    pub source_date: Option<SourceDate>,
+    /// Record each single file's permission bits in its layer
+    /// ([`oras_spec::annotations::FILE_MODE`]), for a pull with
+    /// [`super::PullOptions::preserve_permissions`] (directory layers carry their modes in
+    /// their tar anyway). Off, as in oras: the manifest is then the one oras packs.
+    pub preserve_permissions: bool,
     /// Tags to point at the pushed manifest; none leaves it untagged.
     pub tags: Vec<String>,
     /// Also write the packed manifest to this file.
@@ -54,6 +65,8 @@ impl Default for PushOptions {
             config: None,
             manifest_annotations: Annotations::new(),
             config_annotations: Annotations::new(),
+            source_date: None,
+            preserve_permissions: false,
             tags: Vec::new(),
             export_manifest: None,
             concurrency: DEFAULT_PUSH_CONCURRENCY,
@@ -116,6 +129,8 @@ pub async fn push(
             artifact_type,
             version,
             subject: None,
+            source_date: opts.source_date,
+            preserve_permissions: opts.preserve_permissions,
         },
     )
     .await;
@@ -169,6 +184,10 @@ setters!(PushOptions {
     manifest_annotations: Annotations,
     /// Sets [`PushOptions::config_annotations`].
     config_annotations: Annotations,
+    /// Sets [`PushOptions::source_date`].
+    source_date: Option<SourceDate>,
+    /// Sets [`PushOptions::preserve_permissions`].
+    preserve_permissions: bool,
     /// Sets [`PushOptions::tags`].
     tags: Vec<String>,
     /// Sets [`PushOptions::export_manifest`].

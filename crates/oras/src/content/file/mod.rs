@@ -21,8 +21,10 @@ use crate::content::partial;
 use crate::content::verify::{hash_file, write_verified_file};
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage, successors_of};
 use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::source_date::SourceDate;
 
 mod confine;
+mod mode;
 mod pack;
 mod unpack;
 
@@ -35,13 +37,24 @@ const MAX_NAME_BYTES: usize = 255;
 /// Limit of the in-memory store for unnamed content.
 pub const FALLBACK_LIMIT: u64 = 4 << 20;
 
-/// How pulled files are written.
+/// How the store packs what is added and writes what is pulled.
 #[derive(Debug, Clone, Default)]
 pub struct FileStoreOptions {
     /// Allow titles that resolve outside the root (absolute or `..`).
     pub allow_path_traversal: bool,
     /// Refuse to overwrite existing files.
     pub disable_overwrite: bool,
+    /// Pack added directories reproducibly: every tar header gets this time instead of the
+    /// file's own (entries are always in file-name order with uid/gid 0 and no owner names).
+    pub source_date: Option<SourceDate>,
+    /// Keep the modes of single files (see [`annotations::FILE_MODE`]): an added file's
+    /// descriptor records its permission bits, and a written file that is not a directory
+    /// layer gets the recorded bits, without set-user-ID, set-group-ID and sticky and minus
+    /// the umask (as directory layers get theirs). The mode is set on the file the store
+    /// wrote, through its own handle before it is renamed into place (never through a link),
+    /// and only below the root: a title outside it (path traversal allowed) keeps the default
+    /// mode. Without it, written files are created `0666` minus the umask, as oras does.
+    pub preserve_permissions: bool,
 }
 
 /// A store over a working directory.
@@ -57,6 +70,8 @@ pub struct FileStore {
     written: Mutex<HashMap<Digest, PathBuf>>,
     /// titles reserved for writing (pull side), checked for conflicts before anything is written.
     claims: Mutex<Claims>,
+    /// The process umask when the store was made (applied to preserved modes).
+    umask: u32,
     temp: tempfile::TempDir,
 }
 
@@ -171,6 +186,11 @@ impl FileStore {
     /// A store rooted at `root` (the working directory for push, the output directory for pull).
     pub fn new(root: impl AsRef<Path>, options: FileStoreOptions) -> Result<FileStore> {
         let root = root.as_ref();
+        let umask = if options.preserve_permissions {
+            mode::umask()
+        } else {
+            0
+        };
         Ok(FileStore {
             root: std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()),
             options,
@@ -179,6 +199,7 @@ impl FileStore {
             names: Mutex::default(),
             written: Mutex::default(),
             claims: Mutex::default(),
+            umask,
             temp: tempfile::Builder::new().prefix("oras-").tempdir()?,
         })
     }
@@ -219,10 +240,12 @@ impl FileStore {
         let name_owned = name.to_string();
         let temp = self.temp.path().to_path_buf();
         let media_type = media_type.to_string();
+        let mtime = self.options.source_date.map(SourceDate::unix_seconds);
+        let record_mode = self.options.preserve_permissions;
         let (desc, file) = tokio::task::spawn_blocking(move || -> Result<(Descriptor, PathBuf)> {
             if meta.is_dir() {
                 let gz = temp.join(format!("add-{}.tar.gz", super::unique_suffix()));
-                let (tar_digest, gz_digest, size) = pack_directory(&full, &name_owned, &gz)?;
+                let (tar_digest, gz_digest, size) = pack_directory(&full, &name_owned, &gz, mtime)?;
                 let mt = if media_type.is_empty() {
                     media_type::IMAGE_LAYER_GZIP
                 } else {
@@ -241,7 +264,12 @@ impl FileStore {
                 } else {
                     &media_type
                 };
-                Ok((Descriptor::new(mt, digest, size), full))
+                let mut d = Descriptor::new(mt, digest, size);
+                if record_mode {
+                    d.annotations
+                        .insert(annotations::FILE_MODE.into(), mode::record(&meta));
+                }
+                Ok((d, full))
             }
         })
         .await
@@ -271,10 +299,27 @@ impl FileStore {
         for d in descs {
             if let Some(name) = d.title() {
                 self.target_path(name)?;
+                self.mode_for(d, name)?;
                 self.claim(name, &d.digest)?;
             }
         }
         Ok(())
+    }
+
+    /// The mode a write of `desc` under `name` sets: with
+    /// [`FileStoreOptions::preserve_permissions`], the recorded mode (checked) of a file that
+    /// is not a directory layer and lands below the root; otherwise none (the default mode).
+    fn mode_for(&self, desc: &Descriptor, name: &str) -> Result<Option<u32>> {
+        if !self.options.preserve_permissions || is_unpacked(desc) {
+            return Ok(None);
+        }
+        let Some(recorded) = mode::recorded(desc)? else {
+            return Ok(None);
+        };
+        let rel = Path::new(name);
+        let inside = confine::stays_inside(rel)
+            && check_no_symlink_ancestor(&self.root, &confine::normalize(rel)).is_ok();
+        Ok(inside.then(|| mode::applied(recorded, self.umask)))
     }
 
     fn claim(&self, name: &str, digest: &Digest) -> Result<()> {
@@ -313,11 +358,7 @@ impl FileStore {
     /// Where a titled, not-unpacked blob would be staged, if its title is acceptable.
     fn resumable_partial(&self, desc: &Descriptor) -> Option<PathBuf> {
         let name = desc.title()?;
-        if desc
-            .annotations
-            .get(annotations::CONTENT_UNPACK)
-            .is_some_and(|v| v == "true")
-        {
+        if is_unpacked(desc) {
             return None;
         }
         let target = self.target_path(name).ok()?;
@@ -341,6 +382,7 @@ impl FileStore {
         offset: u64,
     ) -> Result<()> {
         let target = self.target_path(name)?;
+        let mode = self.mode_for(expected, name)?;
         self.claim(name, &expected.digest)?;
         if self.options.disable_overwrite && fs::symlink_metadata(&target).is_ok() {
             return Err(Error::new(
@@ -348,10 +390,7 @@ impl FileStore {
                 format!("{}: overwrite disallowed", target.display()),
             ));
         }
-        let unpack = expected
-            .annotations
-            .get(annotations::CONTENT_UNPACK)
-            .is_some_and(|v| v == "true");
+        let unpack = is_unpacked(expected);
         let parent = target
             .parent()
             .map(Path::to_path_buf)
@@ -399,12 +438,13 @@ impl FileStore {
                     format!("failed to create file {}: is a directory", target.display()),
                 ));
             }
-            partial::complete(
+            partial::complete_with_mode(
                 &Self::partial_path(&target, expected),
                 &target,
                 expected,
                 content,
                 offset,
+                mode,
             )
             .await?;
             self.files
@@ -470,6 +510,13 @@ impl FileStore {
             .expect("file store names")
             .contains_key(name)
     }
+}
+
+/// Whether a blob is a directory layer (`io.deis.oras.content.unpack: "true"`).
+fn is_unpacked(desc: &Descriptor) -> bool {
+    desc.annotations
+        .get(annotations::CONTENT_UNPACK)
+        .is_some_and(|v| v == "true")
 }
 
 /// Streams `content` into a new file at `path` (mode 0666 minus umask), verified.

@@ -1,6 +1,10 @@
-//! Directories packed as layers: a tar of the tree (entry names prefixed with the layer's
-//! title, uid/gid 0, no user or group names, symlinks kept as links) compressed with gzip,
-//! with the digests of the tar and of the gzip stream computed on the way.
+//! Directories packed as layers: a tar of the tree (entries in file-name order, names prefixed
+//! with the layer's title, uid/gid 0, no user or group names, symlinks kept as links)
+//! compressed with gzip (no name or time in its header), with the digests of the tar and of
+//! the gzip stream computed on the way. Entries carry the files' modification times, or one
+//! fixed time for a reproducible layer: then the same tree gives the same bytes wherever and
+//! whenever it is packed, whatever the files' times, owners or the order a directory lists
+//! them in (their permission bits are kept: they are content).
 
 use std::fs;
 use std::io::{self, Write};
@@ -29,9 +33,15 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-/// Packs `dir` as a tar (entries prefixed with `name`) compressed with gzip into `out`.
+/// Packs `dir` as a tar (entries prefixed with `name`) compressed with gzip into `out`; with
+/// `mtime` (seconds since the UNIX epoch) every entry gets that time instead of its own.
 /// Returns (tar digest, gzip digest, gzip size).
-pub(super) fn pack_directory(dir: &Path, name: &str, out: &Path) -> Result<(Digest, Digest, u64)> {
+pub(super) fn pack_directory(
+    dir: &Path,
+    name: &str,
+    out: &Path,
+    mtime: Option<u64>,
+) -> Result<(Digest, Digest, u64)> {
     let file = fs::File::create(out).ctx(out.display())?;
     let gz_hash = HashingWriter {
         inner: io::BufWriter::new(file),
@@ -68,6 +78,9 @@ pub(super) fn pack_directory(dir: &Path, name: &str, out: &Path) -> Result<(Dige
         header.set_gid(0);
         header.set_username("")?;
         header.set_groupname("")?;
+        if let Some(t) = mtime {
+            header.set_mtime(t);
+        }
         let ft = meta.file_type();
         if ft.is_dir() {
             header.set_size(0);

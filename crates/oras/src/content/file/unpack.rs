@@ -29,6 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use oras_spec::{Digest, Digester};
 
 use super::confine::{Confined, lstat, normalize, stays_inside};
+use super::mode::umask;
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
 /// Unpacks the tar+gzip at `gz` into `target` (`<output>/<name>`; entries are named
@@ -425,18 +426,6 @@ fn clear_for_new_entry(dest: &Path) -> Result<()> {
         Some(_) => fs::remove_file(dest).ctx(format!("failed to replace {}", dest.display())),
         None => Ok(()),
     }
-}
-
-/// The process umask, read without changing it (Linux `/proc`); 022 when unknown.
-fn umask() -> u32 {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Umask:").map(|v| v.trim().to_string()))
-        })
-        .and_then(|v| u32::from_str_radix(&v, 8).ok())
-        .unwrap_or(0o022)
 }
 
 #[cfg(test)]
