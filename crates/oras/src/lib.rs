@@ -49,8 +49,11 @@
 //!   [`ops::list_repositories`]). Without it (`default-features = false`) the library works
 //!   on OCI layouts, memory and file stores and builds no HTTP or TLS stack.
 //!
-//! The library prints nothing, reads no environment variables and installs no process-wide
-//! state (no global crypto provider, no logger).
+//! The library prints nothing and installs no process-wide state (no global crypto provider,
+//! no logger). It reads no environment variables, except `DOCKER_CONFIG` and `HOME` where it
+//! looks for Docker's default credentials file as Docker's tools do
+//! ([`registry::credentials::default_config_path`], used by a credential store given no
+//! paths).
 
 #![deny(missing_docs)]
 

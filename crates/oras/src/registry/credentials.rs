@@ -26,7 +26,8 @@ pub fn server_address(registry: &str) -> String {
     }
 }
 
-/// The default config file: `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`.
+/// The default config file: `$DOCKER_CONFIG/config.json` or `~/.docker/config.json` (the
+/// library's only reading of the environment).
 pub fn default_config_path() -> PathBuf {
     if let Some(dir) = std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir).join("config.json");
@@ -422,7 +423,8 @@ pub struct CredentialStore {
 }
 
 impl CredentialStore {
-    /// `paths` empty means the default Docker config.
+    /// `paths` empty means the default Docker config ([`default_config_path`], which reads
+    /// `DOCKER_CONFIG` and `HOME`).
     pub fn new(paths: Vec<PathBuf>) -> CredentialStore {
         let paths = if paths.is_empty() {
             vec![default_config_path()]
