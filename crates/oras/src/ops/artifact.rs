@@ -8,6 +8,7 @@ use oras_spec::{Annotations, Descriptor, Platform, gojson, media_type};
 
 use crate::content::file::{FileStore, FileStoreOptions};
 use crate::content::{BlobSource, Storage};
+use crate::copy::{CopyGraphOptions, copy_graph};
 use crate::error::{Error, Result};
 use crate::pack::{PackOptions, PackVersion, pack_manifest};
 use crate::source_date::SourceDate;
@@ -129,7 +130,7 @@ pub(super) struct Packed {
 /// Hashes the files (directories are packed), adds the config, and packs the manifest.
 /// Big files are offered to `dst` first, so a registry can start receiving them while they
 /// are hashed.
-pub(super) async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> Result<Packed> {
+async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> Result<Packed> {
     let store = Arc::new(FileStore::new(
         req.working_dir,
         FileStoreOptions {
@@ -191,8 +192,31 @@ pub(super) async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> 
     })
 }
 
+/// Packs as [`pack_files`] does, writes the manifest to `export` when given, and copies the
+/// artifact into `dst` with the options `copy` makes for it. The uploads `pack_files` started
+/// ahead end whatever happens (an unused one is cancelled).
+pub(super) async fn pack_and_copy(
+    dst: &Arc<dyn Storage>,
+    req: PackRequest<'_>,
+    export: Option<&Path>,
+    copy: impl FnOnce(&Packed) -> CopyGraphOptions,
+) -> Result<Packed> {
+    let done: Result<Packed> = async {
+        let packed = pack_files(dst, req).await?;
+        if let Some(path) = export {
+            export_manifest(path, &packed.manifest)?;
+        }
+        let opts = copy(&packed);
+        copy_graph(packed.store.clone(), dst.clone(), &packed.root, &opts).await?;
+        Ok(packed)
+    }
+    .await;
+    dst.drop_staged().await;
+    done
+}
+
 /// Writes the packed manifest to `path` (`--export-manifest`).
-pub(super) fn export_manifest(path: &Path, manifest: &[u8]) -> Result<()> {
+fn export_manifest(path: &Path, manifest: &[u8]) -> Result<()> {
     std::fs::write(path, manifest).map_err(|e| {
         Error::from(e).context(format!("failed to export manifest to {}", path.display()))
     })

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use oras_spec::{Annotations, Descriptor, Platform, SuccessorView};
 
-use super::artifact::{ConfigSource, FileLayer, PackRequest, export_manifest, pack_files};
+use super::artifact::{ConfigSource, FileLayer, PackRequest, Packed, pack_and_copy};
 use super::resolve::resolve;
 use crate::content::{GraphTarget, Storage, successors_of};
-use crate::copy::{CopyGraphOptions, copy_graph};
+use crate::copy::CopyGraphOptions;
 use crate::error::Result;
 use crate::events::{Event, NoObserver, Observer};
 use crate::pack::PackVersion;
@@ -83,52 +83,39 @@ pub async fn attach(
     let subject = resolve(&*target, subject, opts.platform.as_ref()).await?;
     opts.observer.on_event(&Event::Resolved(&subject));
     let storage: Arc<dyn Storage> = target.clone();
-    let packed = pack_files(
-        &storage,
-        PackRequest {
-            working_dir: &opts.working_dir,
-            files,
-            config: opts.config.as_ref(),
-            config_annotations: &opts.config_annotations,
-            manifest_annotations: &opts.manifest_annotations,
-            artifact_type,
-            version: PackVersion::V1_1,
-            subject: Some(subject.clone()),
-            source_date: opts.source_date,
-            preserve_permissions: false,
-        },
-    )
-    .await;
-    let packed = match packed {
-        Ok(p) => p,
-        Err(e) => {
-            storage.drop_staged().await;
-            return Err(e);
-        }
+    let request = PackRequest {
+        working_dir: &opts.working_dir,
+        files,
+        config: opts.config.as_ref(),
+        config_annotations: &opts.config_annotations,
+        manifest_annotations: &opts.manifest_annotations,
+        artifact_type,
+        version: PackVersion::V1_1,
+        subject: Some(subject.clone()),
+        source_date: opts.source_date,
+        preserve_permissions: false,
     };
-    if let Some(path) = &opts.export_manifest {
-        export_manifest(path, &packed.manifest)?;
-    }
     // The subject is in the target already: it is neither walked nor reported again.
-    let root_digest = packed.root.digest.clone();
-    let skip_subject: crate::copy::FindSuccessors = Arc::new(move |node, bytes| {
-        let mut succ = successors_of(node, bytes)?;
-        if node.digest == root_digest
-            && let Some(s) = SuccessorView::parse(bytes).ok().and_then(|v| v.subject)
-        {
-            succ.retain(|d| d.digest != s.digest);
+    let copy = |packed: &Packed| {
+        let root_digest = packed.root.digest.clone();
+        let skip_subject: crate::copy::FindSuccessors = Arc::new(move |node, bytes| {
+            let mut succ = successors_of(node, bytes)?;
+            if node.digest == root_digest
+                && let Some(s) = SuccessorView::parse(bytes).ok().and_then(|v| v.subject)
+            {
+                succ.retain(|d| d.digest != s.digest);
+            }
+            Ok(succ)
+        });
+        CopyGraphOptions {
+            concurrency: opts.concurrency,
+            observer: opts.observer.clone(),
+            find_successors: Some(skip_subject),
+            ..Default::default()
         }
-        Ok(succ)
-    });
-    let copy = CopyGraphOptions {
-        concurrency: opts.concurrency,
-        observer: opts.observer.clone(),
-        find_successors: Some(skip_subject),
-        ..Default::default()
     };
-    let copied = copy_graph(packed.store.clone(), storage.clone(), &packed.root, &copy).await;
-    storage.drop_staged().await;
-    copied?;
+    let export = opts.export_manifest.as_deref();
+    let packed = pack_and_copy(&storage, request, export, copy).await?;
     Ok(Attached {
         descriptor: packed.root,
         manifest: packed.manifest,

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use oras_spec::{Annotations, Descriptor, media_type};
 
-use super::artifact::{ConfigSource, FileLayer, PackRequest, export_manifest, pack_files};
+use super::artifact::{ConfigSource, FileLayer, PackRequest, Packed, pack_and_copy};
 use super::tag::apply_tags;
 use crate::content::{GraphTarget, Storage};
-use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY, copy_graph};
+use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY};
 use crate::error::Result;
 use crate::events::{NoObserver, Observer};
 use crate::pack::PackVersion;
@@ -118,33 +118,19 @@ pub async fn push(
         &opts.artifact_type
     };
     let storage: Arc<dyn Storage> = dst.clone();
-    let packed = pack_files(
-        &storage,
-        PackRequest {
-            working_dir: &opts.working_dir,
-            files,
-            config: opts.config.as_ref(),
-            config_annotations: &opts.config_annotations,
-            manifest_annotations: &opts.manifest_annotations,
-            artifact_type,
-            version,
-            subject: None,
-            source_date: opts.source_date,
-            preserve_permissions: opts.preserve_permissions,
-        },
-    )
-    .await;
-    let packed = match packed {
-        Ok(p) => p,
-        Err(e) => {
-            storage.drop_staged().await;
-            return Err(e);
-        }
+    let request = PackRequest {
+        working_dir: &opts.working_dir,
+        files,
+        config: opts.config.as_ref(),
+        config_annotations: &opts.config_annotations,
+        manifest_annotations: &opts.manifest_annotations,
+        artifact_type,
+        version,
+        subject: None,
+        source_date: opts.source_date,
+        preserve_permissions: opts.preserve_permissions,
     };
-    if let Some(path) = &opts.export_manifest {
-        export_manifest(path, &packed.manifest)?;
-    }
-    let copy = CopyGraphOptions {
+    let copy = |_: &Packed| CopyGraphOptions {
         concurrency: if opts.concurrency == 0 {
             DEFAULT_CONCURRENCY
         } else {
@@ -153,9 +139,8 @@ pub async fn push(
         observer: opts.observer.clone(),
         ..Default::default()
     };
-    let copied = copy_graph(packed.store.clone(), storage.clone(), &packed.root, &copy).await;
-    storage.drop_staged().await;
-    copied?;
+    let export = opts.export_manifest.as_deref();
+    let packed = pack_and_copy(&storage, request, export, copy).await?;
     apply_tags(
         &*dst,
         &packed.root,
