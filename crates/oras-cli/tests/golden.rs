@@ -1,4 +1,4 @@
-//! The manifests oras 1.3.3 packed (shared/golden) are reproduced byte for byte.
+//! The manifests oras 1.3.3 packed (copied into tests/data/golden) are reproduced byte for byte.
 
 mod common;
 
