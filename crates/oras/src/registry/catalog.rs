@@ -166,13 +166,9 @@ impl Registry {
         &'a self,
         last: Option<&'a str>,
     ) -> BoxStream<'a, Result<Vec<String>>> {
-        let url = match self.url("_catalog") {
-            Ok(u) => u,
-            Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
-        };
         NameList {
             client: &self.client,
-            url,
+            url: self.url("_catalog"),
             last,
             scopes: vec![crate::registry::auth::CATALOG_SCOPE.to_string()],
             max_page_bytes: DEFAULT_MAX_METADATA_BYTES,

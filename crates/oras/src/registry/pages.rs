@@ -143,8 +143,8 @@ impl Pages {
 /// One listing of names (`{"<field>": [...]}` pages), e.g. tags or repositories.
 pub(crate) struct NameList<'a> {
     pub client: &'a Client,
-    /// The first page (without `last`).
-    pub url: Url,
+    /// The first page (without `last`); an invalid one is the listing's only item, an error.
+    pub url: Result<Url>,
     /// Start after this name.
     pub last: Option<&'a str>,
     pub scopes: Vec<String>,
@@ -160,7 +160,10 @@ pub(crate) struct NameList<'a> {
 impl<'a> NameList<'a> {
     /// The names page by page, as each page arrives.
     pub(crate) fn pages(self) -> BoxStream<'a, Result<Vec<String>>> {
-        let mut url = self.url.clone();
+        let mut url = match &self.url {
+            Ok(u) => u.clone(),
+            Err(e) => return Box::pin(futures::stream::once(std::future::ready(Err(e.clone())))),
+        };
         if let Some(l) = self.last.filter(|l| !l.is_empty()) {
             url.query_pairs_mut().append_pair("last", l);
         }

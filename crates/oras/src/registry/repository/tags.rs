@@ -19,13 +19,9 @@ impl Repository {
         &'a self,
         last: Option<&'a str>,
     ) -> BoxStream<'a, Result<Vec<String>>> {
-        let url = match self.url("tags/list") {
-            Ok(u) => u,
-            Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
-        };
         NameList {
             client: &self.client,
-            url,
+            url: self.url("tags/list"),
             last,
             scopes: self.scopes(&[]),
             max_page_bytes: self.max_metadata,
