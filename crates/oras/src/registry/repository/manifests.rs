@@ -40,26 +40,20 @@ impl Repository {
         }
         let mt = content_type(&resp);
         let header = header_digest(&resp)?;
-        if header_u64(&resp, "Content-Length").is_some_and(|n| n > self.max_metadata) {
-            return Err(Error::new(
+        let too_large = || {
+            let limit = self.max_metadata;
+            let what = self.display(reference);
+            Error::new(
                 ErrorKind::SizeExceedsLimit,
-                format!(
-                    "{}: manifest exceeds {} bytes",
-                    self.display(reference),
-                    self.max_metadata
-                ),
-            ));
+                format!("{what}: manifest exceeds {limit} bytes"),
+            )
+        };
+        if header_u64(&resp, "Content-Length").is_some_and(|n| n > self.max_metadata) {
+            return Err(too_large());
         }
         let body = read_limited(resp, self.max_metadata as usize + 1).await?;
         if body.len() as u64 > self.max_metadata {
-            return Err(Error::new(
-                ErrorKind::SizeExceedsLimit,
-                format!(
-                    "{}: manifest exceeds {} bytes",
-                    self.display(reference),
-                    self.max_metadata
-                ),
-            ));
+            return Err(too_large());
         }
         let want = Digest::parse(reference).ok().or(header);
         let digest = match want {
