@@ -57,17 +57,18 @@ fn fmt_e(out: &mut String, d: &Digits, prec: i64, e: char) {
         }
     }
     out.push(e);
-    let mut exp = if d.d.is_empty() { 0 } else { d.dp - 1 };
-    if exp < 0 {
-        out.push('-');
-        exp = -exp;
-    } else {
-        out.push('+');
-    }
-    if exp < 10 {
+    let exp = if d.d.is_empty() { 0 } else { d.dp - 1 };
+    push_exponent(out, exp);
+}
+
+/// An exponent as Go writes it: its sign, then at least two digits (`+05`, `-12`, `+123`).
+fn push_exponent(out: &mut String, exp: i64) {
+    out.push(if exp < 0 { '-' } else { '+' });
+    let digits = exp.unsigned_abs();
+    if digits < 10 {
         out.push('0');
     }
-    out.push_str(&exp.to_string());
+    out.push_str(&digits.to_string());
 }
 
 fn fmt_f(out: &mut String, d: &Digits, prec: i64) {
@@ -162,16 +163,7 @@ fn fmt_x(out: &mut String, bits: u64, prec: i64, upper: bool) {
         }
     }
     out.push(if upper { 'P' } else { 'p' });
-    if exp < 0 {
-        out.push('-');
-        exp = -exp;
-    } else {
-        out.push('+');
-    }
-    if exp < 10 {
-        out.push('0');
-    }
-    out.push_str(&exp.to_string());
+    push_exponent(out, exp);
 }
 
 /// Go's `strconv.FormatFloat(v, fmt, prec, 64)`; `prec` -1 is the shortest representation.
