@@ -12,11 +12,13 @@ use clap::Args;
 use oras::content::ReadOnlyGraphTarget;
 use oras::ops::{self, BackupOptions};
 
-use crate::error::{CliError, CliResult, check_args, fail, require_flag};
+use crate::error::{CliError, CliResult, check_args};
 use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty};
 use crate::output::{StatusPrinter, line};
 pub use restore::{RESTORE_USAGE, RestoreArgs, restore};
-use shared::{PULL, TagLines, found_line, human_size, observe, parse_repo_ref, seconds};
+use shared::{
+    PULL, TagLines, found_line, human_size, observe, parse_repo_ref, required_path, seconds,
+};
 
 pub(super) const BACKUP_USAGE: &str =
     "[flags] --output <path> <registry>/<repository>[:<ref1>[,<ref2>...]]";
@@ -52,11 +54,8 @@ pub async fn backup(a: BackupArgs) -> CliResult {
         true,
         "the source repository to back up",
     )?;
-    let output_arg = require_flag(&a.output, "output")?;
+    let output_arg = required_path(&a.output, "output")?;
     let start = Instant::now();
-    if output_arg.is_empty() {
-        return fail("the output path cannot be empty");
-    }
     let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
     let output = Path::new(output_arg);
     let as_tar = archive_output(output)?;

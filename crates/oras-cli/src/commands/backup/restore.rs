@@ -10,8 +10,10 @@ use oras::content::ReadOnlyGraphTarget;
 use oras::content::oci::OciLayout;
 use oras::ops::{self, BackupOptions};
 
-use super::shared::{PUSH, TagLines, found_line, human_size, observe, parse_repo_ref, seconds};
-use crate::error::{CliError, CliResult, check_args, fail, require_flag};
+use super::shared::{
+    PUSH, TagLines, found_line, human_size, observe, parse_repo_ref, required_path, seconds,
+};
+use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, finish_tty};
 use crate::output::{StatusPrinter, line};
 
@@ -103,11 +105,8 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
         true,
         "the destination repository to restore to",
     )?;
-    let input = require_flag(&a.input, "input")?;
+    let input = required_path(&a.input, "input")?;
     let start = Instant::now();
-    if input.is_empty() {
-        return fail("the input path cannot be empty");
-    }
     let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
     let src = open_input(input)?;
     if tags.is_empty() {

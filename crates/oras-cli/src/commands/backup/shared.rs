@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use oras::events::{Event, Observer};
 
-use crate::error::{CliResult, fail};
+use crate::error::{CliResult, fail, require_flag};
 use crate::options::{DistSpecOpts, RemoteOpts, TargetOpts, TargetRef, split_tags};
 use crate::output::{Prompts, StatusPrinter, line};
 
@@ -28,6 +28,15 @@ pub const PUSH: Prompts = Prompts {
     restored: "Restored ",
     processing: None,
 };
+
+/// A required path flag (`--output`, `--input`): oras's errors when it is missing or empty.
+pub fn required_path<'a>(value: &'a Option<String>, flag: &str) -> CliResult<&'a str> {
+    let path = require_flag(value, flag)?;
+    if path.is_empty() {
+        return fail(format!("the {flag} path cannot be empty"));
+    }
+    Ok(path)
+}
 
 /// Sizes as oras prints them: `32.2 MB`.
 pub fn human_size(n: u64) -> String {
