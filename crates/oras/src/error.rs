@@ -37,6 +37,12 @@ pub enum ErrorKind {
     MissingMediaType,
     /// Two things claim one name or place: a duplicate title, a file where a directory is.
     Conflict,
+    /// Nothing matched a selection: no referrer of the artifact type asked for
+    /// ([`crate::ops::ReferrerSelector`]).
+    NoMatch,
+    /// Several matched a selection that takes one, and nothing says which: referrers of one
+    /// artifact type without [`crate::ops::ReferrerSelector::latest`].
+    Ambiguous,
     /// The registry wants (other) credentials.
     Unauthorized,
     /// The registry asked for basic auth and no credential is configured for it (none given,

@@ -40,6 +40,14 @@ pub enum Event<'a> {
     Untagged(&'a Descriptor, &'a str),
     /// A reference was resolved to this descriptor (before anything is done with it).
     Resolved(&'a Descriptor),
+    /// A referrer of the manifest a reference named was taken in its place
+    /// ([`crate::ops::ReferrerSelector`]), before anything is done with it.
+    ReferrerSelected {
+        /// The manifest the reference named.
+        subject: &'a Descriptor,
+        /// The referrer taken, as listed (with its artifact type and annotations).
+        referrer: &'a Descriptor,
+    },
     /// The manifest a reference names is about to be resolved and read (index create and
     /// update, for each manifest they take in).
     Fetching(&'a str),
@@ -83,7 +91,8 @@ impl<'a> Event<'a> {
             | Event::Added(d, _)
             | Event::Removed(d)
             | Event::Merged(d, _)
-            | Event::ArtifactCopied { descriptor: d, .. } => d,
+            | Event::ArtifactCopied { descriptor: d, .. }
+            | Event::ReferrerSelected { referrer: d, .. } => d,
             Event::Fetching(_) => return None,
         })
     }

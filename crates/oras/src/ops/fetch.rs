@@ -5,6 +5,7 @@ use bytes::Bytes;
 use oras_spec::{Descriptor, Platform, SuccessorView, media_type};
 
 use super::resolve::select_platform;
+use super::select::{ReferrerSelector, select_referrer};
 use crate::content::{ReadOnlyGraphTarget, ReadOnlyStorage, verify};
 use crate::error::{Error, Result};
 use crate::limits::DEFAULT_MAX_METADATA_BYTES;
@@ -16,8 +17,12 @@ pub struct FetchOptions {
     /// With a platform, an index resolves to its first manifest for it, and an image manifest
     /// must match it in its config.
     pub platform: Option<Platform>,
-    /// The manifest media types to ask for (a registry's `Accept` header); empty: every type.
+    /// The manifest media types to ask for (a registry's `Accept` header) when resolving
+    /// the reference; empty: every type.
     pub media_types: Vec<String>,
+    /// Take a referrer of the manifest (after [`FetchOptions::platform`] picked it) instead
+    /// of the manifest itself (see [`super::select_referrer`]).
+    pub referrer: Option<ReferrerSelector>,
     /// The largest manifest or config read (default 4 MiB).
     pub max_bytes: u64,
 }
@@ -27,6 +32,7 @@ impl Default for FetchOptions {
         FetchOptions {
             platform: None,
             media_types: Vec::new(),
+            referrer: None,
             max_bytes: DEFAULT_MAX_METADATA_BYTES,
         }
     }
@@ -39,9 +45,12 @@ pub async fn resolve_manifest(
     reference: &str,
     opts: &FetchOptions,
 ) -> Result<Descriptor> {
-    let desc = target.resolve_as(reference, &opts.media_types).await?;
-    match &opts.platform {
-        Some(p) => select_platform(target, &desc, p).await,
+    let mut desc = target.resolve_as(reference, &opts.media_types).await?;
+    if let Some(p) = &opts.platform {
+        desc = select_platform(target, &desc, p).await?;
+    }
+    match &opts.referrer {
+        Some(selector) => select_referrer(target, &desc, selector).await,
         None => Ok(desc),
     }
 }
@@ -115,6 +124,8 @@ setters!(FetchOptions {
     platform: Option<Platform>,
     /// Sets [`FetchOptions::media_types`].
     media_types: Vec<String>,
+    /// Sets [`FetchOptions::referrer`].
+    referrer: Option<ReferrerSelector>,
     /// Sets [`FetchOptions::max_bytes`].
     max_bytes: u64,
 });

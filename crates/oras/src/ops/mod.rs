@@ -20,6 +20,7 @@ mod pull;
 mod push;
 mod push_manifest;
 mod resolve;
+mod select;
 mod tag;
 mod tags;
 
@@ -44,5 +45,6 @@ pub use pull::{PullOptions, Pulled, PulledFile, pull};
 pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};
 pub use push_manifest::{PushManifestOptions, manifest_media_type, push_manifest};
 pub use resolve::{resolve, select_platform};
+pub use select::{ReferrerSelector, select_referrer};
 pub use tag::{tag, untag};
 pub use tags::{ListTagsOptions, list_tags};

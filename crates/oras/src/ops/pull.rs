@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use oras_spec::{Descriptor, Platform, SuccessorView, annotations, media_type};
 
-use super::resolve::resolve;
+use super::select::{ReferrerSelector, resolve_selected};
 use crate::content::file::{FileStore, FileStoreOptions};
 use crate::content::{ReadOnlyGraphTarget, successors_of};
 use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY, FindSuccessors, copy_graph};
@@ -19,6 +19,10 @@ use crate::events::{Event, NoObserver, Observer};
 pub struct PullOptions {
     /// Pick this platform's manifest from an index.
     pub platform: Option<Platform>,
+    /// Pull a referrer of the manifest (after [`PullOptions::platform`] picked it) instead of
+    /// the manifest itself, reported as [`Event::ReferrerSelected`] (see
+    /// [`super::select_referrer`]).
+    pub referrer: Option<ReferrerSelector>,
     /// Also pull the subject of the artifact, and its subject, recursively.
     pub include_subject: bool,
     /// Fail instead of replacing files that exist (`overwrite disallowed`).
@@ -47,6 +51,7 @@ impl Default for PullOptions {
     fn default() -> Self {
         PullOptions {
             platform: None,
+            referrer: None,
             include_subject: false,
             keep_old_files: false,
             allow_path_traversal: false,
@@ -102,8 +107,14 @@ pub async fn pull(
     output: &Path,
     opts: &PullOptions,
 ) -> Result<Pulled> {
-    let root = resolve(&*src, reference, opts.platform.as_ref()).await?;
-    opts.observer.on_event(&Event::Resolved(&root));
+    let root = resolve_selected(
+        &*src,
+        reference,
+        opts.platform.as_ref(),
+        opts.referrer.as_ref(),
+        &*opts.observer,
+    )
+    .await?;
     std::fs::create_dir_all(output)
         .map_err(|e| Error::from(e).context(format!("failed to create {}", output.display())))?;
     let store = Arc::new(FileStore::new(
@@ -277,6 +288,8 @@ impl Observer for PullObserver {
 setters!(PullOptions {
     /// Sets [`PullOptions::platform`].
     platform: Option<Platform>,
+    /// Sets [`PullOptions::referrer`].
+    referrer: Option<ReferrerSelector>,
     /// Sets [`PullOptions::include_subject`].
     include_subject: bool,
     /// Sets [`PullOptions::keep_old_files`].
