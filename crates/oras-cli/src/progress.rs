@@ -202,6 +202,20 @@ impl TtyProgress {
         }
     }
 
+    /// A line of text above the items (drawn again below it).
+    pub fn note(&self, text: &str) {
+        let mut st = self.state.lock().expect("progress");
+        let mut out = String::new();
+        if st.lines_drawn > 0 {
+            out.push_str(&format!("\x1b[{}A", st.lines_drawn));
+        }
+        out.push_str(&format!("\r\x1b[J{text}\n"));
+        st.lines_drawn = 0;
+        let mut e = std::io::stderr().lock();
+        let _ = e.write_all(out.as_bytes());
+        let _ = e.flush();
+    }
+
     /// Bytes of an item moved so far.
     pub fn bytes(&self, d: &Descriptor, so_far: u64) {
         let name = d.title().unwrap_or(&d.media_type);

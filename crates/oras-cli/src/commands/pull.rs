@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
-    CommonOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef, TtyOpts, finish_tty,
+    CommonOpts, FormatOpts, PlatformOpts, ReferrerOpts, TargetOpts, TargetRef, TtyOpts, finish_tty,
     require_reference,
 };
 use crate::output::{Format, PULL_PROMPTS, StatusPrinter, descriptor_model, line};
@@ -26,6 +26,8 @@ pub struct PullArgs {
     target: TargetOpts,
     #[command(flatten)]
     platform: PlatformOpts,
+    #[command(flatten)]
+    referrer: ReferrerOpts,
     #[command(flatten)]
     format: FormatOpts,
     #[command(flatten)]
@@ -75,16 +77,17 @@ pub async fn exec(a: PullArgs) -> CliResult {
     finish_tty(&tty);
     let pulled = pulled.map_err(|e| match e.kind() {
         oras::ErrorKind::PathTraversal => target.error(e).recommend("Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check."),
-        _ => target.error(e),
+        kind => ReferrerOpts::explain(target.error(e), kind),
     })?;
     render(&pulled, &target, &format)
 }
 
-/// The pull of the flags: platform, subject, old files, traversal, file modes, config,
-/// concurrency.
+/// The pull of the flags: platform, referrer, subject, old files, traversal, file modes,
+/// config, concurrency.
 fn pull_options(a: &PullArgs) -> CliResult<PullOptions> {
     let mut opts = PullOptions::default();
     opts.platform = a.platform.parse()?;
+    opts.referrer = a.referrer.parse()?;
     opts.include_subject = a.include_subject;
     opts.keep_old_files = a.keep_old_files;
     opts.allow_path_traversal = a.allow_path_traversal;

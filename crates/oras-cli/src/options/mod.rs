@@ -3,13 +3,15 @@
 //!
 //! One file per group: `common` (`--debug`, `--verbose`), `remote` (registry connection and
 //! credentials), `target` (reference arguments, OCI layout switches, opening targets),
-//! `settings` (transfer settings from environment variables), `platform`, `format`
+//! `settings` (transfer settings from environment variables), `platform`, `referrer`
+//! (`--artifact-type`/`--latest` of pull and manifest fetch), `format`
 //! (`--format`/`--template`, `--descriptor`/`--pretty`), `tty` and `distspec`.
 
 mod common;
 mod distspec;
 mod format;
 mod platform;
+mod referrer;
 mod remote;
 mod settings;
 mod target;
@@ -20,6 +22,7 @@ pub use distspec::DistSpecOpts;
 pub use format::{DescriptorOpts, FormatOpts};
 pub use oras::error::io_reason;
 pub use platform::PlatformOpts;
+pub use referrer::ReferrerOpts;
 pub use remote::{RemoteOpts, credentials_file};
 pub use target::{Kind, TargetOpts, TargetRef, require_digest, require_reference, split_tags};
 pub use tty::{TtyOpts, finish_tty};

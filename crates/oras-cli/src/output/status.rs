@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use oras::events::{Event, Observer};
-use oras_spec::Descriptor;
+use oras_spec::{Descriptor, annotations};
 
 use super::line;
 use crate::progress::TtyProgress;
@@ -121,6 +121,25 @@ impl StatusPrinter {
         self.notified.lock().expect("printer").insert(key)
     }
 
+    /// Says which referrer was taken in place of the manifest a reference named.
+    fn selected(&self, subject: &Descriptor, referrer: &Descriptor) {
+        if self.quiet {
+            return;
+        }
+        let created = referrer.annotations.get(annotations::CREATED).map_or_else(
+            || "no created annotation".into(),
+            |c| format!("created {c}"),
+        );
+        let text = format!(
+            "Selected referrer {} of {} ({created})",
+            referrer.digest, subject.digest
+        );
+        match &self.tty {
+            Some(t) => t.note(&text),
+            None => line(text),
+        }
+    }
+
     /// Prints a line once per (prompt, digest+name).
     pub fn print_once(&self, prompt: &str, d: &Descriptor) {
         let key = (
@@ -157,6 +176,7 @@ impl Observer for StatusPrinter {
             Event::Deduplicated(d) if self.tty.is_some() => self.print(p.skipped, d),
             Event::Deduplicated(d) => self.notify(p.deduplicated, d),
             Event::Restored(d) => self.notify(p.restored, d),
+            Event::ReferrerSelected { subject, referrer } => self.selected(subject, referrer),
             Event::Progress(d, so_far) => {
                 if let Some(t) = &self.tty {
                     t.bytes(d, so_far);

@@ -7,7 +7,8 @@ use serde_json::Value;
 use super::{FETCH_USAGE, write_output};
 use crate::error::{CliResult, check_args, fail};
 use crate::options::{
-    CommonOpts, DescriptorOpts, FormatOpts, Kind, PlatformOpts, TargetOpts, require_reference,
+    CommonOpts, DescriptorOpts, FormatOpts, Kind, PlatformOpts, ReferrerOpts, TargetOpts,
+    require_reference,
 };
 use crate::output::{Format, descriptor_model, print_descriptor, print_raw_json};
 
@@ -20,6 +21,8 @@ pub struct FetchArgs {
     target: TargetOpts,
     #[command(flatten)]
     platform: PlatformOpts,
+    #[command(flatten)]
+    referrer: ReferrerOpts,
     #[command(flatten)]
     desc: DescriptorOpts,
     #[command(flatten)]
@@ -45,6 +48,7 @@ pub async fn exec(a: FetchArgs) -> CliResult {
     let mut opts = FetchOptions::default();
     opts.platform = a.platform.parse()?;
     opts.media_types = a.media_type.clone();
+    opts.referrer = a.referrer.parse()?;
     // the descriptor alone is a resolve (`failed to find`), anything else a fetch
     let resolve_only = a.desc.descriptor && a.output.is_none();
     let context = if resolve_only {
@@ -54,7 +58,10 @@ pub async fn exec(a: FetchArgs) -> CliResult {
     };
     let desc = ops::resolve_manifest(&*src, &target.reference, &opts)
         .await
-        .map_err(|e| target.error(e).context(&context))?;
+        .map_err(|e| {
+            let kind = e.kind();
+            ReferrerOpts::explain(target.error(e).context(&context), kind)
+        })?;
     if resolve_only {
         print_descriptor(&desc, a.desc.pretty);
         return Ok(());
