@@ -150,3 +150,55 @@ fn a_second_name_of_the_same_content_on_a_terminal() {
     }
     assert_eq!(std::fs::read(d.path().join("out/foo2")).unwrap(), b"foo");
 }
+
+#[test]
+fn a_selected_referrer_is_noted_above_the_progress() {
+    if !peer_available("tmux") {
+        return;
+    }
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"subject").unwrap();
+    std::fs::write(d.path().join("sbom.json"), b"the sbom").unwrap();
+    oras(d.path(), &["push", "--oci-layout", "L:v1", "a.txt"]).ok();
+    let attached = oras(
+        d.path(),
+        &[
+            "attach",
+            "--oci-layout",
+            "L:v1",
+            "--artifact-type",
+            "application/vnd.example.sbom",
+            "sbom.json",
+            "--format",
+            "go-template={{.digest}}",
+        ],
+    )
+    .ok();
+    let referrer = attached.stdout.trim();
+    let oras = oras_bin().display().to_string();
+    let dir = d.path().display().to_string();
+    let session = format!("oras-tty-sel-{}", std::process::id());
+    let pull = screen(
+        &session,
+        &format!(
+            "cd {dir} && {oras} pull --oci-layout L:v1 --artifact-type application/vnd.example.sbom -o out"
+        ),
+        "Digest: ",
+    );
+    // the note is the first thing on the screen (it wraps at 100 columns), the bars below it
+    let flat = pull.replace('\n', "");
+    assert!(
+        flat.starts_with(&format!("Selected referrer {referrer} of sha256:")),
+        "{pull}"
+    );
+    let note = pull.find("Selected referrer").unwrap();
+    let bar = pull
+        .find("✓ Pulled      sbom.json")
+        .unwrap_or_else(|| panic!("no bar:\n{pull}"));
+    assert!(note < bar, "{pull}");
+    assert_eq!(pull.matches("  Total ").count(), 1, "{pull}");
+    assert!(
+        pull.contains(&format!("Pulled [oci-layout] L:v1\nDigest: {referrer}")),
+        "{pull}"
+    );
+}

@@ -65,6 +65,8 @@ pub async fn exec(a: PullArgs) -> CliResult {
         "the artifact reference you want to pull",
     )?;
     let format = a.format.parse_text()?;
+    // beyond oras: a wrong referrer selection is refused before the target is opened
+    a.referrer.parse()?;
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "pull", USAGE)?;
     let src = target.open_read_cached()?;

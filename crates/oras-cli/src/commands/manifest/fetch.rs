@@ -107,6 +107,7 @@ fn check_flags(a: &FetchArgs) -> CliResult<Format> {
     if a.output.as_deref() == Some("-") && format != Format::Text {
         return fail("`--output -` cannot be used with `--format` at the same time");
     }
+    a.referrer.parse()?;
     Ok(format)
 }
 
