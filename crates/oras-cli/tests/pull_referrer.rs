@@ -147,6 +147,25 @@ fn newest_sbom_is_taken(t: &Target<'_>) {
         out.stdout
     );
 
+    // --format: the model names the referrer, no status line; --include-subject adds it
+    let out = t
+        .run(&[
+            "pull",
+            &v1,
+            "--artifact-type",
+            SBOM,
+            "--latest",
+            "-o",
+            "json",
+            "--format",
+            "json",
+            "--include-subject",
+        ])
+        .ok();
+    let model: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(model["reference"], format!("{}@{new}", t.repo));
+    assert!(t.dir.join("json/sbom.json").exists() && t.dir.join("json/a.txt").exists());
+
     // several without --latest: listed, newest first, and nothing is written
     let e = t
         .run(&["pull", &v1, "--artifact-type", SBOM, "-o", "out2"])
