@@ -164,4 +164,14 @@ impl SuccessorView {
             .map(|c| c.media_type.clone())
             .unwrap_or_default()
     }
+
+    /// How this manifest is described once pushed: the media type, digest and size of `desc`
+    /// (its descriptor) with the manifest's own artifact type ([`Self::referrer_artifact_type`])
+    /// and annotations, and nothing a store added (a layout's `ref.name`, a platform).
+    pub fn describe(&self, desc: &Descriptor) -> Descriptor {
+        let mut described = desc.plain();
+        described.artifact_type = self.referrer_artifact_type();
+        described.annotations = self.annotations.clone();
+        described
+    }
 }
