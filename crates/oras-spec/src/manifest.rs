@@ -175,3 +175,26 @@ impl SuccessorView {
         described
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_keeps_what_the_manifest_says_and_drops_what_a_store_added() {
+        let bytes = br#"{"mediaType":"application/vnd.oci.image.manifest.v1+json",
+            "config":{"mediaType":"application/vnd.me.config","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},
+            "layers":[],"annotations":{"k":"v"}}"#;
+        let mut entry = Descriptor::from_bytes(media_type::IMAGE_MANIFEST, bytes);
+        entry
+            .annotations
+            .insert("org.opencontainers.image.ref.name".into(), "v1".into());
+        let described = SuccessorView::parse(bytes).unwrap().describe(&entry);
+        assert_eq!(described.digest, entry.digest);
+        assert_eq!(described.size, entry.size);
+        // no artifactType: the config's media type, as oras reports a v1.0 artifact
+        assert_eq!(described.artifact_type, "application/vnd.me.config");
+        let annotations: Vec<_> = described.annotations.iter().collect();
+        assert_eq!(annotations, [(&"k".to_string(), &"v".to_string())]);
+    }
+}
