@@ -10,13 +10,13 @@ use std::time::Instant;
 
 use clap::Args;
 use oras::content::ReadOnlyGraphTarget;
-use oras::ops::{self, BackupOptions};
+use oras::ops::{self, BackedUp, BackupOptions};
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
     AddedFormatOpts, CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty,
 };
-use crate::output::{StatusPrinter, line};
+use crate::output::{Format, StatusPrinter, line};
 pub use restore::{RESTORE_USAGE, RestoreArgs, restore};
 use shared::{
     PULL, TagLines, found_line, human_size, observe, parse_repo_ref, required_path, seconds,
@@ -92,12 +92,23 @@ pub async fn backup(a: BackupArgs) -> CliResult {
             target.path
         ))
     })?;
+    render(&backed_up, &target, output_arg, &format, start)
+}
+
+/// The backup's model (`--format`) or oras's closing lines.
+fn render(
+    backed_up: &BackedUp,
+    target: &TargetRef,
+    output_arg: &str,
+    format: &Format,
+    start: Instant,
+) -> CliResult {
     let mut fields = serde_json::Map::new();
     fields.insert("output".into(), output_arg.into());
     if let Some(size) = backed_up.archive_size {
         fields.insert("archiveSize".into(), size.into());
     }
-    if format.print_model(&summary_model(&target, fields, &backed_up.tags))? {
+    if format.print_model(&summary_model(target, fields, &backed_up.tags))? {
         return Ok(());
     }
     if let Some(size) = backed_up.archive_size {
@@ -105,7 +116,7 @@ pub async fn backup(a: BackupArgs) -> CliResult {
     }
     line(format!(
         "Successfully backed up {} tag(s) from {:?} to {:?} in {}.",
-        tags.len(),
+        backed_up.tags.len(),
         target.path,
         output_arg,
         seconds(start)

@@ -8,15 +8,17 @@ use std::time::Instant;
 use clap::Args;
 use oras::content::ReadOnlyGraphTarget;
 use oras::content::oci::OciLayout;
-use oras::ops::{self, BackupOptions};
+use oras::ops::{self, BackedUp, BackupOptions};
 
 use super::shared::{
     PUSH, TagLines, found_line, human_size, observe, parse_repo_ref, required_path, seconds,
     summary_model,
 };
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{AddedFormatOpts, CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, finish_tty};
-use crate::output::{StatusPrinter, line};
+use crate::options::{
+    AddedFormatOpts, CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty,
+};
+use crate::output::{Format, StatusPrinter, line};
 
 pub const RESTORE_USAGE: &str =
     "[flags] --input <path> <registry>/<repository>[:<ref1>[,<ref2>...]]";
@@ -149,14 +151,26 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
             target.path
         ))
     })?;
+    render(&restored, &target, input, a.dry_run, &format, start)
+}
+
+/// The restore's model (`--format`) or oras's closing line.
+fn render(
+    restored: &BackedUp,
+    target: &TargetRef,
+    input: &str,
+    dry_run: bool,
+    format: &Format,
+    start: Instant,
+) -> CliResult {
     let mut fields = serde_json::Map::new();
     fields.insert("input".into(), input.into());
-    fields.insert("dryRun".into(), a.dry_run.into());
-    if format.print_model(&summary_model(&target, fields, &restored.tags))? {
+    fields.insert("dryRun".into(), dry_run.into());
+    if format.print_model(&summary_model(target, fields, &restored.tags))? {
         return Ok(());
     }
-    let (n, path) = (tags.len(), &target.path);
-    line(if a.dry_run {
+    let (n, path) = (restored.tags.len(), &target.path);
+    line(if dry_run {
         format!("Dry run complete: {n} tag(s) would be restored to {path:?} (no data pushed)")
     } else {
         format!(
