@@ -164,4 +164,37 @@ impl SuccessorView {
             .map(|c| c.media_type.clone())
             .unwrap_or_default()
     }
+
+    /// How this manifest is described once pushed: the media type, digest and size of `desc`
+    /// (its descriptor) with the manifest's own artifact type ([`Self::referrer_artifact_type`])
+    /// and annotations, and nothing a store added (a layout's `ref.name`, a platform).
+    pub fn describe(&self, desc: &Descriptor) -> Descriptor {
+        let mut described = desc.plain();
+        described.artifact_type = self.referrer_artifact_type();
+        described.annotations = self.annotations.clone();
+        described
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_keeps_what_the_manifest_says_and_drops_what_a_store_added() {
+        let bytes = br#"{"mediaType":"application/vnd.oci.image.manifest.v1+json",
+            "config":{"mediaType":"application/vnd.me.config","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},
+            "layers":[],"annotations":{"k":"v"}}"#;
+        let mut entry = Descriptor::from_bytes(media_type::IMAGE_MANIFEST, bytes);
+        entry
+            .annotations
+            .insert("org.opencontainers.image.ref.name".into(), "v1".into());
+        let described = SuccessorView::parse(bytes).unwrap().describe(&entry);
+        assert_eq!(described.digest, entry.digest);
+        assert_eq!(described.size, entry.size);
+        // no artifactType: the config's media type, as oras reports a v1.0 artifact
+        assert_eq!(described.artifact_type, "application/vnd.me.config");
+        let annotations: Vec<_> = described.annotations.iter().collect();
+        assert_eq!(annotations, [(&"k".to_string(), &"v".to_string())]);
+    }
 }

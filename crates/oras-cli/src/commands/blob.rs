@@ -10,8 +10,12 @@ use oras_spec::media_type;
 use super::manifest::{confirm_deletion, print_deletion};
 use crate::error::{CliResult, check_args, fail};
 use crate::help::long;
-use crate::options::{CommonOpts, DescriptorOpts, TargetOpts, TargetRef, TtyOpts, require_digest};
-use crate::output::{PUSH_PROMPTS, StatusPrinter, StdoutWriter, line, print_descriptor};
+use crate::options::{
+    AddedFormatOpts, CommonOpts, DescriptorOpts, TargetOpts, TargetRef, TtyOpts, require_digest,
+};
+use crate::output::{
+    PUSH_PROMPTS, StatusPrinter, StdoutWriter, descriptor_model, line, print_descriptor,
+};
 
 #[derive(Subcommand, Debug)]
 pub enum BlobCommand {
@@ -110,6 +114,8 @@ pub struct PushArgs {
     desc: DescriptorOpts,
     #[command(flatten)]
     tty: TtyOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
     /// provide the blob size
     #[arg(long, default_value_t = -1, allow_hyphen_values = true)]
     size: i64,
@@ -133,16 +139,22 @@ async fn push(a: PushArgs) -> CliResult {
     if from_stdin && a.size < 0 {
         return fail("`--size` must be provided if the blob is read from stdin");
     }
+    let format = a.desc.check_format(&a.format)?;
     let verbose = a.common.verbose();
     let target = a.target.parse(&a.args[0])?;
     let input = blob_input(&a, &target)?;
     let dst = target.open_write()?;
     let mut opts = PushBlobOptions::default();
     opts.media_type = a.media_type.clone();
-    opts.observer = Arc::new(StatusPrinter::new(PUSH_PROMPTS, verbose, a.desc.descriptor));
+    let quiet = a.desc.descriptor || format.is_structured();
+    opts.observer = Arc::new(StatusPrinter::new(PUSH_PROMPTS, verbose, quiet));
     let desc = ops::push_blob(&*dst, input, &opts)
         .await
         .map_err(|e| target.error(e))?;
+    let model = descriptor_model(&target.with_digest(&desc.digest), &desc);
+    if format.print_model(&serde_json::Value::Object(model))? {
+        return Ok(());
+    }
     if a.desc.descriptor {
         print_descriptor(&desc, a.desc.pretty);
     } else {
@@ -184,6 +196,8 @@ pub struct DeleteArgs {
     target: TargetOpts,
     #[command(flatten)]
     desc: DescriptorOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
     /// ignore nonexistent references, never prompt
     #[arg(short = 'f', long)]
     force: bool,
@@ -198,9 +212,7 @@ async fn delete(a: DeleteArgs) -> CliResult {
         true,
         "the target blob to delete",
     )?;
-    if a.desc.descriptor && !a.force {
-        return fail("must apply --force to confirm the deletion if the descriptor is outputted");
-    }
+    let format = a.desc.check_deletion_format(&a.format, a.force)?;
     let target = a.target.parse(&a.args[0])?;
     let digest = require_digest(&target, "blob delete", DIGEST_USAGE)?;
     let store = target.open_delete()?;
@@ -213,5 +225,5 @@ async fn delete(a: DeleteArgs) -> CliResult {
     let done = ops::delete_blob(&*store, &digest, &opts)
         .await
         .map_err(|e| target.error(e))?;
-    print_deletion(done, &target, a.force, &a.desc, "blob")
+    print_deletion(done, &target, a.force, (&a.desc, &format), "blob")
 }

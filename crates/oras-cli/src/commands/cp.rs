@@ -10,10 +10,10 @@ use oras_spec::{Descriptor, Platform};
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
-    CommonOpts, DistSpecOpts, PlatformOpts, RemoteOpts, TargetOpts, TargetRef, TtyOpts, finish_tty,
-    require_reference, split_tags,
+    AddedFormatOpts, CommonOpts, DistSpecOpts, PlatformOpts, RemoteOpts, TargetOpts, TargetRef,
+    TtyOpts, finish_tty, require_reference, split_tags,
 };
-use crate::output::{COPY_PROMPTS, StatusPrinter, line};
+use crate::output::{COPY_PROMPTS, Format, StatusPrinter, line, tagged_model};
 
 pub(super) const USAGE: &str = "[flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]";
 
@@ -188,6 +188,8 @@ pub struct CpArgs {
     platform: PlatformOpts,
     #[command(flatten)]
     tty: TtyOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
     /// base DNS rules formatted in `host:port:address[:address_port]` for --from-resolve and --to-resolve
     #[arg(long)]
     resolve: Vec<String>,
@@ -211,6 +213,7 @@ pub async fn exec(a: CpArgs) -> CliResult {
         true,
         "the source and destination artifacts",
     )?;
+    let format = a.format.parse_text()?;
     let src_ref = a
         .from
         .target(&a.resolve)
@@ -237,13 +240,25 @@ pub async fn exec(a: CpArgs) -> CliResult {
     let src = src_ref.open_read()?;
     let dst = dst_ref.open_write()?;
     let tty = a.tty.start(a.common.debug);
+    let quiet = format.is_structured();
     opts.observer =
-        Arc::new(StatusPrinter::new(COPY_PROMPTS, a.common.verbose(), false).with_tty(tty.clone()));
+        Arc::new(StatusPrinter::new(COPY_PROMPTS, a.common.verbose(), quiet).with_tty(tty.clone()));
     let copied = copy(src, &src_ref, dst, &dst_ref, &opts).await;
     finish_tty(&tty);
-    let root = copied?.descriptor;
-    render(&root, &src_ref, &dst_ref, &extra_tags);
+    let copied = copied?;
+    if !print_model(&copied, &dst_ref, &format)? {
+        render(&copied.descriptor, &src_ref, &dst_ref, &extra_tags);
+    }
     Ok(())
+}
+
+/// The copy's model (`--format`): the destination's manifest with the tags set there; false
+/// for text.
+fn print_model(copied: &Copied, dst_ref: &TargetRef, format: &Format) -> CliResult<bool> {
+    let root = copied.descriptor.plain();
+    let reference = dst_ref.with_digest(&root.digest);
+    let model = tagged_model(&reference, &root, &dst_ref.path, &copied.tags);
+    format.print_model(&serde_json::Value::Object(model))
 }
 
 /// `--platform a,b`: several platforms, comma-separated (beyond oras 1.3: a new index of

@@ -7,10 +7,11 @@ use clap::Args;
 use oras::ops;
 use oras::registry::auth::Credential;
 use oras_spec::Reference;
+use serde_json::{Map, Value, json};
 
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, RemoteOpts};
-use crate::output::{line, out};
+use crate::options::{AddedFormatOpts, CommonOpts, RemoteOpts};
+use crate::output::{err_out, line, out};
 
 /// The argument grammar of `oras login`.
 pub(super) const LOGIN_USAGE: &str = "[flags] <registry>";
@@ -24,6 +25,8 @@ pub struct LoginArgs {
     common: CommonOpts,
     #[command(flatten)]
     remote: RemoteOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
 }
 
 #[derive(Args, Debug)]
@@ -35,6 +38,8 @@ pub struct LogoutArgs {
     /// auth config path
     #[arg(long)]
     registry_config: Vec<String>,
+    #[command(flatten)]
+    format: AddedFormatOpts,
 }
 
 /// The registry host of a login argument (`host[:port]`, a trailing path is ignored).
@@ -53,24 +58,30 @@ fn config_paths(flags: &[String]) -> Vec<PathBuf> {
     flags.iter().map(PathBuf::from).collect()
 }
 
-fn prompt(label: &str) -> CliResult<String> {
-    out(label);
+/// Asks for `label` on stdout, or on stderr when stdout carries a model (`to_stderr`).
+fn prompt(label: &str, to_stderr: bool) -> CliResult<String> {
+    if to_stderr {
+        err_out(label);
+    } else {
+        out(label);
+    }
     let mut s = String::new();
     std::io::stdin().lock().read_line(&mut s)?;
     Ok(s.trim_end_matches(['\n', '\r']).to_string())
 }
 
-/// The credential the flags give, with what they leave out asked for on the terminal.
-fn credential(remote: &RemoteOpts) -> CliResult<Credential> {
+/// The credential the flags give, with what they leave out asked for on the terminal (the
+/// questions on stderr when `quiet`, as stdout is the model's).
+fn credential(remote: &RemoteOpts, quiet: bool) -> CliResult<Credential> {
     let mut cred = remote.flag_credential()?.unwrap_or_default();
     if !cred.password.is_empty() || !cred.refresh_token.is_empty() {
         return Ok(cred);
     }
     if remote.username.is_none() {
-        cred.username = prompt("Username: ")?;
+        cred.username = prompt("Username: ", quiet)?;
     }
     if cred.username.is_empty() {
-        let token = prompt("Token: ")?;
+        let token = prompt("Token: ", quiet)?;
         if token.is_empty() {
             return fail("token required");
         }
@@ -79,7 +90,7 @@ fn credential(remote: &RemoteOpts) -> CliResult<Credential> {
             ..Default::default()
         });
     }
-    let password = prompt("Password: ")?;
+    let password = prompt("Password: ", quiet)?;
     if password.is_empty() {
         return fail("password required");
     }
@@ -96,9 +107,10 @@ pub async fn login(a: LoginArgs) -> CliResult {
         true,
         "the target registry to log in to",
     )?;
+    let format = a.format.parse_text()?;
     a.remote.check()?;
     let host = registry_host(&a.args[0])?;
-    let cred = credential(&a.remote)?;
+    let cred = credential(&a.remote, format.is_structured())?;
     let mut o = ops::LoginOptions::default();
     o.client = a.remote.client_options(&host)?;
     o.plain_http = a.remote.plain_http(&host);
@@ -110,8 +122,21 @@ pub async fn login(a: LoginArgs) -> CliResult {
         err.missing_credential = None;
         err
     })?;
-    line("Login Succeeded");
+    if !format.print_model(&registry_model(&host, &cred.username))? {
+        line("Login Succeeded");
+    }
     Ok(())
+}
+
+/// The model of `login` and `logout`: the `registry` and the `username` logged in with
+/// (left out when none: a token, or a logout).
+fn registry_model(host: &str, username: &str) -> Value {
+    let mut model = Map::new();
+    model.insert("registry".into(), json!(host));
+    if !username.is_empty() {
+        model.insert("username".into(), json!(username));
+    }
+    Value::Object(model)
 }
 
 pub async fn logout(a: LogoutArgs) -> CliResult {
@@ -123,10 +148,12 @@ pub async fn logout(a: LogoutArgs) -> CliResult {
         true,
         "the target registry to log out from",
     )?;
+    let format = a.format.parse_text()?;
     let host = registry_host(&a.args[0])?;
     let _ = a.debug;
     let mut o = ops::LogoutOptions::default();
     o.config_paths = config_paths(&a.registry_config);
     ops::logout(&host, &o).await?;
+    format.print_model(&registry_model(&host, ""))?;
     Ok(())
 }

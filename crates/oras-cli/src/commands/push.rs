@@ -6,14 +6,13 @@ use clap::Args;
 use oras::ops::{self, ConfigSource, PushOptions};
 use oras::pack::PackVersion;
 use oras_spec::Platform;
-use serde_json::json;
 
 use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers, source_date};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
     CommonOpts, FormatOpts, TargetOpts, TargetRef, TtyOpts, finish_tty, split_tags,
 };
-use crate::output::{Format, PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
+use crate::output::{Format, PUSH_PROMPTS, StatusPrinter, line, tagged_model};
 
 pub(super) const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]] <file>[:<type>] [...]";
 
@@ -128,19 +127,8 @@ fn render(
     format: &Format,
 ) -> CliResult {
     let root = &pushed.descriptor;
-    let mut model = descriptor_model(&target.with_digest(&root.digest), root);
-    let mut refs: Vec<String> = pushed
-        .tags
-        .iter()
-        .map(|t| format!("{}:{t}", target.path))
-        .collect();
-    refs.sort();
-    let refs = if refs.is_empty() {
-        json!(null)
-    } else {
-        json!(refs)
-    };
-    model.insert("referenceAsTags".into(), refs);
+    let reference = target.with_digest(&root.digest);
+    let model = tagged_model(&reference, root, &target.path, &pushed.tags);
     if format.print_model(&serde_json::Value::Object(model))? {
         return Ok(());
     }

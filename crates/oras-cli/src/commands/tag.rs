@@ -5,8 +5,8 @@ use oras::events::Event;
 use oras::ops;
 
 use crate::error::{CliError, CliResult, check_args};
-use crate::options::{CommonOpts, TargetOpts, require_reference};
-use crate::output::line;
+use crate::options::{AddedFormatOpts, CommonOpts, TargetOpts, require_reference};
+use crate::output::{line, tagged_model};
 
 pub(super) const USAGE: &str = "[flags] <name>{:<tag>|@<digest>} <new_tag> [...]";
 
@@ -17,6 +17,8 @@ pub struct TagArgs {
     common: CommonOpts,
     #[command(flatten)]
     target: TargetOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
     /// concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
@@ -45,6 +47,7 @@ pub async fn exec(a: TagArgs) -> CliResult {
         false,
         "the source artifact for tagging",
     )?;
+    let format = a.format.parse_text()?;
     let target = a.target.parse(&a.args[0]).map_err(|e| {
         CliError::new(format!(
             "unable to add tag for '{}': {}",
@@ -54,7 +57,9 @@ pub async fn exec(a: TagArgs) -> CliResult {
     require_reference(&target, "tag", USAGE)?;
     target.check_tags(&a.args[1..])?;
     let dst = target.open_write()?;
+    let quiet = format.is_structured();
     let lines = |event: &Event<'_>| match event {
+        _ if quiet => {}
         Event::Resolved(d) => line(format!(
             "Tagging [{}] {}",
             target.type_name(),
@@ -63,8 +68,13 @@ pub async fn exec(a: TagArgs) -> CliResult {
         Event::Tagged(_, t) => line(format!("Tagged {t}")),
         _ => {}
     };
-    ops::tag(&*dst, &target.reference, &a.args[1..], &lines)
+    let tags = &a.args[1..];
+    let tagged = ops::tag(&*dst, &target.reference, tags, &lines)
         .await
         .map_err(|e| target.error(e))?;
+    // the model: the manifest with the tags this run set
+    let reference = target.with_digest(&tagged.digest);
+    let model = tagged_model(&reference, &tagged, &target.path, tags);
+    format.print_model(&serde_json::Value::Object(model))?;
     Ok(())
 }

@@ -47,13 +47,27 @@ pub const TABLE: FormatType = FormatType {
     usage: "[Deprecated] Get referrers and output in table format",
 };
 
+/// The usage of `--template` where oras 1.3 has no `--format` (our addition).
+pub const ADDED_TEMPLATE_USAGE: &str = "[Beyond oras 1.3] template string used to format output";
+
 /// The usage of `--format` for a command whose default is `default` and that also takes
 /// `others` (listed in this order, the default last).
 pub fn format_usage(default: FormatType, others: &[FormatType]) -> String {
+    usage_under("[Experimental]", default, others)
+}
+
+/// The usage of `--format` on a command where oras 1.3 has none (our addition, marked as
+/// such): text by default, json and go-template.
+pub fn added_format_usage() -> String {
+    usage_under("[Beyond oras 1.3]", TEXT, &[JSON, GO_TEMPLATE])
+}
+
+/// The `--format` usage with its header marked `mark`.
+fn usage_under(mark: &str, default: FormatType, others: &[FormatType]) -> String {
     let types: Vec<FormatType> = others.iter().copied().chain([default]).collect();
     // Go's tabwriter with padding 2: the widest `'<type>':` cell plus two spaces.
     let width = types.iter().map(|t| t.name.len() + 3).max().unwrap_or(0) + 2;
-    let mut s = String::from("[Experimental] format output using a custom template:");
+    let mut s = format!("{mark} format output using a custom template:");
     for t in &types {
         let cell = format!("'{}':", t.name);
         s.push_str(&format!("\n{cell:<width$}{}", t.usage));

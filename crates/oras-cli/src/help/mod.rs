@@ -14,7 +14,9 @@ mod render;
 
 use clap::Command;
 
-pub use format::{GO_TEMPLATE, JSON, TABLE, TEXT, TREE, format_usage};
+pub use format::{
+    ADDED_TEMPLATE_USAGE, GO_TEMPLATE, JSON, TABLE, TEXT, TREE, added_format_usage, format_usage,
+};
 
 /// Sets the help of `root` and of every command below it to cobra's rendering.
 pub fn install(root: Command) -> Command {

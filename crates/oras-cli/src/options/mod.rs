@@ -19,7 +19,7 @@ mod tty;
 
 pub use common::CommonOpts;
 pub use distspec::DistSpecOpts;
-pub use format::{DescriptorOpts, FormatOpts};
+pub use format::{AddedFormatOpts, DescriptorOpts, FormatOpts};
 pub use oras::error::io_reason;
 pub use platform::PlatformOpts;
 pub use referrer::ReferrerOpts;

@@ -153,6 +153,13 @@ pub fn sha256_file(path: &Path) -> String {
     )
 }
 
+/// All of a run's stdout parsed as one JSON value (a `--format json` model: anything else
+/// printed to stdout fails the parse).
+pub fn json_stdout(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}):\n{}", run.stdout))
+}
+
 /// Parses `index.json` of a layout.
 pub fn index_json(layout: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(layout.join("index.json")).expect("index.json"))

@@ -1,7 +1,7 @@
 //! Tagging: pointing tags at a manifest that is already in a target.
 
 use bytes::Bytes;
-use oras_spec::Descriptor;
+use oras_spec::{Descriptor, SuccessorView};
 
 use crate::content::{GraphTarget, Tagger, verify};
 use crate::error::Result;
@@ -9,7 +9,9 @@ use crate::events::{Event, Observer};
 use crate::limits::DEFAULT_MAX_METADATA_BYTES;
 
 /// Resolves `reference` in `target` and points each of `tags` at it; returns the manifest's
-/// descriptor. The manifest is read once and each tag costs one request on a registry.
+/// descriptor, with tags as [`SuccessorView::describe`] gives it (the manifest's own artifact
+/// type and annotations), without tags as resolved. The manifest is read once and each tag
+/// costs one request on a registry.
 pub async fn tag(
     target: &dyn GraphTarget,
     reference: &str,
@@ -18,11 +20,16 @@ pub async fn tag(
 ) -> Result<Descriptor> {
     let desc = target.resolve(reference).await?;
     observer.on_event(&Event::Resolved(&desc));
-    if !tags.is_empty() {
-        let bytes = verify::fetch_all(target, &desc, DEFAULT_MAX_METADATA_BYTES).await?;
-        apply_tags(target, &desc, &bytes, tags, observer).await?;
+    if tags.is_empty() {
+        return Ok(desc);
     }
-    Ok(desc)
+    let bytes = verify::fetch_all(target, &desc, DEFAULT_MAX_METADATA_BYTES).await?;
+    apply_tags(target, &desc, &bytes, tags, observer).await?;
+    // a manifest that does not parse was still tagged: it is described as resolved
+    Ok(match SuccessorView::parse(&bytes) {
+        Ok(view) => view.describe(&desc),
+        Err(_) => desc,
+    })
 }
 
 /// Removes each of `tags` from `target` in order, leaving the manifests they named (and their

@@ -10,14 +10,17 @@ use std::time::Instant;
 
 use clap::Args;
 use oras::content::ReadOnlyGraphTarget;
-use oras::ops::{self, BackupOptions};
+use oras::ops::{self, BackedUp, BackupOptions};
 
 use crate::error::{CliError, CliResult, check_args};
-use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty};
-use crate::output::{StatusPrinter, line};
+use crate::options::{
+    AddedFormatOpts, CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty,
+};
+use crate::output::{Format, StatusPrinter, line};
 pub use restore::{RESTORE_USAGE, RestoreArgs, restore};
 use shared::{
     PULL, TagLines, found_line, human_size, observe, parse_repo_ref, required_path, seconds,
+    summary_model,
 };
 
 pub(super) const BACKUP_USAGE: &str =
@@ -34,6 +37,8 @@ pub struct BackupArgs {
     dist: DistSpecOpts,
     #[command(flatten)]
     tty: TtyOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
     /// path to the target output, either a tar archive (*.tar) or a directory
     #[arg(short = 'o', long)]
     output: Option<String>,
@@ -55,6 +60,8 @@ pub async fn backup(a: BackupArgs) -> CliResult {
         "the source repository to back up",
     )?;
     let output_arg = required_path(&a.output, "output")?;
+    let format = a.format.parse_text()?;
+    let quiet = format.is_structured();
     let start = Instant::now();
     let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
     let output = Path::new(output_arg);
@@ -63,13 +70,14 @@ pub async fn backup(a: BackupArgs) -> CliResult {
     if tags.is_empty() {
         tags = all_tags(&*src, &target).await?;
     }
-    found_line(tags.len(), &target.path, &tags);
+    found_line(tags.len(), &target.path, &tags, quiet);
     let tty = a.tty.start(a.common.debug);
     let (lines, observer) = observe(TagLines {
-        status: StatusPrinter::new(PULL, true, false).with_tty(tty.clone()),
+        status: StatusPrinter::new(PULL, true, quiet).with_tty(tty.clone()),
         per_tag: "Pulled tag {tag} with {n} referrer(s)",
         after_last: as_tar.then(|| (tags.len(), format!("Exporting to {output_arg}"))),
         done: Mutex::new(0),
+        quiet,
     });
     let opts = BackupOptions::default()
         .referrers(a.include_referrers)
@@ -84,12 +92,31 @@ pub async fn backup(a: BackupArgs) -> CliResult {
             target.path
         ))
     })?;
+    render(&backed_up, &target, output_arg, &format, start)
+}
+
+/// The backup's model (`--format`) or oras's closing lines.
+fn render(
+    backed_up: &BackedUp,
+    target: &TargetRef,
+    output_arg: &str,
+    format: &Format,
+    start: Instant,
+) -> CliResult {
+    let mut fields = serde_json::Map::new();
+    fields.insert("output".into(), output_arg.into());
+    if let Some(size) = backed_up.archive_size {
+        fields.insert("archiveSize".into(), size.into());
+    }
+    if format.print_model(&summary_model(target, fields, &backed_up.tags))? {
+        return Ok(());
+    }
     if let Some(size) = backed_up.archive_size {
         line(format!("Exported to {output_arg} ({})", human_size(size)));
     }
     line(format!(
         "Successfully backed up {} tag(s) from {:?} to {:?} in {}.",
-        tags.len(),
+        backed_up.tags.len(),
         target.path,
         output_arg,
         seconds(start)

@@ -8,14 +8,17 @@ use std::time::Instant;
 use clap::Args;
 use oras::content::ReadOnlyGraphTarget;
 use oras::content::oci::OciLayout;
-use oras::ops::{self, BackupOptions};
+use oras::ops::{self, BackedUp, BackupOptions};
 
 use super::shared::{
     PUSH, TagLines, found_line, human_size, observe, parse_repo_ref, required_path, seconds,
+    summary_model,
 };
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, finish_tty};
-use crate::output::{StatusPrinter, line};
+use crate::options::{
+    AddedFormatOpts, CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty,
+};
+use crate::output::{Format, StatusPrinter, line};
 
 pub const RESTORE_USAGE: &str =
     "[flags] --input <path> <registry>/<repository>[:<ref1>[,<ref2>...]]";
@@ -31,6 +34,8 @@ pub struct RestoreArgs {
     dist: DistSpecOpts,
     #[command(flatten)]
     tty: TtyOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
     /// path to the OCI layout, either a tar archive (*.tar) or a directory
     #[arg(long)]
     input: Option<String>,
@@ -72,8 +77,9 @@ fn is_tar_file(path: &Path) -> CliResult<bool> {
     ))
 }
 
-/// The backup to restore from: a tar archive (read in place) or a layout directory.
-fn open_input(input: &str) -> CliResult<Arc<dyn ReadOnlyGraphTarget>> {
+/// The backup to restore from: a tar archive (read in place, said on stdout unless `quiet`)
+/// or a layout directory.
+fn open_input(input: &str, quiet: bool) -> CliResult<Arc<dyn ReadOnlyGraphTarget>> {
     let path = Path::new(input);
     if !path.exists() {
         return fail(format!(
@@ -89,10 +95,12 @@ fn open_input(input: &str) -> CliResult<Arc<dyn ReadOnlyGraphTarget>> {
         ))
     })?;
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    line(format!(
-        "Loaded backup archive: {input} ({})",
-        human_size(size)
-    ));
+    if !quiet {
+        line(format!(
+            "Loaded backup archive: {input} ({})",
+            human_size(size)
+        ));
+    }
     Ok(Arc::new(layout))
 }
 
@@ -106,13 +114,15 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
         "the destination repository to restore to",
     )?;
     let input = required_path(&a.input, "input")?;
+    let format = a.format.parse_text()?;
+    let quiet = format.is_structured();
     let start = Instant::now();
     let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
-    let src = open_input(input)?;
+    let src = open_input(input, quiet)?;
     if tags.is_empty() {
         tags = all_tags(&*src, input).await?;
     }
-    found_line(tags.len(), "the backup", &tags);
+    found_line(tags.len(), "the backup", &tags, quiet);
     let dst = target.open_write()?;
     let tty = (!a.dry_run).then(|| a.tty.start(a.common.debug)).flatten();
     let per_tag = if a.dry_run {
@@ -121,10 +131,11 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
         "Pushed tag {tag} with {n} referrer(s)"
     };
     let (lines, observer) = observe(TagLines {
-        status: StatusPrinter::new(PUSH, true, a.dry_run).with_tty(tty.clone()),
+        status: StatusPrinter::new(PUSH, true, a.dry_run || quiet).with_tty(tty.clone()),
         per_tag,
         after_last: None,
         done: Mutex::new(0),
+        quiet,
     });
     let opts = BackupOptions::default()
         .referrers(!a.exclude_referrers)
@@ -133,15 +144,33 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
         .observer(observer);
     let restored = ops::restore(src, dst, &tags, &opts).await;
     finish_tty(&tty);
-    restored.map_err(|e| {
+    let restored = restored.map_err(|e| {
         let tag = tags.get(lines.done()).map_or("", String::as_str);
         CliError::from(e).context(format!(
             "failed to restore tag {tag:?} to {:?}",
             target.path
         ))
     })?;
-    let (n, path) = (tags.len(), &target.path);
-    line(if a.dry_run {
+    render(&restored, &target, input, a.dry_run, &format, start)
+}
+
+/// The restore's model (`--format`) or oras's closing line.
+fn render(
+    restored: &BackedUp,
+    target: &TargetRef,
+    input: &str,
+    dry_run: bool,
+    format: &Format,
+    start: Instant,
+) -> CliResult {
+    let mut fields = serde_json::Map::new();
+    fields.insert("input".into(), input.into());
+    fields.insert("dryRun".into(), dry_run.into());
+    if format.print_model(&summary_model(target, fields, &restored.tags))? {
+        return Ok(());
+    }
+    let (n, path) = (restored.tags.len(), &target.path);
+    line(if dry_run {
         format!("Dry run complete: {n} tag(s) would be restored to {path:?} (no data pushed)")
     } else {
         format!(

@@ -5,10 +5,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use oras::events::{Event, Observer};
+use oras::ops::TagCopied;
+use serde_json::{Map, Value, json};
 
 use crate::error::{CliResult, fail, require_flag};
 use crate::options::{DistSpecOpts, RemoteOpts, TargetOpts, TargetRef, split_tags};
-use crate::output::{Prompts, StatusPrinter, line};
+use crate::output::{Prompts, StatusPrinter, line, tagged_model};
 
 pub const PULL: Prompts = Prompts {
     start: "Pulling  ",
@@ -48,7 +50,37 @@ pub fn seconds(start: Instant) -> String {
     format!("{}s", start.elapsed().as_secs_f64().round() as u64)
 }
 
-pub fn found_line(n: usize, where_: &str, tags: &[String]) {
+/// The model of a backup or restore (`--format`): `repository`, then `fields` (paths, sizes),
+/// then `artifacts`, one per tag: push's model of its manifest in the repository with the tag
+/// as `referenceAsTags` and how many `referrers` went with it.
+pub fn summary_model(
+    target: &TargetRef,
+    fields: Map<String, Value>,
+    copied: &[TagCopied],
+) -> Value {
+    let artifacts: Vec<Value> = copied
+        .iter()
+        .map(|c| {
+            let root = c.descriptor.plain();
+            let reference = target.with_digest(&root.digest);
+            let tags = std::slice::from_ref(&c.tag);
+            let mut m = tagged_model(&reference, &root, &target.path, tags);
+            m.insert("referrers".into(), json!(c.referrers));
+            Value::Object(m)
+        })
+        .collect();
+    let mut model = Map::new();
+    model.insert("repository".into(), json!(target.path));
+    model.extend(fields);
+    model.insert("artifacts".into(), Value::Array(artifacts));
+    Value::Object(model)
+}
+
+/// `Found <n> tag(s) in <where>: …`, unless `quiet` (`--format`).
+pub fn found_line(n: usize, where_: &str, tags: &[String], quiet: bool) {
+    if quiet {
+        return;
+    }
     if n <= 5 {
         line(format!("Found {n} tag(s) in {where_}: {}", tags.join(", ")));
     } else {
@@ -100,6 +132,8 @@ pub struct TagLines {
     pub after_last: Option<(usize, String)>,
     /// Tags done so far.
     pub done: Mutex<usize>,
+    /// Print no per-tag lines (`--format`).
+    pub quiet: bool,
 }
 
 impl TagLines {
@@ -112,15 +146,18 @@ impl TagLines {
 impl Observer for TagLines {
     fn on_event(&self, event: &Event<'_>) {
         if let Event::ArtifactCopied { tag, referrers, .. } = event {
-            line(
-                self.per_tag
-                    .replace("{tag}", tag)
-                    .replace("{n}", &referrers.to_string()),
-            );
+            if !self.quiet {
+                line(
+                    self.per_tag
+                        .replace("{tag}", tag)
+                        .replace("{n}", &referrers.to_string()),
+                );
+            }
             let mut done = self.done.lock().expect("tags done");
             *done += 1;
             if let Some((n, after)) = &self.after_last
                 && *done == *n
+                && !self.quiet
             {
                 line(after);
             }

@@ -9,9 +9,10 @@ use oras_spec::Descriptor;
 use super::{FETCH_USAGE, confirm};
 use crate::error::{CliResult, check_args, fail};
 use crate::options::{
-    CommonOpts, DescriptorOpts, DistSpecOpts, TargetOpts, TargetRef, require_reference,
+    AddedFormatOpts, CommonOpts, DescriptorOpts, DistSpecOpts, TargetOpts, TargetRef,
+    require_reference,
 };
-use crate::output::{line, print_descriptor};
+use crate::output::{Format, deletion_model, line, print_descriptor};
 
 #[derive(Args, Debug)]
 pub struct DeleteArgs {
@@ -24,6 +25,8 @@ pub struct DeleteArgs {
     dist: DistSpecOpts,
     #[command(flatten)]
     desc: DescriptorOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
     /// ignore nonexistent references, never prompt
     #[arg(short = 'f', long)]
     force: bool,
@@ -39,9 +42,7 @@ pub async fn exec(a: DeleteArgs) -> CliResult {
         "the manifest to delete",
     )?;
     a.dist.check()?;
-    if a.desc.descriptor && !a.force {
-        return fail("must apply --force to confirm the deletion if the descriptor is outputted");
-    }
+    let format = a.desc.check_deletion_format(&a.format, a.force)?;
     let target = a.target.parse(&a.args[0])?.with_dist(&a.dist)?;
     require_reference(&target, "manifest delete", FETCH_USAGE)?;
     let store = target.open_delete()?;
@@ -54,7 +55,7 @@ pub async fn exec(a: DeleteArgs) -> CliResult {
     let done = ops::delete_manifest(&*store, &target.reference, &opts)
         .await
         .map_err(|e| target.error(e))?;
-    print_deletion(done, &target, a.force, &a.desc, "manifest")
+    print_deletion(done, &target, a.force, (&a.desc, &format), "manifest")
 }
 
 /// Delete options that ask `question` about what was found, unless `force`.
@@ -67,15 +68,29 @@ pub fn confirm_deletion(
     opts
 }
 
-/// `Deleted …` (or the descriptor), `Operation cancelled.`, or for missing content `Missing …`
-/// with `--force` and an error without.
+/// `Deleted …` (or the descriptor, or the model of `--format`), `Operation cancelled.`, or
+/// for missing content `Missing …` with `--force` and an error without.
 pub fn print_deletion(
     done: Deletion,
     target: &TargetRef,
     force: bool,
-    opts: &DescriptorOpts,
+    (opts, format): (&DescriptorOpts, &Format),
     what: &str,
 ) -> CliResult {
+    if format.is_structured() {
+        let model = match &done {
+            Deletion::Deleted(d) => deletion_model(&target.with_digest(&d.digest), Some(d)),
+            _ if force => deletion_model(&target.raw, None),
+            _ => {
+                return fail(format!(
+                    "{}: the specified {what} does not exist",
+                    target.raw
+                ));
+            }
+        };
+        format.print_model(&model)?;
+        return Ok(());
+    }
     match done {
         Deletion::Deleted(d) if opts.descriptor => print_descriptor(&d, opts.pretty),
         Deletion::Deleted(_) => line(format!("Deleted {}", target.typed())),

@@ -9,11 +9,11 @@ use oras::events::Event;
 use oras::ops::{self, IndexCreateOptions, NewIndex, PushManifestOptions};
 use oras_spec::{Annotations, Digest, media_type};
 
-use super::push::PushedLines;
+use super::push::{PushedLines, described};
 use super::{tag_of, write_output};
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, TargetOpts, TargetRef, split_tags};
-use crate::output::{line, print_raw_json};
+use crate::options::{AddedFormatOpts, CommonOpts, TargetOpts, TargetRef, split_tags};
+use crate::output::{Format, line, print_raw_json, tagged_model};
 
 pub(super) const USAGE: &str =
     "[flags] <target>[:<tag[,<tag>][...]] <sources>[{<tag>|<digest>}...]";
@@ -25,6 +25,8 @@ pub struct IndexCreateArgs {
     common: CommonOpts,
     #[command(flatten)]
     target: TargetOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
     /// prettify JSON objects printed to stdout
     #[arg(long)]
     pretty: bool,
@@ -48,6 +50,7 @@ pub async fn exec(a: IndexCreateArgs) -> CliResult {
         false,
         "the destination index to create",
     )?;
+    let format = index_format(&a.format, &a.output)?;
     let (main, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main)?;
     target.check_tags(&extra_tags)?;
@@ -57,8 +60,8 @@ pub async fn exec(a: IndexCreateArgs) -> CliResult {
             .open_write()
             .map(|w| w as Arc<dyn ReadOnlyGraphTarget>)
     })?;
-    // `-o -` prints only the index.
-    let quiet = a.output.as_deref() == Some("-");
+    // `-o -` and `--format` print only the index or its model.
+    let quiet = a.output.as_deref() == Some("-") || format.is_structured();
     if !quiet {
         opts.observer = Arc::new(fetch_lines);
     }
@@ -70,7 +73,32 @@ pub async fn exec(a: IndexCreateArgs) -> CliResult {
         line(format!("Packed    {} {}", d.digest.short(), d.media_type));
     }
     let tags = tag_of(&target).into_iter().chain(extra_tags).collect();
-    push_index(&target, index, tags, a.output.as_deref(), a.pretty, false).await
+    let output = Output {
+        path: a.output.as_deref(),
+        pretty: a.pretty,
+        format: &format,
+    };
+    push_index(&target, index, tags, output, false).await
+}
+
+/// `--format` of an index command, refused with `--output` (the index is not pushed then).
+pub(super) fn index_format(format: &AddedFormatOpts, output: &Option<String>) -> CliResult<Format> {
+    let parsed = format.parse_text()?;
+    if parsed.is_structured() && output.is_some() {
+        return fail("--format, --output cannot be used at the same time");
+    }
+    Ok(parsed)
+}
+
+/// Where an index command's result goes: the file of `--output` (`-`, stdout, prettified with
+/// `--pretty`), else the registry or layout, with the lines or the model of `--format`.
+pub(super) struct Output<'a> {
+    /// `--output`.
+    pub path: Option<&'a str>,
+    /// `--pretty`.
+    pub pretty: bool,
+    /// `--format`.
+    pub format: &'a Format,
 }
 
 /// `Fetching  <ref>` and `Fetched   [<digest>] <ref>` for each manifest taken in.
@@ -113,20 +141,20 @@ fn parse_annotation_flags(flags: &[String]) -> CliResult<Annotations> {
     Ok(out)
 }
 
-/// Pushes a new index with `tags` (or writes it to `output`) and prints the result lines. The
-/// pushed line shows the first tag, else the path (`by_digest_display`) or `path@digest`.
+/// Pushes a new index with `tags` (or writes it to `output`) and prints the result lines or
+/// the model. The pushed line shows the first tag, else the path (`by_digest_display`) or
+/// `path@digest`.
 pub(super) async fn push_index(
     target: &TargetRef,
     index: NewIndex,
     tags: Vec<String>,
-    output: Option<&str>,
-    pretty: bool,
+    output: Output<'_>,
     by_digest_display: bool,
 ) -> CliResult {
     let digest = index.descriptor.digest.clone();
-    if let Some(o) = output {
+    if let Some(o) = output.path {
         if o == "-" {
-            print_raw_json(&index.bytes, pretty)?;
+            print_raw_json(&index.bytes, output.pretty)?;
         } else {
             write_output(o, &index.bytes)?;
             line(format!("Digest: {digest}"));
@@ -141,12 +169,22 @@ pub(super) async fn push_index(
     let pushed = format!("Pushed    [{}] {shown}", target.type_name());
     let mut opts = PushManifestOptions::default();
     opts.media_type = Some(index.descriptor.media_type.clone());
-    opts.observer = Arc::new(PushedLines::new(pushed, !tags.is_empty(), None));
+    if !output.format.is_structured() {
+        opts.observer = Arc::new(PushedLines::new(pushed, !tags.is_empty(), None));
+    }
     opts.tags = tags;
     let dst = target.open_write()?;
-    ops::push_manifest(&*dst, index.bytes, &opts)
+    let desc = ops::push_manifest(&*dst, index.bytes.clone(), &opts)
         .await
         .map_err(|e| target.error(e))?;
-    line(format!("Digest: {digest}"));
+    let reference = target.with_digest(&digest);
+    let described = described(&desc, &index.bytes);
+    let model = tagged_model(&reference, &described, &target.path, &opts.tags);
+    if !output
+        .format
+        .print_model(&serde_json::Value::Object(model))?
+    {
+        line(format!("Digest: {digest}"));
+    }
     Ok(())
 }

@@ -8,11 +8,11 @@ use oras::events::Event;
 use oras::ops::{self, IndexUpdateOptions};
 use oras_spec::{Digest, media_type};
 
-use super::index_create::push_index;
+use super::index_create::{Output, index_format, push_index};
 use super::tag_of;
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, TargetOpts, require_reference};
-use crate::output::line;
+use crate::options::{AddedFormatOpts, CommonOpts, TargetOpts, require_reference};
+use crate::output::{line, warn};
 
 pub(super) const USAGE: &str =
     "<index>{:<tag>|@<digest>} [{--add|--merge|--remove} <manifest>{<tag>|<digest>}] [...]";
@@ -24,6 +24,8 @@ pub struct IndexUpdateArgs {
     common: CommonOpts,
     #[command(flatten)]
     target: TargetOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
     /// prettify JSON objects printed to stdout
     #[arg(long)]
     pretty: bool,
@@ -59,6 +61,7 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
     if a.output.is_some() && !a.tag.is_empty() {
         return fail("--tag, --output cannot be used at the same time");
     }
+    let format = index_format(&a.format, &a.output)?;
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "manifest index update", USAGE)?;
     target.check_tags(&a.tag)?;
@@ -69,7 +72,12 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
         return fail(format!("{t}: invalid media type"));
     }
     if a.add.is_empty() && a.merge.is_empty() && a.remove.is_empty() && a.artifact_type.is_none() {
-        line("Nothing to update as no change is requested");
+        // no model: nothing was pushed (and stdout stays for models only)
+        if format.is_structured() {
+            warn("Nothing to update as no change is requested");
+        } else {
+            line("Nothing to update as no change is requested");
+        }
         return Ok(());
     }
     let mut opts = IndexUpdateOptions::default();
@@ -80,8 +88,8 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
     opts.add_manifests = a.add.clone();
     opts.merge_indexes = a.merge.clone();
     opts.artifact_type = a.artifact_type.clone();
-    // `-o -` prints only the index
-    let quiet = a.output.as_deref() == Some("-");
+    // `-o -` and `--format` print only the index or its model
+    let quiet = a.output.as_deref() == Some("-") || format.is_structured();
     if !quiet {
         opts.observer = Arc::new(change_lines);
     }
@@ -96,7 +104,12 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
         .into_iter()
         .chain(a.tag.iter().cloned())
         .collect();
-    push_index(&target, index, tags, a.output.as_deref(), a.pretty, true).await
+    let output = Output {
+        path: a.output.as_deref(),
+        pretty: a.pretty,
+        format: &format,
+    };
+    push_index(&target, index, tags, output, true).await
 }
 
 /// A line for each manifest read and each change made.

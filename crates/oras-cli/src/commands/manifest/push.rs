@@ -7,14 +7,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::Args;
 use oras::events::{Event, Observer};
 use oras::ops::{self, PushManifestOptions};
+use oras_spec::{Descriptor, SuccessorView};
 
 use super::tag_of;
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
-    CommonOpts, DescriptorOpts, DistSpecOpts, TargetOpts, TargetRef, io_reason, split_tags,
+    AddedFormatOpts, CommonOpts, DescriptorOpts, DistSpecOpts, TargetOpts, TargetRef, io_reason,
+    split_tags,
 };
-use crate::output::{PUSH_PROMPTS, StatusPrinter, line, print_descriptor};
+use crate::output::{PUSH_PROMPTS, StatusPrinter, line, print_descriptor, tagged_model};
 
 pub(super) const USAGE: &str = "[flags] <name>[:<tag>[,<tag>][...]|@<digest>] <file>";
 
@@ -29,6 +31,8 @@ pub struct PushArgs {
     dist: DistSpecOpts,
     #[command(flatten)]
     desc: DescriptorOpts,
+    #[command(flatten)]
+    format: AddedFormatOpts,
     /// media type of manifest
     #[arg(long)]
     media_type: Option<String>,
@@ -49,6 +53,7 @@ pub async fn exec(a: PushArgs) -> CliResult {
     // as oras: reading the manifest from stdin is checked before anything else
     a.target.remote.check_stdin_conflict(&a.args[1])?;
     a.dist.check()?;
+    let format = a.desc.check_format(&a.format)?;
     let verbose = a.common.verbose();
     let (main, extra_tags) = split_tags(&a.args[0]);
     let target = a.target.parse(&main)?.with_dist(&a.dist)?;
@@ -59,22 +64,42 @@ pub async fn exec(a: PushArgs) -> CliResult {
     let mut opts = PushManifestOptions::default();
     opts.media_type = a.media_type.clone();
     opts.digest = target.digest();
-    if !a.desc.descriptor {
+    if !a.desc.descriptor && !format.is_structured() {
         let status = StatusPrinter::new(PUSH_PROMPTS, verbose, false);
         let pushed = format!("Pushed: {}", target.typed());
         opts.observer = Arc::new(PushedLines::new(pushed, main_tag.is_some(), Some(status)));
     }
     opts.tags = main_tag.into_iter().chain(extra_tags).collect();
     let dst = target.open_write()?;
-    let desc = ops::push_manifest(&*dst, bytes.into(), &opts)
+    let bytes = bytes::Bytes::from(bytes);
+    let desc = ops::push_manifest(&*dst, bytes.clone(), &opts)
         .await
         .map_err(|e| missing_media_type(e, file, &target))?;
+    let reference = target.with_digest(&desc.digest);
+    let model = tagged_model(
+        &reference,
+        &described(&desc, &bytes),
+        &target.path,
+        &opts.tags,
+    );
+    if format.print_model(&serde_json::Value::Object(model))? {
+        return Ok(());
+    }
     if a.desc.descriptor {
         print_descriptor(&desc, a.desc.pretty);
     } else {
         line(format!("Digest: {}", desc.digest));
     }
     Ok(())
+}
+
+/// A pushed manifest as the models show it: with its own artifact type and annotations
+/// ([`SuccessorView::describe`]); as pushed when its bytes do not parse as JSON.
+pub(super) fn described(desc: &Descriptor, bytes: &[u8]) -> Descriptor {
+    match SuccessorView::parse(bytes) {
+        Ok(view) => view.describe(desc),
+        Err(_) => desc.plain(),
+    }
 }
 
 /// The bytes of `file` (`-`: stdin).
