@@ -13,7 +13,9 @@ use oras::content::ReadOnlyGraphTarget;
 use oras::ops::{self, BackupOptions};
 
 use crate::error::{CliError, CliResult, check_args};
-use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty};
+use crate::options::{
+    CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, concurrency, finish_tty,
+};
 use crate::output::{StatusPrinter, line};
 pub use restore::{RESTORE_USAGE, RestoreArgs, restore};
 use shared::{
@@ -73,7 +75,7 @@ pub async fn backup(a: BackupArgs) -> CliResult {
     });
     let opts = BackupOptions::default()
         .referrers(a.include_referrers)
-        .concurrency(a.concurrency)
+        .concurrency(concurrency(a.concurrency, &[&target])?)
         .observer(observer);
     let backed_up = ops::backup(src, &tags, output, &opts).await;
     finish_tty(&tty);

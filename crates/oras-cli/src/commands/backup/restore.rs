@@ -14,7 +14,7 @@ use super::shared::{
     PUSH, TagLines, found_line, human_size, observe, parse_repo_ref, required_path, seconds,
 };
 use crate::error::{CliError, CliResult, check_args, fail};
-use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, finish_tty};
+use crate::options::{CommonOpts, DistSpecOpts, RemoteOpts, TtyOpts, concurrency, finish_tty};
 use crate::output::{StatusPrinter, line};
 
 pub const RESTORE_USAGE: &str =
@@ -129,7 +129,7 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
     let opts = BackupOptions::default()
         .referrers(!a.exclude_referrers)
         .dry_run(a.dry_run)
-        .concurrency(a.concurrency)
+        .concurrency(concurrency(a.concurrency, &[&target])?)
         .observer(observer);
     let restored = ops::restore(src, dst, &tags, &opts).await;
     finish_tty(&tty);
