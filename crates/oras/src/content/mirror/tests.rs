@@ -87,7 +87,9 @@ async fn missing_at_every_mirror_falls_back_to_the_origin() {
 async fn missing_everywhere_is_the_origins_error() {
     let t = MirroredTarget::new(Arc::new(MemoryStore::new()))
         .with_mirror("empty", Arc::new(MemoryStore::new()));
-    let e = t.fetch(&blob()).await.err().expect("not found");
+    let Err(e) = t.fetch(&blob()).await else {
+        panic!("not found")
+    };
     assert_eq!(e.kind(), ErrorKind::NotFound);
 }
 
@@ -116,8 +118,7 @@ async fn tags_resolve_at_the_origin_unless_mirror_tags() {
     let e = at_mirror_only
         .resolve("v1")
         .await
-        .err()
-        .expect("origin has no tag");
+        .expect_err("origin has no tag");
     assert_eq!(e.kind(), ErrorKind::NotFound);
     let t = at_mirror_only.mirror_tags(true);
     assert_eq!(t.resolve("v1").await.unwrap().digest, blob().digest);
