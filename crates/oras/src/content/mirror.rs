@@ -12,7 +12,7 @@
 //! Referrers and tag listings always come from the origin. A mirror that cannot be reached (a
 //! network error) is skipped for the rest of the target's life; any other failure (not found,
 //! refused, a server error, wrong content) moves on to the next source for that one read.
-//! Each fallback is a `DEBUG` event of [`MIRROR`](crate::diagnostics::MIRROR).
+//! Each fallback is a `DEBUG` event of [`crate::diagnostics::MIRROR`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
