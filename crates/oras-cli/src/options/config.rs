@@ -80,15 +80,9 @@ fn file() -> CliResult<Option<&'static ConfigFile>> {
             return Ok(None);
         };
         let read = config_file::read(&path, required)?;
-        match &read {
-            Some(_) => {
-                tracing::debug!(target: CONFIG_TRACE, "Using config file {}", path.display())
-            }
-            None => tracing::debug!(
-                target: CONFIG_TRACE,
-                "No config file at {} (built-in defaults)",
-                path.display()
-            ),
+        // without a file the trace stays oras's
+        if read.is_some() {
+            tracing::debug!(target: CONFIG_TRACE, "Using config file {}", path.display());
         }
         Ok(read)
     });
