@@ -116,7 +116,7 @@ fn flags_and_variables_override_the_file() {
 }
 
 #[test]
-fn a_ca_file_of_the_file_is_found_next_to_it() {
+fn insecure_and_a_ca_file_next_to_the_file_reach_a_tls_registry() {
     let reg = Distribution::start(Mode::Tls);
     let d = tempdir();
     std::fs::write(d.path().join("a.txt"), b"secure").unwrap();
@@ -128,6 +128,13 @@ fn a_ca_file_of_the_file_is_found_next_to_it() {
     let certs = file.parent().unwrap().join("certs");
     std::fs::create_dir_all(&certs).unwrap();
     oras_with(d.path(), &no_config(d.path()), &["push", &r, "a.txt"], &[]).fails();
+    // the file's CA is not there yet: the push fails as without any
+    oras_with(d.path(), &home, &["push", &r, "a.txt"], &[]).fails();
+    let (insecure, _) = config_home(
+        &d.path().join("other"),
+        &format!("[registry.\"{}\"]\ninsecure = true\n", reg.addr),
+    );
+    oras_with(d.path(), &insecure, &["push", &r, "a.txt"], &[]).ok();
     std::fs::copy(reg.ca_file().unwrap(), certs.join("ca.crt")).unwrap();
     oras_with(d.path(), &home, &["push", &r, "a.txt"], &[]).ok();
 }
