@@ -9,6 +9,7 @@
 //! | [`REGISTRY_WARNING`] | `WARN` | a registry's `Warning: 299 - "…"` header, once per client, host and text; field `registry` |
 //! | [`CREDENTIALS`] | `WARN` | a configured credential helper that cannot be started (the request goes on without credentials); field `registry` |
 //! | [`HELPER_OUTPUT`] | `WARN` | what a credential helper wrote on its stderr, as it wrote it; field `helper` |
+//! | [`MIRROR`] | `DEBUG` | a read a mirror served, or one it did not and why (the next mirror or the origin is asked); field `mirror` |
 //!
 //! The trace costs nothing unless a subscriber enables [`HTTP_TRACE`] at `DEBUG`: only then are
 //! response bodies read ahead to be shown.
@@ -24,3 +25,5 @@ pub const REGISTRY_WARNING: &str = "oras::registry::warning";
 pub const CREDENTIALS: &str = "oras::credentials";
 /// What a credential helper wrote on its stderr.
 pub const HELPER_OUTPUT: &str = "oras::credentials::helper";
+/// Reads served by mirrors, and fallbacks from them ([`crate::content::mirror`]).
+pub const MIRROR: &str = "oras::mirror";

@@ -9,7 +9,8 @@ use oras_spec::Digest;
 use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers, source_date};
 use crate::error::{CliError, CliResult, check_args, fail, require_flag};
 use crate::options::{
-    CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef, TtyOpts, finish_tty,
+    CommonOpts, DistSpecOpts, FormatOpts, PlatformOpts, TargetOpts, TargetRef, TtyOpts,
+    concurrency, finish_tty,
 };
 use crate::output::{Format, PUSH_PROMPTS, StatusPrinter, descriptor_model, line};
 
@@ -67,6 +68,7 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     let annotations = a.packer.parse_annotations()?;
     check_input(&target, &a.args[1..], &annotations)?;
     let mut opts = attach_options(&a, &annotations)?;
+    opts.concurrency = concurrency(a.concurrency, &[&target])?;
     let show_titles = verbose && !format.is_structured();
     let files = file_layers(&a.args[1..], &annotations, &a.packer, show_titles)?;
     let dst = target.open_write()?;

@@ -11,7 +11,7 @@ use oras_spec::{Descriptor, Platform};
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
     AddedFormatOpts, CommonOpts, DistSpecOpts, PlatformOpts, RemoteOpts, TargetOpts, TargetRef,
-    TtyOpts, finish_tty, require_reference, split_tags,
+    TtyOpts, concurrency, finish_tty, require_reference, split_tags,
 };
 use crate::output::{COPY_PROMPTS, Format, StatusPrinter, line, tagged_model};
 
@@ -236,7 +236,7 @@ pub async fn exec(a: CpArgs) -> CliResult {
         .platforms(several)
         .referrers(a.recursive)
         .extra_tags(extra_tags.clone())
-        .concurrency(a.concurrency);
+        .concurrency(concurrency(a.concurrency, &[&src_ref, &dst_ref])?);
     let src = src_ref.open_read()?;
     let dst = dst_ref.open_write()?;
     let tty = a.tty.start(a.common.debug);

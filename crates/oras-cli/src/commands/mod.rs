@@ -158,6 +158,7 @@ pub fn parse(args: &[OsString]) -> Result<(Cli, ArgMatches), clap::Error> {
         Err(e) => return Err(e),
     };
     warn_deprecated_flags(&matches);
+    crate::options::note_given_flags(&matches);
     Ok((Cli::from_arg_matches(&matches)?, matches))
 }
 

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
-    CommonOpts, FormatOpts, PlatformOpts, ReferrerOpts, TargetOpts, TargetRef, TtyOpts, finish_tty,
+    CommonOpts, FormatOpts, PlatformOpts, ReferrerOpts, TargetOpts, TargetRef, TtyOpts,
+    concurrency, finish_tty,
     require_reference,
 };
 use crate::output::{Format, PULL_PROMPTS, StatusPrinter, descriptor_model, line};
@@ -74,6 +75,7 @@ pub async fn exec(a: PullArgs) -> CliResult {
     let printer = StatusPrinter::new(PULL_PROMPTS, a.common.verbose(), format.is_structured())
         .with_tty(tty.clone());
     let mut opts = pull_options(&a)?;
+    opts.concurrency = concurrency(a.concurrency, &[&target])?;
     opts.observer = Arc::new(printer);
     let pulled = ops::pull(src, &target.reference, Path::new(&a.output), &opts).await;
     finish_tty(&tty);

@@ -10,7 +10,7 @@ use oras_spec::Platform;
 use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers, source_date};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
-    CommonOpts, FormatOpts, TargetOpts, TargetRef, TtyOpts, finish_tty, split_tags,
+    CommonOpts, FormatOpts, TargetOpts, TargetRef, TtyOpts, concurrency, finish_tty, split_tags,
 };
 use crate::output::{Format, PUSH_PROMPTS, StatusPrinter, line, tagged_model};
 
@@ -68,6 +68,7 @@ pub async fn exec(a: PushArgs) -> CliResult {
     target.check_tags(&extra_tags)?;
     let annotations = a.packer.parse_annotations()?;
     let mut opts = push_options(&a, &target, &extra_tags, &annotations)?;
+    opts.concurrency = concurrency(a.concurrency, &[&target])?;
     let show_titles = verbose && !format.is_structured();
     let files = file_layers(&a.args[1..], &annotations, &a.packer, show_titles)?;
     let dst = target.open_write()?;

@@ -12,6 +12,7 @@ use oras::registry::auth::Credential;
 use oras::registry::credentials::CredentialStore;
 use oras::registry::{Client, ClientBuilder, ClientOptions, ResolveRule};
 
+use super::config::for_host;
 use super::settings::read_timeout;
 use crate::error::{CliError, CliResult, check_exclusive, fail};
 use crate::output::warn;
@@ -182,23 +183,38 @@ impl RemoteOpts {
         CredentialStore::new(self.registry_config.iter().map(PathBuf::from).collect())
     }
 
-    /// The client settings of the flags (and `ORAS_READ_TIMEOUT`) for `registry`, credentials
-    /// aside; the User-Agent is oras's.
+    /// The client settings of the flags (and `ORAS_READ_TIMEOUT`) for `registry`, over the
+    /// configuration file's, credentials aside; the User-Agent is oras's. A `-H` header
+    /// replaces the file's header of that name; `--insecure` can only turn checks off.
     pub fn transport(&self, registry: &str) -> CliResult<ClientBuilder> {
+        let file = for_host(registry)?;
         let mut b = Client::builder()
-            .insecure(self.insecure)
+            .insecure(self.insecure || file.insecure)
             .user_agent(format!("oras/{}", crate::commands::VERSION));
-        for h in &self.header {
-            let (k, v) = header(h)?;
+        let flagged = self
+            .header
+            .iter()
+            .map(|h| header(h))
+            .collect::<CliResult<Vec<_>>>()?;
+        for (k, v) in &file.headers {
+            if !flagged.iter().any(|(f, _)| f.eq_ignore_ascii_case(k)) {
+                b = b.header(k, v);
+            }
+        }
+        for (k, v) in flagged {
             b = b.header(k, v);
         }
         for r in &self.resolve {
             b = b.resolve(resolve_rule(r)?);
         }
-        if let Some(ca) = &self.ca_file {
-            b = b.ca_file(ca);
+        match (&self.ca_file, &file.ca_file) {
+            (Some(ca), _) => b = b.ca_file(ca),
+            (None, Some(ca)) => b = b.ca_file(ca),
+            (None, None) => {}
         }
         if let (Some(cert), Some(key)) = (&self.cert_file, &self.key_file) {
+            b = b.client_cert_files(cert, key);
+        } else if let Some((cert, key)) = &file.client_cert {
             b = b.client_cert_files(cert, key);
         }
         Ok(b.read_timeout(read_timeout(registry)?))
@@ -221,9 +237,12 @@ impl RemoteOpts {
         Ok(Arc::new(b.build()?))
     }
 
-    /// Plain HTTP: when asked, and by default for the host `localhost`.
+    /// Plain HTTP: when asked (the flag, else the configuration file), and by default for the
+    /// host `localhost`. (A configuration file that cannot be read was reported by
+    /// [`RemoteOpts::transport`], which every caller asks first.)
     pub fn plain_http(&self, registry: &str) -> bool {
-        match self.plain_http {
+        let file = || for_host(registry).ok().and_then(|f| f.plain_http);
+        match self.plain_http.or_else(file) {
             Some(v) => v,
             None => registry == "localhost" || registry.starts_with("localhost:"),
         }

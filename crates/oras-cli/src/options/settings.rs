@@ -1,4 +1,5 @@
-//! Transfer settings from environment variables (per registry where they say so).
+//! Transfer settings from environment variables (per registry where they say so), else from
+//! the configuration file's section for the registry.
 
 use std::path::PathBuf;
 
@@ -45,9 +46,21 @@ pub(super) fn read_timeout(registry: &str) -> CliResult<Option<std::time::Durati
     })
 }
 
+/// A transfer setting for `registry`: its environment variable `name` ([`env_setting`]), else
+/// the configuration file's value of the matching key.
+fn byte_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
+    match env_setting(name, registry)? {
+        Some(n) => Ok(Some(n)),
+        None => Ok(super::config::for_host(registry)?
+            .transfer
+            .get(name)
+            .copied()),
+    }
+}
+
 /// A byte count from an environment variable, per registry: `VAR=N` applies to every registry,
 /// `VAR="host:port=N,other=M,N"` sets values for some registries and a default.
-fn byte_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
+fn env_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
     // Not UTF-8: shown lossily, and the replacement characters fail the number parse below.
     let Some(v) = std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()) else {
         return Ok(None);

@@ -163,7 +163,9 @@ impl TargetRef {
                 }
                 Ok(Arc::new(OciLayout::open_read_only(&path)?))
             }
-            Kind::Registry(_) => Ok(self.repository(&[])?),
+            Kind::Registry(r) => {
+                super::mirrors::with_mirrors(self.repository(&[])?, r, &self.remote)
+            }
         }
     }
 
@@ -262,6 +264,23 @@ impl TargetOpts {
             accept: Vec::new(),
         })
     }
+}
+
+/// `--concurrency` when given, else the configuration file's `concurrency` for the registries
+/// of `targets` (the lowest when several set one), else the flag's default.
+pub fn concurrency(flag: usize, targets: &[&TargetRef]) -> CliResult<usize> {
+    if super::config::flag_given("concurrency") {
+        return Ok(flag);
+    }
+    let mut configured: Option<usize> = None;
+    for t in targets {
+        if let Kind::Registry(r) = &t.kind
+            && let Some(c) = super::config::for_host(&r.registry)?.concurrency
+        {
+            configured = Some(configured.map_or(c, |v| v.min(c)));
+        }
+    }
+    Ok(configured.unwrap_or(flag))
 }
 
 /// Splits `ref:t1,t2,t3` into the main reference and extra tags.

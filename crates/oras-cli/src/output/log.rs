@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::Mutex;
 
-use oras::diagnostics::{CREDENTIALS, HELPER_OUTPUT, HTTP_TRACE};
+use oras::diagnostics::{CREDENTIALS, HELPER_OUTPUT, HTTP_TRACE, MIRROR};
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
 use tracing::{Event, Subscriber};
@@ -15,8 +15,8 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::{Context, SubscriberExt as _};
 
-/// Installs the subscriber for this run: warnings of the library always, the HTTP trace with
-/// `--debug`.
+/// Installs the subscriber for this run: warnings of the library always, the HTTP trace, the
+/// mirror fallbacks and the configuration file used with `--debug`.
 pub fn install(debug: bool) {
     let trace = if debug {
         LevelFilter::DEBUG
@@ -25,7 +25,9 @@ pub fn install(debug: bool) {
     };
     let filter = Targets::new()
         .with_target("oras", LevelFilter::WARN)
-        .with_target(HTTP_TRACE, trace);
+        .with_target(HTTP_TRACE, trace)
+        .with_target(MIRROR, trace)
+        .with_target(crate::options::CONFIG_TRACE, trace);
     let subscriber = tracing_subscriber::registry().with(OrasLog::default().with_filter(filter));
     // only fails when one is installed already, and then that one prints
     let _ = tracing::subscriber::set_global_default(subscriber);

@@ -104,13 +104,15 @@ pub fn oras_closed_output(dir: &Path, args: &[&str]) -> Run {
     Run::from(child.wait_with_output().expect("wait oras"))
 }
 
-/// `oras` to run in `dir`, with `HOME` there (no credentials or state of the user), and
-/// without a `SOURCE_DATE_EPOCH` of the caller's (a build environment may set it; it fixes
-/// the times push packs).
+/// `oras` to run in `dir`, with `HOME` there (no credentials, state or configuration file of
+/// the user), and without a `SOURCE_DATE_EPOCH` of the caller's (a build environment may set
+/// it; it fixes the times push packs).
 fn oras_command(dir: &Path) -> Command {
     let mut cmd = Command::new(oras_bin());
     cmd.current_dir(dir)
         .env("HOME", dir)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("ORAS_CONFIG")
         .env_remove("SOURCE_DATE_EPOCH");
     cmd
 }

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod file;
 pub(crate) mod graph;
 pub mod memory;
+pub mod mirror;
 pub mod oci;
 pub(crate) mod partial;
 pub(crate) mod verify;

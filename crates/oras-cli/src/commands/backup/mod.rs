@@ -14,7 +14,8 @@ use oras::ops::{self, BackedUp, BackupOptions};
 
 use crate::error::{CliError, CliResult, check_args};
 use crate::options::{
-    AddedFormatOpts, CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty,
+    AddedFormatOpts, CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, concurrency,
+    finish_tty,
 };
 use crate::output::{Format, StatusPrinter, line};
 pub use restore::{RESTORE_USAGE, RestoreArgs, restore};
@@ -81,7 +82,7 @@ pub async fn backup(a: BackupArgs) -> CliResult {
     });
     let opts = BackupOptions::default()
         .referrers(a.include_referrers)
-        .concurrency(a.concurrency)
+        .concurrency(concurrency(a.concurrency, &[&target])?)
         .observer(observer);
     let backed_up = ops::backup(src, &tags, output, &opts).await;
     finish_tty(&tty);

@@ -16,7 +16,8 @@ use super::shared::{
 };
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
-    AddedFormatOpts, CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, finish_tty,
+    AddedFormatOpts, CommonOpts, DistSpecOpts, RemoteOpts, TargetRef, TtyOpts, concurrency,
+    finish_tty,
 };
 use crate::output::{Format, StatusPrinter, line};
 
@@ -140,7 +141,7 @@ pub async fn restore(a: RestoreArgs) -> CliResult {
     let opts = BackupOptions::default()
         .referrers(!a.exclude_referrers)
         .dry_run(a.dry_run)
-        .concurrency(a.concurrency)
+        .concurrency(concurrency(a.concurrency, &[&target])?)
         .observer(observer);
     let restored = ops::restore(src, dst, &tags, &opts).await;
     finish_tty(&tty);
