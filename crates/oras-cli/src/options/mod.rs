@@ -21,5 +21,7 @@ pub use format::{DescriptorOpts, FormatOpts};
 pub use oras::error::io_reason;
 pub use platform::PlatformOpts;
 pub use remote::{RemoteOpts, credentials_file};
-pub use target::{Kind, TargetOpts, TargetRef, require_digest, require_reference, split_tags};
+pub use target::{
+    Kind, TargetOpts, TargetRef, oras_cache_dir, require_digest, require_reference, split_tags,
+};
 pub use tty::{TtyOpts, finish_tty};
