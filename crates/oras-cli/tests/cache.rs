@@ -83,7 +83,12 @@ fn cp_reads_the_source_through_the_cache() {
     let dst = Distribution::start(Mode::Plain);
     let d = tempdir();
     let cache = d.path().join("cache");
-    let img = push_image(d.path(), &format!("{}/cp/src:v1", src.localhost()), 1, 300_000);
+    let img = push_image(
+        d.path(),
+        &format!("{}/cp/src:v1", src.localhost()),
+        1,
+        300_000,
+    );
     let to = |repo: &str| format!("{}/cp/{repo}:v1", dst.localhost());
     with_cache(d.path(), &cache, &["cp", &img.reference, &to("one")]).ok();
     for digest in [&img.manifest, &img.config, &img.layer] {
@@ -103,14 +108,22 @@ fn backup_reads_the_source_through_the_cache() {
     let reg = Distribution::start(Mode::Plain);
     let d = tempdir();
     let cache = d.path().join("cache");
-    let img = push_image(d.path(), &format!("{}/backup/repo:v1", reg.localhost()), 2, 200_000);
+    let img = push_image(
+        d.path(),
+        &format!("{}/backup/repo:v1", reg.localhost()),
+        2,
+        200_000,
+    );
     with_cache(d.path(), &cache, &["backup", &img.reference, "-o", "one"]).ok();
     assert!(cached(&cache, &img.layer).is_file());
     drop_from_registry(&reg, &img.layer);
     oras(d.path(), &["backup", &img.reference, "-o", "nocache"]).fails();
     with_cache(d.path(), &cache, &["backup", &img.reference, "-o", "two"]).ok();
     let layout = d.path().join("two");
-    assert!(cached(&layout, &img.layer).is_file(), "the backup holds the layer");
+    assert!(
+        cached(&layout, &img.layer).is_file(),
+        "the backup holds the layer"
+    );
     assert_layout_blobs_valid(&layout);
 }
 
@@ -119,7 +132,12 @@ fn discover_reads_content_through_the_cache_and_lists_referrers_at_the_registry(
     let reg = Distribution::start(Mode::Plain);
     let d = tempdir();
     let cache = d.path().join("cache");
-    let img = push_image(d.path(), &format!("{}/discover/repo:v1", reg.localhost()), 3, 1000);
+    let img = push_image(
+        d.path(),
+        &format!("{}/discover/repo:v1", reg.localhost()),
+        3,
+        1000,
+    );
     let attach = |artifact_type: &str| {
         oras(
             d.path(),
@@ -171,7 +189,12 @@ fn attach_reads_its_subject_through_the_cache() {
     let reg = Distribution::start(Mode::Plain);
     let d = tempdir();
     let cache = d.path().join("cache");
-    let img = push_image(d.path(), &format!("{}/attach/repo:v1", reg.localhost()), 4, 1000);
+    let img = push_image(
+        d.path(),
+        &format!("{}/attach/repo:v1", reg.localhost()),
+        4,
+        1000,
+    );
     let args = |artifact_type: &'static str| {
         [
             "attach",
@@ -201,7 +224,10 @@ fn attach_reads_its_subject_through_the_cache() {
     .ok();
     let mut types: Vec<&str> = listed.stdout.split_whitespace().collect();
     types.sort();
-    assert_eq!(types, ["application/vnd.test.one", "application/vnd.test.two"]);
+    assert_eq!(
+        types,
+        ["application/vnd.test.one", "application/vnd.test.two"]
+    );
 }
 
 #[test]
@@ -209,7 +235,12 @@ fn a_damaged_cached_blob_is_fetched_again() {
     let reg = Distribution::start(Mode::Plain);
     let d = tempdir();
     let cache = d.path().join("cache");
-    let img = push_image(d.path(), &format!("{}/damaged/repo:v1", reg.localhost()), 5, 100_000);
+    let img = push_image(
+        d.path(),
+        &format!("{}/damaged/repo:v1", reg.localhost()),
+        5,
+        100_000,
+    );
     with_cache(d.path(), &cache, &["pull", &img.reference, "-o", "one"]).ok();
     let blob = cached(&cache, &img.layer);
     let mut bytes = std::fs::read(&blob).unwrap();
@@ -218,7 +249,11 @@ fn a_damaged_cached_blob_is_fetched_again() {
     std::fs::write(&blob, &bytes).unwrap();
     with_cache(d.path(), &cache, &["pull", &img.reference, "-o", "two"]).ok();
     assert_eq!(sha256_file(&d.path().join("two/layer.bin")), img.layer);
-    assert_eq!(sha256_file(&blob), img.layer, "the cache holds the good copy again");
+    assert_eq!(
+        sha256_file(&blob),
+        img.layer,
+        "the cache holds the good copy again"
+    );
     // a damaged blob the registry no longer has fails the command, naming no wrong bytes
     std::fs::remove_file(&blob).unwrap();
     std::fs::write(&blob, &bytes).unwrap();

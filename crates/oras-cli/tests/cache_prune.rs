@@ -17,7 +17,9 @@ const DAY: u64 = 86_400;
 
 /// Pushes `layer.bin` of `size` bytes of `seed` to `reference`; returns the layer digest.
 fn push_layer(dir: &Path, reference: &str, seed: u8, size: usize) -> String {
-    let layer: Vec<u8> = (0..size).map(|i| seed.wrapping_mul(31).wrapping_add(i as u8)).collect();
+    let layer: Vec<u8> = (0..size)
+        .map(|i| seed.wrapping_mul(31).wrapping_add(i as u8))
+        .collect();
     std::fs::write(dir.join("layer.bin"), &layer).unwrap();
     oras(dir, &["push", reference, "layer.bin"]).ok();
     craft::digest_of(&layer)
@@ -85,7 +87,11 @@ fn cache_info_counts_the_files() {
         .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_577_934_245))
         .unwrap();
     let hex = "ab".repeat(32);
-    std::fs::write(cache.join(format!("ingest/sha256-{hex}.partial")), [0u8; 10]).unwrap();
+    std::fs::write(
+        cache.join(format!("ingest/sha256-{hex}.partial")),
+        [0u8; 10],
+    )
+    .unwrap();
     let info = json_of(with_cache(d.path(), &cache, &["cache", "info", "--format", "json"]).ok());
     // 3 manifests and 3 layers (pull does not read the empty config)
     assert_eq!(files.len(), 6);
@@ -96,7 +102,10 @@ fn cache_info_counts_the_files() {
     assert_eq!(info["oldestUse"], "2020-01-02T03:04:05Z");
     assert_eq!(info["path"], cache.to_str().unwrap());
     let text = with_cache(d.path(), &cache, &["cache", "info"]).ok().stdout;
-    assert!(text.contains(&format!("Blobs: 6 ({} bytes", info["size"])), "{text}");
+    assert!(
+        text.contains(&format!("Blobs: 6 ({} bytes", info["size"])),
+        "{text}"
+    );
     let size = with_cache(
         d.path(),
         &cache,
@@ -141,7 +150,10 @@ fn prune_removes_by_age_then_the_least_recently_used() {
     assert!(!layers[1].exists() && layers[2].exists());
     // a pruned blob is fetched from the registry again
     with_cache(d.path(), &cache, &["pull", &artifacts[0].0, "-o", "again"]).ok();
-    assert_eq!(sha256_file(&d.path().join("again/layer.bin")), artifacts[0].1);
+    assert_eq!(
+        sha256_file(&d.path().join("again/layer.bin")),
+        artifacts[0].1
+    );
     assert!(layers[0].exists());
     assert_layout_blobs_valid(&cache);
 }
@@ -178,7 +190,12 @@ fn prune_to_zero_empties_the_cache_and_its_index() {
     let artifacts = filled_cache(&reg, d.path(), &cache);
     assert_eq!(index_json(&cache)["manifests"].as_array().unwrap().len(), 3);
     let text = with_cache(d.path(), &cache, &["cache", "prune", "--max-size", "0"]).ok();
-    assert_eq!(text.stdout.matches("Removed sha256:").count(), 6, "{}", text.stdout);
+    assert_eq!(
+        text.stdout.matches("Removed sha256:").count(),
+        6,
+        "{}",
+        text.stdout
+    );
     assert!(text.stdout.contains("Pruned 6 blob(s)"), "{}", text.stdout);
     assert!(blob_files(&cache).is_empty());
     assert_eq!(index_json(&cache)["manifests"], serde_json::json!([]));
@@ -232,7 +249,11 @@ fn prune_leaves_the_partial_files_of_running_downloads() {
 fn cache_commands_need_a_cache_and_refuse_other_directories() {
     let d = tempdir();
     let no_cache = oras(d.path(), &["cache", "info"]).fails();
-    assert!(no_cache.stderr.contains("ORAS_CACHE is not set"), "{}", no_cache.stderr);
+    assert!(
+        no_cache.stderr.contains("ORAS_CACHE is not set"),
+        "{}",
+        no_cache.stderr
+    );
     oras(d.path(), &["cache", "prune", "--max-age", "1d"]).fails();
     let missing = d.path().join("missing");
     let info = json_of(with_cache(d.path(), &missing, &["cache", "info", "--format", "json"]).ok());
