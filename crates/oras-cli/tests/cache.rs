@@ -9,6 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
+use oras_test_registry::inproc::{Options, TestRegistry};
 use oras_test_registry::{Distribution, Mode};
 
 const CONFIG_TYPE: &str = "application/vnd.oci.image.config.v1+json";
@@ -261,4 +262,55 @@ fn a_damaged_cached_blob_is_fetched_again() {
     with_cache(d.path(), &cache, &["pull", &img.reference, "-o", "three"]).fails();
     assert!(!d.path().join("three/layer.bin").exists());
     assert!(!blob.exists(), "the damaged copy was removed");
+}
+
+#[test]
+fn an_interrupted_fill_of_the_cache_resumes() {
+    let reg = TestRegistry::start(Options::default());
+    let d = tempdir();
+    let cache = d.path().join("cache");
+    let r = format!("{}/resume/repo:v1", reg.localhost());
+    let size = 8 << 20;
+    let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+    std::fs::write(d.path().join("big.bin"), &data).unwrap();
+    let digest = craft::digest_of(&data);
+    oras(d.path(), &["push", &r, "big.bin"]).ok();
+    let cut = 3 << 20;
+    reg.faults(|f| f.stall_blob_after = Some(cut));
+    let partial = cache.join(format!(
+        "ingest/sha256-{}.partial",
+        digest.trim_start_matches("sha256:")
+    ));
+    let mut child = std::process::Command::new(oras_bin())
+        .args(["pull", &r, "-o", "one"])
+        .current_dir(d.path())
+        .env("HOME", d.path())
+        .env("ORAS_CACHE", &cache)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0) < cut as u64 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fill never got to {cut} bytes"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the pull ended too early"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    reg.reset_counters();
+    with_cache(d.path(), &cache, &["pull", &r, "-o", "two"]).ok();
+    assert_eq!(sha256_file(&d.path().join("two/big.bin")), digest);
+    assert_eq!(
+        reg.blob_bytes_served(),
+        (size - cut) as u64,
+        "only the rest was fetched"
+    );
+    assert_eq!(sha256_file(&cached(&cache, &digest)), digest);
 }

@@ -7,7 +7,8 @@
 //! Serving a blob sets its file's modification time to now, so the time says when it was
 //! last used ([`prune`] removes the least recently used first). Several processes share one
 //! cache: blobs are written into `ingest/` and renamed into place once verified, and a blob
-//! that another process pruned meanwhile is fetched from the origin again.
+//! that another process pruned meanwhile is fetched from the origin again. A fill that was
+//! interrupted continues from its partial file in `ingest/`.
 //!
 //! [`info`] and [`prune`] look after the cache directory itself.
 
@@ -60,6 +61,31 @@ impl CachedTarget {
             .await
             .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))??;
         Ok(file.map(|f| Box::pin(tokio::fs::File::from_std(f)) as BlobReader))
+    }
+}
+
+impl CachedTarget {
+    /// Puts `desc` into the cache from the origin, continuing the partial file an interrupted
+    /// fill left behind when the origin can serve the rest.
+    async fn fill(&self, desc: &Descriptor) -> Result<()> {
+        let offset = self.cache.resume_point(desc).await.unwrap_or(0);
+        if offset > 0
+            && let Some(rest) = self.origin.fetch_range(desc, offset).await?
+        {
+            match self
+                .cache
+                .push_at(desc, BlobSource::Reader(rest), offset)
+                .await
+            {
+                // the partial stays for the next run
+                Err(e) if e.kind() == ErrorKind::Network => return Err(e),
+                // another process took the partial over, or it did not verify: start over
+                Err(_) => {}
+                Ok(()) => return Ok(()),
+            }
+        }
+        let reader = self.origin.fetch(desc).await?;
+        self.cache.push(desc, BlobSource::Reader(reader)).await
     }
 }
 
@@ -119,11 +145,22 @@ impl ReadOnlyStorage for CachedTarget {
         if let Some(reader) = self.cached(desc).await? {
             return Ok(reader);
         }
-        let reader = self.origin.fetch(desc).await?;
-        self.cache.push(desc, BlobSource::Reader(reader)).await?;
+        self.fill(desc).await?;
         match self.cache.fetch(desc).await {
             // pruned by another process since it was written
             Err(e) if e.kind() == ErrorKind::NotFound => self.origin.fetch(desc).await,
+            other => other,
+        }
+    }
+
+    async fn fetch_range(&self, desc: &Descriptor, offset: u64) -> Result<Option<BlobReader>> {
+        if self.cached(desc).await?.is_none() {
+            self.fill(desc).await?;
+        }
+        match self.cache.fetch_range(desc, offset).await {
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                self.origin.fetch_range(desc, offset).await
+            }
             other => other,
         }
     }
