@@ -28,8 +28,9 @@ pub struct CacheInfo {
     pub newest_use: Option<SystemTime>,
 }
 
-/// Counts the blobs and partial files of the cache at `root` (a missing or empty directory is
-/// an empty cache; anything else must be an OCI layout). Blocking.
+/// Counts the blobs and partial files of the cache at `root` (a missing directory, or one
+/// with neither an `oci-layout` file nor blobs, is an empty cache; one with blobs must be an
+/// OCI layout). Blocking.
 pub fn info(root: &Path) -> Result<CacheInfo> {
     let mut out = CacheInfo {
         path: root.to_path_buf(),

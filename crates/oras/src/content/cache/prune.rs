@@ -71,8 +71,9 @@ pub struct Pruned {
 }
 
 /// Removes from the cache at `root` what `opts` does not keep: files unused for longer than
-/// the age, then the least recently used until the size fits. A missing or empty directory
-/// is an empty cache; anything else must be an OCI layout. Blocking.
+/// the age, then the least recently used until the size fits. A missing directory, or one
+/// with neither an `oci-layout` file nor blobs, is an empty cache (nothing is removed); one
+/// with blobs must be an OCI layout. Blocking.
 pub fn prune(root: &Path, opts: &PruneOptions) -> Result<Pruned> {
     if scan(root)?.is_none() {
         return Ok(Pruned::default());

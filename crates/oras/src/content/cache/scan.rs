@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use oras_spec::Digest;
 
-use crate::content::oci::evict::check_layout_dir;
+use crate::content::oci::evict::{check_layout_dir, has_layout_file};
 use crate::error::{IoContext, Result};
 
 /// What a file of the cache is.
@@ -34,19 +34,28 @@ pub(crate) struct Entry {
     pub kind: EntryKind,
 }
 
-/// The files of the cache at `root`; `None` when there is no cache yet (no directory, or an
-/// empty one). A directory that holds other things must be an OCI layout. Blocking.
+/// The files of the cache at `root`; `None` when there is no cache yet: no directory, or
+/// one without an `oci-layout` file and without blobs (empty, or being made by a command
+/// that just started). A directory with blobs must be an OCI layout. Blocking.
 pub(crate) fn scan(root: &Path) -> Result<Option<Vec<Entry>>> {
-    match fs::read_dir(root) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).ctx(root.display()),
-        Ok(mut it) => {
-            if it.next().is_none() {
-                return Ok(None);
-            }
-        }
+    if !root.try_exists().ctx(root.display())? {
+        return Ok(None);
+    }
+    if !has_layout_file(root)? && blobs(root)?.is_empty() {
+        return Ok(None);
     }
     check_layout_dir(root)?;
+    let mut entries = blobs(root)?;
+    for (path, name) in files(&root.join("ingest"))? {
+        if let Some(kind) = partial_kind(&name) {
+            push_entry(&mut entries, path, kind)?;
+        }
+    }
+    Ok(Some(entries))
+}
+
+/// The blob files under `blobs/<alg>/`.
+fn blobs(root: &Path) -> Result<Vec<Entry>> {
     let mut entries = Vec::new();
     for alg_dir in subdirs(&root.join("blobs"))? {
         let alg = alg_dir.file_name().unwrap_or_default().to_string_lossy();
@@ -56,12 +65,7 @@ pub(crate) fn scan(root: &Path) -> Result<Option<Vec<Entry>>> {
             }
         }
     }
-    for (path, name) in files(&root.join("ingest"))? {
-        if let Some(kind) = partial_kind(&name) {
-            push_entry(&mut entries, path, kind)?;
-        }
-    }
-    Ok(Some(entries))
+    Ok(entries)
 }
 
 /// `<alg>-<hex>.partial` is a partial, `<alg>-<hex>.partial.<pid>` a private one.

@@ -11,7 +11,13 @@ use super::{
     INDEX_FILE, LAYOUT_FILE, MAX_INDEX, MAX_LAYOUT_FILE, OciLayout, invalid_layout,
     layout_read_error, parse_index, read_bounded,
 };
-use crate::error::Result;
+use crate::error::{IoContext, Result};
+
+/// Whether `root` has an `oci-layout` file (of any content).
+pub(crate) fn has_layout_file(root: &Path) -> Result<bool> {
+    let path = root.join(LAYOUT_FILE);
+    path.try_exists().ctx(path.display())
+}
 
 /// Checks that `root` is an OCI layout directory (its `oci-layout` file is there and valid),
 /// so that nothing is removed from a directory that is not one.
