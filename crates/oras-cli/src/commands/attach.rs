@@ -71,6 +71,7 @@ pub async fn exec(a: AttachArgs) -> CliResult {
     opts.concurrency = concurrency(a.concurrency, &[&target])?;
     let show_titles = verbose && !format.is_structured();
     let files = file_layers(&a.args[1..], &annotations, &a.packer, show_titles)?;
+    opts.cache = target.remote_cache()?;
     let dst = target.open_write()?;
     let tty = a.tty.start(a.common.debug);
     opts.observer = Arc::new(

@@ -237,7 +237,7 @@ pub async fn exec(a: CpArgs) -> CliResult {
         .referrers(a.recursive)
         .extra_tags(extra_tags.clone())
         .concurrency(concurrency(a.concurrency, &[&src_ref, &dst_ref])?);
-    let src = src_ref.open_read()?;
+    let src = src_ref.open_read_remote_cached()?;
     let dst = dst_ref.open_write()?;
     let tty = a.tty.start(a.common.debug);
     let quiet = format.is_structured();

@@ -230,7 +230,7 @@ pub async fn exec(a: DiscoverArgs) -> CliResult {
     o.platform = a.platform.parse()?;
     o.artifact_type = a.artifact_type.clone();
     o.depth = depth;
-    let src = target.open_read()?;
+    let src = target.open_read_remote_cached()?;
     let tree = ops::discover(&*src, &target.reference, &o)
         .await
         .map_err(|e| target.error(e))?;

@@ -3,6 +3,7 @@
 mod attach;
 mod backup;
 mod blob;
+mod cache;
 mod completion;
 mod cp;
 mod discover;
@@ -62,6 +63,9 @@ pub enum Command {
     /// Blob operations
     #[command(subcommand)]
     Blob(blob::BlobCommand),
+    /// [Beyond oras 1.3] Show and prune the local cache (ORAS_CACHE)
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
     /// Generate the autocompletion script for the specified shell
     #[command(subcommand, long_about = long::COMPLETION)]
     Completion(completion::CompletionCommand),
@@ -185,6 +189,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Attach(a) => attach::exec(a).await,
         Command::Backup(a) => backup::backup(a).await,
         Command::Blob(c) => blob::exec(c).await,
+        Command::Cache(c) => cache::exec(c).await,
         Command::Completion(c) => completion::exec(c),
         Command::Cp(a) => cp::exec(a).await,
         Command::Discover(a) => discover::exec(a).await,

@@ -11,6 +11,10 @@ pub const BLOB_DELETE: &str = include_str!("long/blob-delete.txt");
 pub const BLOB_FETCH: &str = include_str!("long/blob-fetch.txt");
 /// `oras blob push`.
 pub const BLOB_PUSH: &str = include_str!("long/blob-push.txt");
+/// `oras cache info`.
+pub const CACHE_INFO: &str = include_str!("long/cache-info.txt");
+/// `oras cache prune`.
+pub const CACHE_PRUNE: &str = include_str!("long/cache-prune.txt");
 /// `oras completion bash`.
 pub const COMPLETION_BASH: &str = include_str!("long/completion-bash.txt");
 /// `oras completion fish`.

@@ -30,6 +30,7 @@ pub use platform::PlatformOpts;
 pub use referrer::ReferrerOpts;
 pub use remote::{RemoteOpts, credentials_file};
 pub use target::{
-    Kind, TargetOpts, TargetRef, concurrency, require_digest, require_reference, split_tags,
+    Kind, TargetOpts, TargetRef, concurrency, oras_cache_dir, require_digest, require_reference,
+    split_tags,
 };
 pub use tty::{TtyOpts, finish_tty};

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
+use oras::content::cache::CachedTarget;
 use oras::content::oci::OciLayout;
 use oras::content::{GraphTarget, ReadOnlyGraphTarget};
 use oras::registry::{ReferrersMode, Repository, RepositoryBuilder};
@@ -169,17 +170,31 @@ impl TargetRef {
         }
     }
 
-    /// [`TargetRef::open_read`] behind the `ORAS_CACHE` read-through cache, when it is set.
+    /// [`TargetRef::open_read`] behind the `ORAS_CACHE` read-through cache, when it is set
+    /// (as oras: pull, blob fetch, manifest fetch, fetch-config).
     pub fn open_read_cached(&self) -> CliResult<Arc<dyn ReadOnlyGraphTarget>> {
         let origin = self.open_read()?;
-        match std::env::var_os("ORAS_CACHE").filter(|v| !v.is_empty()) {
-            Some(dir) => {
-                let cache = OciLayout::open(PathBuf::from(dir))?;
-                Ok(Arc::new(oras::content::cache::CachedTarget::new(
-                    origin, cache,
-                )))
-            }
+        match oras_cache()? {
+            Some(cache) => Ok(Arc::new(CachedTarget::shared(origin, cache))),
             None => Ok(origin),
+        }
+    }
+
+    /// [`TargetRef::open_read_cached`] for a registry; a layout, local already, is read as it
+    /// is (beyond oras 1.3: cp, backup and discover read through the cache).
+    pub fn open_read_remote_cached(&self) -> CliResult<Arc<dyn ReadOnlyGraphTarget>> {
+        match self.kind {
+            Kind::Registry(_) => self.open_read_cached(),
+            Kind::Layout => self.open_read(),
+        }
+    }
+
+    /// The `ORAS_CACHE` layout for reading this registry target's content (attach's subject);
+    /// none for a layout target or without the variable.
+    pub fn remote_cache(&self) -> CliResult<Option<Arc<OciLayout>>> {
+        match self.kind {
+            Kind::Registry(_) => oras_cache(),
+            Kind::Layout => Ok(None),
         }
     }
 
@@ -209,6 +224,21 @@ impl TargetRef {
             ));
         }
         Ok(Arc::new(OciLayout::open(&path)?))
+    }
+}
+
+/// The `ORAS_CACHE` directory, when the variable is set and not empty.
+pub fn oras_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("ORAS_CACHE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The `ORAS_CACHE` layout (created if needed), when the variable is set.
+fn oras_cache() -> CliResult<Option<Arc<OciLayout>>> {
+    match oras_cache_dir() {
+        Some(dir) => Ok(Some(Arc::new(OciLayout::open(dir)?))),
+        None => Ok(None),
     }
 }
 

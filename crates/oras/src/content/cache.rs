@@ -1,40 +1,168 @@
 //! A read-through cache: content is served from a local OCI layout when it is there, and
 //! fetched from the origin (verified, then kept in the layout) when it is not. References
-//! are always resolved at the origin. This is what `ORAS_CACHE` turns on.
+//! are always resolved at the origin, and listings (tags, referrers) always come from it:
+//! only content named by its digest is cached. This is what `ORAS_CACHE` turns on.
+//!
+//! A cached blob is hashed before it is served: a damaged one is removed and fetched again.
+//! Serving a blob sets its file's modification time to now, so the time says when it was
+//! last used ([`prune`] removes the least recently used first). Several processes share one
+//! cache: blobs are written into `ingest/` and renamed into place once verified, and a blob
+//! that another process pruned meanwhile is fetched from the origin again. A fill that was
+//! interrupted continues from its partial file in `ingest/`.
+//!
+//! [`info`] and [`prune`] look after the cache directory itself.
 
+mod info;
+mod prune;
+mod scan;
+
+pub use info::{CacheInfo, info};
+pub use prune::{PruneOptions, Pruned, PrunedBlob, prune};
+
+use std::io::{Read, Seek};
+use std::path::Path;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use oras_spec::Descriptor;
 
 use crate::content::oci::OciLayout;
+use crate::content::verify::Verifier;
 use crate::content::{
     BlobReader, BlobSource, PredecessorFinder, ReadOnlyGraphTarget, ReadOnlyStorage, Resolver,
     Storage, TagLister,
 };
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 
 /// An origin target with a layout in front of it.
 pub struct CachedTarget {
     origin: Arc<dyn ReadOnlyGraphTarget>,
-    cache: OciLayout,
+    cache: Arc<OciLayout>,
 }
 
 impl CachedTarget {
     /// Reads through `cache`, filling it from `origin` on a miss.
     pub fn new(origin: Arc<dyn ReadOnlyGraphTarget>, cache: OciLayout) -> CachedTarget {
+        CachedTarget::shared(origin, Arc::new(cache))
+    }
+
+    /// [`CachedTarget::new`] with a cache layout that other targets use too.
+    pub fn shared(origin: Arc<dyn ReadOnlyGraphTarget>, cache: Arc<OciLayout>) -> CachedTarget {
         CachedTarget { origin, cache }
+    }
+
+    /// The cached blob of `desc`, verified and marked as used; `None` when the cache does
+    /// not hold it (a damaged copy is removed).
+    async fn cached(&self, desc: &Descriptor) -> Result<Option<BlobReader>> {
+        let path = self.cache.blob_path(&desc.digest);
+        let expected = desc.clone();
+        let file = tokio::task::spawn_blocking(move || open_verified(&path, &expected))
+            .await
+            .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))??;
+        Ok(file.map(|f| Box::pin(tokio::fs::File::from_std(f)) as BlobReader))
+    }
+}
+
+impl CachedTarget {
+    /// Puts `desc` into the cache from the origin, continuing the partial file an interrupted
+    /// fill left behind when the origin can serve the rest.
+    async fn fill(&self, desc: &Descriptor) -> Result<()> {
+        let offset = self.cache.resume_point(desc).await.unwrap_or(0);
+        if offset > 0
+            && let Some(rest) = self.origin.fetch_range(desc, offset).await?
+        {
+            match self
+                .cache
+                .push_at(desc, BlobSource::Reader(rest), offset)
+                .await
+            {
+                // the partial stays for the next run
+                Err(e) if e.kind() == ErrorKind::Network => return Err(e),
+                // another process took the partial over, or it did not verify: start over
+                Err(_) => {}
+                Ok(()) => return Ok(()),
+            }
+        }
+        let reader = self.origin.fetch(desc).await?;
+        self.cache.push(desc, BlobSource::Reader(reader)).await
+    }
+}
+
+/// Opens the blob file at `path` and checks it against `expected` (size, then digest); a file
+/// that does not match is removed. The handle is returned at its start, after the file's
+/// modification time was set to now (ignored where the file is not ours to change). Blocking.
+fn open_verified(path: &Path, expected: &Descriptor) -> Result<Option<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path);
+    let mut file = match opened {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::from(e).context(path.display())),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::invalid(format!(
+            "{}: not a regular file",
+            path.display()
+        )));
+    }
+    if meta.len() != expected.size || !content_matches(&mut file, expected)? {
+        tracing::debug!("cached blob {} is damaged: fetched again", expected.digest);
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::from(e).context(path.display())),
+        }
+        return Ok(None);
+    }
+    file.rewind()?;
+    let _ = file.set_modified(SystemTime::now());
+    Ok(Some(file))
+}
+
+/// Whether `file`'s bytes have the size and digest of `expected`.
+fn content_matches(file: &mut std::fs::File, expected: &Descriptor) -> Result<bool> {
+    let mut verifier = Verifier::new(expected);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(verifier.finish().is_ok());
+        }
+        if verifier.update(&buf[..n]).is_err() {
+            return Ok(false);
+        }
     }
 }
 
 #[async_trait]
 impl ReadOnlyStorage for CachedTarget {
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
-        if !self.cache.exists(desc).await? {
-            let reader = self.origin.fetch(desc).await?;
-            self.cache.push(desc, BlobSource::Reader(reader)).await?;
+        if let Some(reader) = self.cached(desc).await? {
+            return Ok(reader);
         }
-        self.cache.fetch(desc).await
+        self.fill(desc).await?;
+        match self.cache.fetch(desc).await {
+            // pruned by another process since it was written
+            Err(e) if e.kind() == ErrorKind::NotFound => self.origin.fetch(desc).await,
+            other => other,
+        }
+    }
+
+    async fn fetch_range(&self, desc: &Descriptor, offset: u64) -> Result<Option<BlobReader>> {
+        if self.cached(desc).await?.is_none() {
+            self.fill(desc).await?;
+        }
+        match self.cache.fetch_range(desc, offset).await {
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                self.origin.fetch_range(desc, offset).await
+            }
+            other => other,
+        }
     }
 
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {

@@ -192,7 +192,7 @@ async fn open_locked(
 }
 
 /// Whether `path` still names the open `file` (same device and inode).
-fn names_same_file(path: &Path, file: &std::fs::File) -> bool {
+pub(crate) fn names_same_file(path: &Path, file: &std::fs::File) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (std::fs::symlink_metadata(path), file.metadata()) {
         (Ok(p), Ok(f)) => p.dev() == f.dev() && p.ino() == f.ino(),

@@ -8,6 +8,8 @@ use oras_spec::{Annotations, Descriptor, Platform, SuccessorView};
 
 use super::artifact::{ConfigSource, FileLayer, PackRequest, Packed, pack_and_copy};
 use super::resolve::resolve;
+use crate::content::cache::CachedTarget;
+use crate::content::oci::OciLayout;
 use crate::content::{GraphTarget, Storage, successors_of};
 use crate::copy::CopyGraphOptions;
 use crate::error::Result;
@@ -36,6 +38,10 @@ pub struct AttachOptions {
     pub source_date: Option<SourceDate>,
     /// Also write the packed manifest to this file.
     pub export_manifest: Option<PathBuf>,
+    /// A read-through cache for the subject's content (with a platform, its index and
+    /// config), as [`CachedTarget`](crate::content::cache::CachedTarget) reads it; the
+    /// subject's reference is still resolved at the target.
+    pub cache: Option<Arc<OciLayout>>,
     /// Blobs transferred at once.
     pub concurrency: usize,
     /// Receives the transfer's events.
@@ -52,6 +58,7 @@ impl Default for AttachOptions {
             config_annotations: Annotations::new(),
             source_date: None,
             export_manifest: None,
+            cache: None,
             concurrency: super::push::DEFAULT_PUSH_CONCURRENCY,
             observer: Arc::new(NoObserver),
         }
@@ -80,7 +87,13 @@ pub async fn attach(
     files: &[FileLayer],
     opts: &AttachOptions,
 ) -> Result<Attached> {
-    let subject = resolve(&*target, subject, opts.platform.as_ref()).await?;
+    let subject = match &opts.cache {
+        Some(cache) => {
+            let reader = CachedTarget::shared(target.clone(), cache.clone());
+            resolve(&reader, subject, opts.platform.as_ref()).await?
+        }
+        None => resolve(&*target, subject, opts.platform.as_ref()).await?,
+    };
     opts.observer.on_event(&Event::Resolved(&subject));
     let storage: Arc<dyn Storage> = target.clone();
     let request = PackRequest {
@@ -138,6 +151,8 @@ setters!(AttachOptions {
     source_date: Option<SourceDate>,
     /// Sets [`AttachOptions::export_manifest`].
     export_manifest: Option<PathBuf>,
+    /// Sets [`AttachOptions::cache`].
+    cache: Option<Arc<OciLayout>>,
     /// Sets [`AttachOptions::concurrency`].
     concurrency: usize,
     /// Sets [`AttachOptions::observer`].

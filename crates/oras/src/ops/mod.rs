@@ -6,6 +6,7 @@ mod artifact;
 mod attach;
 mod backup;
 mod blob;
+mod cache;
 #[cfg(feature = "registry")]
 mod catalog;
 mod copy;
@@ -30,6 +31,7 @@ pub use backup::{
     BackedUp, BackupOptions, TagCopied, backup, backup_tags, check_backup_output, restore,
 };
 pub use blob::{BlobInput, BlobOutput, PushBlobOptions, fetch_blob, push_blob};
+pub use cache::{cache_info, cache_prune};
 #[cfg(feature = "registry")]
 pub use catalog::{ListRepositoriesOptions, list_repositories};
 pub use copy::{Copied, CopyOptions, copy, copy_descriptor};

@@ -2,7 +2,7 @@
 //! archive; `oras restore` ([`restore`]) brings them back.
 
 mod restore;
-mod shared;
+pub(crate) mod shared;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -67,7 +67,7 @@ pub async fn backup(a: BackupArgs) -> CliResult {
     let (target, mut tags) = parse_repo_ref(&a.args[0], &a.remote, &a.dist)?;
     let output = Path::new(output_arg);
     let as_tar = archive_output(output)?;
-    let src = target.open_read()?;
+    let src = target.open_read_remote_cached()?;
     if tags.is_empty() {
         tags = all_tags(&*src, &target).await?;
     }

@@ -9,9 +9,11 @@
 //!
 //! One file per concern: the store and its index are here, `files` (bounded reads, the lock,
 //! atomic writes, tar archives), `blobs` (reading and writing blobs), `refs` (resolving,
-//! tagging, listing, deleting, predecessors).
+//! tagging, listing, deleting, predecessors), `evict` (removing blobs while other processes
+//! use the layout, for the cache).
 
 mod blobs;
+pub(crate) mod evict;
 mod files;
 mod refs;
 
@@ -223,7 +225,8 @@ impl OciLayout {
         format!("blobs/{}/{}", digest.algorithm().name(), digest.hex())
     }
 
-    fn blob_path(&self, digest: &Digest) -> PathBuf {
+    /// Where the blob file of `digest` is (or would be) in a layout directory.
+    pub(crate) fn blob_path(&self, digest: &Digest) -> PathBuf {
         self.root.join(Self::blob_name(digest))
     }
 
