@@ -33,7 +33,7 @@ pub struct PullArgs {
     /// output directory
     #[arg(short = 'o', long, default_value = ".")]
     output: String,
-    /// do not replace existing files when pulling, treat them as errors
+    /// do not replace existing files when pulling, treat them as errors; [Beyond oras 1.3] files already holding the layer's content are kept and the rest is pulled
     #[arg(short = 'k', long)]
     keep_old_files: bool,
     /// allow storing files out of the output directory
