@@ -14,6 +14,7 @@
 mod blobs;
 mod files;
 mod refs;
+mod stream;
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
