@@ -68,7 +68,11 @@ fn resume_story(dir: &Path, target: &[&str]) {
         assert_eq!(lines.len(), 1, "{t}: {}", again.stdout);
         assert!(lines[0].starts_with("Exists      "), "{}", again.stdout);
     }
-    assert_eq!(identity(&out.join("a.txt")), before, "a kept file is untouched");
+    assert_eq!(
+        identity(&out.join("a.txt")),
+        before,
+        "a kept file is untouched"
+    );
     assert!(again.stdout.contains("Pulled "), "{}", again.stdout);
 
     // missing files and a missing directory entry are pulled; the rest is kept
@@ -92,7 +96,11 @@ fn resume_story(dir: &Path, target: &[&str]) {
     assert_eq!(read(&out.join("b.txt")), b"beta\n");
     assert_eq!(read(&out.join("c.txt")), b"alpha\n");
     assert_eq!(read(&out.join("docs/sub/x.md")), b"x\n");
-    assert_eq!(identity(&out.join("docs/y.md")), y_before, "a kept entry is untouched");
+    assert_eq!(
+        identity(&out.join("docs/y.md")),
+        y_before,
+        "a kept entry is untouched"
+    );
     assert_eq!(identity(&out.join("a.txt")), before);
 
     // a file of other content is refused and stays as it is
@@ -164,13 +172,24 @@ fn pull_k_resumes_from_a_registry() {
 fn pull_k_lists_kept_files_in_its_json_model() {
     let d = tempdir();
     write_inputs(d.path());
-    oras(d.path(), &["push", "--oci-layout", "lay:v1", "a.txt", "b.txt"]).ok();
+    oras(
+        d.path(),
+        &["push", "--oci-layout", "lay:v1", "a.txt", "b.txt"],
+    )
+    .ok();
     oras(d.path(), &["pull", "--oci-layout", "lay:v1", "-o", "out"]).ok();
     std::fs::remove_file(d.path().join("out/b.txt")).unwrap();
     let run = oras(
         d.path(),
         &[
-            "pull", "--oci-layout", "lay:v1", "-o", "out", "-k", "--format", "json",
+            "pull",
+            "--oci-layout",
+            "lay:v1",
+            "-o",
+            "out",
+            "-k",
+            "--format",
+            "json",
         ],
     )
     .ok();
@@ -193,7 +212,11 @@ fn pull_k_lists_kept_files_in_its_json_model() {
 fn pull_k_refuses_what_is_not_a_file_or_directory_of_the_layer() {
     let d = tempdir();
     write_inputs(d.path());
-    oras(d.path(), &["push", "--oci-layout", "lay:v1", "a.txt", "docs"]).ok();
+    oras(
+        d.path(),
+        &["push", "--oci-layout", "lay:v1", "a.txt", "docs"],
+    )
+    .ok();
     let out = d.path().join("out");
     // a link to a file of the right content is not the file: refused, not followed
     std::fs::create_dir_all(&out).unwrap();

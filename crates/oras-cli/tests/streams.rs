@@ -69,7 +69,10 @@ fn round_trip(dir: &Path, target: &[&str], input: &[u8], env: &[(&str, &str)]) -
     let mut pull = vec!["pull", "-o", "-", "--select", "data.bin"];
     pull.extend(target);
     let out = oras(dir, &pull).ok();
-    assert!(out.raw_stdout == input, "stdout is exactly the layer's bytes");
+    assert!(
+        out.raw_stdout == input,
+        "stdout is exactly the layer's bytes"
+    );
     let mut pull = vec!["pull", "--no-tty", "-o", "out"];
     pull.extend(target);
     oras(dir, &pull).ok();
@@ -90,10 +93,7 @@ fn stdin_is_streamed_into_a_registry_in_chunks() {
         &[("ORAS_CHUNK_SIZE", "1048576")],
     );
     // four chunks of at most 1 MiB, each its own PATCH, then the PUT with the digest
-    let patches = pushed
-        .stderr
-        .matches("> Request method: \"PATCH\"")
-        .count();
+    let patches = pushed.stderr.matches("> Request method: \"PATCH\"").count();
     assert_eq!(patches, 4, "{}", pushed.stderr);
     // (the registry checked the digest the closing PUT carried: the manifest names it)
     // the status line comes once the digest is known
@@ -153,7 +153,14 @@ fn pull_to_stdout_writes_the_only_named_layer_or_the_selected_one() {
     oras(d.path(), &["push", "--oci-layout", "lay:one", "one.txt"]).ok();
     oras(
         d.path(),
-        &["push", "--oci-layout", "lay:all", "one.txt", "two.txt", "docs"],
+        &[
+            "push",
+            "--oci-layout",
+            "lay:all",
+            "one.txt",
+            "two.txt",
+            "docs",
+        ],
     )
     .ok();
     let out = oras(d.path(), &["pull", "--oci-layout", "lay:one", "-o", "-"]).ok();
@@ -171,19 +178,36 @@ fn pull_to_stdout_writes_the_only_named_layer_or_the_selected_one() {
     );
     let e = oras(
         d.path(),
-        &["pull", "--oci-layout", "lay:all", "-o", "-", "--select", "three.txt"],
+        &[
+            "pull",
+            "--oci-layout",
+            "lay:all",
+            "-o",
+            "-",
+            "--select",
+            "three.txt",
+        ],
     )
     .fails();
     assert!(e.raw_stdout.is_empty());
     assert!(
-        e.stderr
-            .contains("no layer named \"three.txt\"; its layers are \"one.txt\", \"two.txt\", \"docs\""),
+        e.stderr.contains(
+            "no layer named \"three.txt\"; its layers are \"one.txt\", \"two.txt\", \"docs\""
+        ),
         "{}",
         e.stderr
     );
     let out = oras(
         d.path(),
-        &["pull", "--oci-layout", "lay:all", "-o", "-", "--select", "two.txt"],
+        &[
+            "pull",
+            "--oci-layout",
+            "lay:all",
+            "-o",
+            "-",
+            "--select",
+            "two.txt",
+        ],
     )
     .ok();
     assert_eq!(out.raw_stdout, b"two\n");
@@ -191,7 +215,15 @@ fn pull_to_stdout_writes_the_only_named_layer_or_the_selected_one() {
     let layers = layers(d.path(), &["--oci-layout", "lay:all"]);
     let out = oras(
         d.path(),
-        &["pull", "--oci-layout", "lay:all", "-o", "-", "--select", "docs"],
+        &[
+            "pull",
+            "--oci-layout",
+            "lay:all",
+            "-o",
+            "-",
+            "--select",
+            "docs",
+        ],
     )
     .ok();
     assert_eq!(sha256(&out.raw_stdout), layers[2]["digest"]);
@@ -253,27 +285,61 @@ fn stream_flags_are_checked() {
         "{}",
         e.stderr
     );
-    let e = oras(d.path(), &["push", "--oci-layout", "lay:v2", "--stdin-name", ":text/plain"]).fails();
+    let e = oras(
+        d.path(),
+        &[
+            "push",
+            "--oci-layout",
+            "lay:v2",
+            "--stdin-name",
+            ":text/plain",
+        ],
+    )
+    .fails();
     assert!(e.stderr.contains("found empty file path"), "{}", e.stderr);
     for flag in ["-k", "--include-subject", "--preserve-permissions", "-T"] {
-        let e = oras(d.path(), &["pull", "--oci-layout", "lay:v1", "-o", "-", flag]).fails();
-        assert!(e.stderr.contains("`--output -` writes one layer"), "{}", e.stderr);
+        let e = oras(
+            d.path(),
+            &["pull", "--oci-layout", "lay:v1", "-o", "-", flag],
+        )
+        .fails();
+        assert!(
+            e.stderr.contains("`--output -` writes one layer"),
+            "{}",
+            e.stderr
+        );
         assert!(e.raw_stdout.is_empty());
     }
     let e = oras(
         d.path(),
-        &["pull", "--oci-layout", "lay:v1", "-o", "-", "--format", "json"],
+        &[
+            "pull",
+            "--oci-layout",
+            "lay:v1",
+            "-o",
+            "-",
+            "--format",
+            "json",
+        ],
     )
     .fails();
     assert!(e.stderr.contains("`--format`"), "{}", e.stderr);
-    let e = oras(d.path(), &["pull", "--oci-layout", "lay:v1", "--select", "a.txt"]).fails();
+    let e = oras(
+        d.path(),
+        &["pull", "--oci-layout", "lay:v1", "--select", "a.txt"],
+    )
+    .fails();
     assert!(
-        e.stderr.contains("`--select` is only used with `--output -`"),
+        e.stderr
+            .contains("`--select` is only used with `--output -`"),
         "{}",
         e.stderr
     );
     // a file named `-` is still a file to push, as in oras 1.3
     std::fs::write(d.path().join("-"), b"dash").unwrap();
     oras(d.path(), &["push", "--oci-layout", "lay:dash", "-"]).ok();
-    assert_eq!(title(&layers(d.path(), &["--oci-layout", "lay:dash"])[0]), "-");
+    assert_eq!(
+        title(&layers(d.path(), &["--oci-layout", "lay:dash"])[0]),
+        "-"
+    );
 }

@@ -140,7 +140,10 @@ fn stdin_layer(
     };
     for (flag, set) in [
         ("--password-stdin", a.target.remote.password_stdin),
-        ("--identity-token-stdin", a.target.remote.identity_token_stdin),
+        (
+            "--identity-token-stdin",
+            a.target.remote.identity_token_stdin,
+        ),
     ] {
         if set {
             return fail(format!(
@@ -158,8 +161,8 @@ fn stdin_layer(
     if verbose {
         line(format!("Preparing {name}"));
     }
-    let mut layer = StreamLayer::new(name.clone(), Box::pin(tokio::io::stdin()))
-        .with_media_type(media_type);
+    let mut layer =
+        StreamLayer::new(name.clone(), Box::pin(tokio::io::stdin())).with_media_type(media_type);
     if let Some(extra) = annotations.files.get(&name) {
         layer = layer.with_annotations(extra.clone());
     }

@@ -96,4 +96,3 @@ fn holds(path: &Path, desc: &Descriptor) -> Result<bool> {
     }
     Ok(size == desc.size && digester.finish() == desc.digest)
 }
-

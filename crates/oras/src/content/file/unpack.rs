@@ -250,10 +250,10 @@ impl Unpacker {
             }
             tar::EntryType::Symlink => {
                 let place = self.locate(raw, &shown)?;
-                if let Place::Inside(rel) = &place {
-                    if rel.as_os_str().is_empty() || self.dir.resolve_link(rel, &link).is_none() {
-                        return Err(self.link_out(&shown, &link));
-                    }
+                if let Place::Inside(rel) = &place
+                    && (rel.as_os_str().is_empty() || self.dir.resolve_link(rel, &link).is_none())
+                {
+                    return Err(self.link_out(&shown, &link));
                 }
                 let dest = self.prepare(&place, &shown)?;
                 if self.kept(&dest)? {

@@ -21,7 +21,10 @@ impl OciLayout {
         tokio::fs::create_dir_all(&ingest)
             .await
             .ctx(format!("failed to create {}", ingest.display()))?;
-        let temp = ingest.join(format!("stream-{}.partial", crate::content::unique_suffix()));
+        let temp = ingest.join(format!(
+            "stream-{}.partial",
+            crate::content::unique_suffix()
+        ));
         let res = async {
             let mut file = tokio::fs::OpenOptions::new()
                 .write(true)

@@ -130,7 +130,9 @@ impl Unpacker {
         let same = match kind {
             tar::EntryType::Directory => meta.is_dir() && !is_link,
             tar::EntryType::Symlink => is_link && fs::read_link(&dest).ok() == Some(link),
-            tar::EntryType::Link => meta.is_file() && !is_link && self.same_as_source(&link, &dest)?,
+            tar::EntryType::Link => {
+                meta.is_file() && !is_link && self.same_as_source(&link, &dest)?
+            }
             _ => {
                 meta.is_file()
                     && !is_link

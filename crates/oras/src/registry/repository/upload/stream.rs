@@ -28,9 +28,7 @@ impl Repository {
             piece: chunk,
             floor: min.max(MIN_CHUNK_ON_413),
         };
-        let res = self
-            .send_stream(media_type, content, chunk, &mut at)
-            .await;
+        let res = self.send_stream(media_type, content, chunk, &mut at).await;
         if res.is_err() {
             self.cancel_session(at.location).await;
         }
