@@ -982,13 +982,20 @@ fn pull_details_duplicates_config_and_subject() {
         std::fs::read(d.path().join("out/saved-cfg.json")).unwrap(),
         b"{\"c\":1}"
     );
-    // -k refuses to overwrite
+    // -k refuses to overwrite a file of other content (one holding the layer's content is
+    // kept: tests/pull_resume.rs)
+    std::fs::write(d.path().join("out/one.txt"), b"changed").unwrap();
     let e = oras(
         d.path(),
         &["pull", "--oci-layout", "lay:dup", "-o", "out", "-k"],
     )
     .fails();
     assert!(e.stderr.contains("overwrite disallowed"), "{}", e.stderr);
+    assert_eq!(
+        std::fs::read(d.path().join("out/one.txt")).unwrap(),
+        b"changed"
+    );
+    std::fs::write(d.path().join("out/one.txt"), b"same").unwrap();
     // --include-subject pulls the subject's files too
     std::fs::write(d.path().join("sig.txt"), b"sig").unwrap();
     let a = oras(

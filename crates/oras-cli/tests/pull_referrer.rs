@@ -147,6 +147,12 @@ fn newest_sbom_is_taken(t: &Target<'_>) {
         out.stdout
     );
 
+    // -o -: the selected referrer's layer, and nothing else, on stdout
+    let out = t
+        .run(&["pull", &v1, "--artifact-type", SBOM, "--latest", "-o", "-"])
+        .ok();
+    assert_eq!(out.stdout, "new sbom");
+
     // --format: the model names the referrer, no status line; --include-subject adds it
     let out = t
         .run(&[

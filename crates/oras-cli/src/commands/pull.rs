@@ -4,17 +4,17 @@ use std::path::Path;
 use std::sync::Arc;
 
 use clap::Args;
+use oras::ReadOnlyGraphTarget;
 use oras::ops::{self, PullOptions};
 use oras_spec::split_file_ref;
 use serde_json::{Value, json};
 
-use crate::error::{CliError, CliResult, check_args};
+use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
     CommonOpts, FormatOpts, PlatformOpts, ReferrerOpts, TargetOpts, TargetRef, TtyOpts,
-    concurrency, finish_tty,
-    require_reference,
+    concurrency, finish_tty, require_reference,
 };
-use crate::output::{Format, PULL_PROMPTS, StatusPrinter, descriptor_model, line};
+use crate::output::{Format, PULL_PROMPTS, StatusPrinter, StdoutWriter, descriptor_model, line};
 
 pub(super) const USAGE: &str = "[flags] <name>{:<tag>|@<digest>}";
 
@@ -33,10 +33,13 @@ pub struct PullArgs {
     format: FormatOpts,
     #[command(flatten)]
     tty: TtyOpts,
-    /// output directory
+    /// output directory; [Beyond oras 1.3] "-" writes one layer's bytes to stdout
     #[arg(short = 'o', long, default_value = ".")]
     output: String,
-    /// do not replace existing files when pulling, treat them as errors
+    /// [Beyond oras 1.3] the file name of the layer --output - writes
+    #[arg(long)]
+    select: Option<String>,
+    /// do not replace existing files when pulling, treat them as errors; [Beyond oras 1.3] files already holding the layer's content are kept and the rest is pulled
     #[arg(short = 'k', long)]
     keep_old_files: bool,
     /// allow storing files out of the output directory
@@ -68,9 +71,13 @@ pub async fn exec(a: PullArgs) -> CliResult {
     let format = a.format.parse_text()?;
     // beyond oras: a wrong referrer selection is refused before the target is opened
     a.referrer.parse()?;
+    check_stdout_flags(&a, &format)?;
     let target = a.target.parse(&a.args[0])?;
     require_reference(&target, "pull", USAGE)?;
     let src = target.open_read_cached()?;
+    if a.output == "-" {
+        return pull_to_stdout(&a, src, &target).await;
+    }
     let tty = a.tty.start(a.common.debug);
     let printer = StatusPrinter::new(PULL_PROMPTS, a.common.verbose(), format.is_structured())
         .with_tty(tty.clone());
@@ -84,6 +91,53 @@ pub async fn exec(a: PullArgs) -> CliResult {
         kind => ReferrerOpts::explain(target.error(e), kind),
     })?;
     render(&pulled, &target, &format)
+}
+
+/// `--output -` writes one layer's bytes and nothing else to stdout: the flags about files, and
+/// a structured output, cannot go with it; `--select` needs it.
+fn check_stdout_flags(a: &PullArgs, format: &Format) -> CliResult {
+    if a.output != "-" {
+        if a.select.is_some() {
+            return fail("`--select` is only used with `--output -`");
+        }
+        return Ok(());
+    }
+    for (flag, set) in [
+        ("--keep-old-files", a.keep_old_files),
+        ("--allow-path-traversal", a.allow_path_traversal),
+        ("--include-subject", a.include_subject),
+        ("--preserve-permissions", a.preserve_permissions),
+        ("--config", a.config.is_some()),
+        ("--format", format.is_structured()),
+    ] {
+        if set {
+            return fail(format!(
+                "`--output -` writes one layer to stdout and cannot be used with `{flag}`"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `--output -`: the selected layer's bytes to stdout, verified as they stream; no status
+/// lines. A failure after bytes were written says to discard them (they cannot be taken back).
+async fn pull_to_stdout(
+    a: &PullArgs,
+    src: Arc<dyn ReadOnlyGraphTarget>,
+    target: &TargetRef,
+) -> CliResult {
+    let opts = pull_options(a)?;
+    let mut stdout = StdoutWriter(tokio::io::stdout());
+    ops::pull_to_writer(
+        src,
+        &target.reference,
+        a.select.as_deref(),
+        &mut stdout,
+        &opts,
+    )
+    .await
+    .map_err(|e| target.error(e))?;
+    Ok(())
 }
 
 /// The pull of the flags: platform, referrer, subject, old files, traversal, file modes,

@@ -1,11 +1,12 @@
 //! `oras push`: pack files into a manifest and push it.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use clap::Args;
-use oras::ops::{self, ConfigSource, PushOptions};
+use oras::ops::{self, ConfigSource, PushOptions, StreamLayer};
 use oras::pack::PackVersion;
-use oras_spec::Platform;
+use oras_spec::{Platform, split_file_ref};
 
 use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers, source_date};
 use crate::error::{CliError, CliResult, check_args, fail};
@@ -47,6 +48,9 @@ pub struct PushArgs {
     /// record the permissions of files in their layers, for pull --preserve-permissions
     #[arg(long)]
     preserve_permissions: bool,
+    /// [Beyond oras 1.3] push standard input too, streamed, as a last layer named `name[:type]`
+    #[arg(long)]
+    stdin_name: Option<String>,
     /// concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
@@ -71,15 +75,19 @@ pub async fn exec(a: PushArgs) -> CliResult {
     opts.concurrency = concurrency(a.concurrency, &[&target])?;
     let show_titles = verbose && !format.is_structured();
     let files = file_layers(&a.args[1..], &annotations, &a.packer, show_titles)?;
+    let stream = stdin_layer(&a, &annotations, show_titles)?;
     let dst = target.open_write()?;
-    if files.is_empty() && !format.is_structured() {
+    if files.is_empty() && stream.is_none() && !format.is_structured() {
         line("Uploading empty artifact");
     }
     let tty = a.tty.start(a.common.debug);
     opts.observer = Arc::new(
         StatusPrinter::new(PUSH_PROMPTS, verbose, format.is_structured()).with_tty(tty.clone()),
     );
-    let pushed = ops::push(dst, &files, &opts).await;
+    let pushed = match stream {
+        Some(stream) => ops::push_with_stream(dst, &files, stream, &opts).await,
+        None => ops::push(dst, &files, &opts).await,
+    };
     finish_tty(&tty);
     render(
         &pushed.map_err(|e| missing_artifact_type(e.kind(), target.error(e)))?,
@@ -118,6 +126,47 @@ fn push_options(
     }
     opts.tags.extend(extra_tags.iter().cloned());
     Ok(opts)
+}
+
+/// `--stdin-name name[:type]`: standard input as a stream layer (with its annotations from the
+/// annotation file), refused when a secret is read from stdin too.
+fn stdin_layer(
+    a: &PushArgs,
+    annotations: &ParsedAnnotations,
+    verbose: bool,
+) -> CliResult<Option<StreamLayer>> {
+    let Some(arg) = &a.stdin_name else {
+        return Ok(None);
+    };
+    for (flag, set) in [
+        ("--password-stdin", a.target.remote.password_stdin),
+        (
+            "--identity-token-stdin",
+            a.target.remote.identity_token_stdin,
+        ),
+    ] {
+        if set {
+            return fail(format!(
+                "`--stdin-name` reads a layer from input and `{flag}` reads a secret from input: they cannot be both used"
+            ));
+        }
+    }
+    let (path, media_type) = split_file_ref(arg).map_err(CliError::new)?;
+    let name = ops::clean_name(Path::new(&path));
+    if Path::new(&name).is_absolute() && !a.packer.disable_path_validation {
+        return fail(format!(
+            "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {name}"
+        ));
+    }
+    if verbose {
+        line(format!("Preparing {name}"));
+    }
+    let mut layer =
+        StreamLayer::new(name.clone(), Box::pin(tokio::io::stdin())).with_media_type(media_type);
+    if let Some(extra) = annotations.files.get(&name) {
+        layer = layer.with_annotations(extra.clone());
+    }
+    Ok(Some(layer))
 }
 
 /// The push's model (`--format`) or oras's closing lines.

@@ -67,6 +67,11 @@ pub fn oras_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     run_oras(dir, args, b"", env)
 }
 
+/// Runs `oras args…` in `dir` with `input` on stdin and extra environment variables.
+pub fn oras_stdin_env(dir: &Path, args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Run {
+    run_oras(dir, args, input, env)
+}
+
 fn run_oras(dir: &Path, args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Run {
     let mut cmd = oras_command(dir);
     cmd.args(args).envs(env.iter().copied());

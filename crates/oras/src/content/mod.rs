@@ -134,6 +134,18 @@ pub trait Storage: ReadOnlyStorage {
     /// unless it does.
     async fn push(&self, expected: &Descriptor, content: BlobSource) -> Result<()>;
 
+    /// Stores a one-shot stream whose size and digest are not known yet (standard input),
+    /// computing both while it is read once and never held whole; returns its descriptor
+    /// (sha256, `media_type`). A registry receives it as a chunked upload (POST, PATCHes, the
+    /// digest with the closing PUT), a layout streams it into a temporary file that is renamed
+    /// into place. Stores that cannot take a stream fail with
+    /// [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) (the default).
+    async fn push_stream(&self, media_type: &str, _content: BlobReader) -> Result<Descriptor> {
+        Err(crate::Error::unsupported(format!(
+            "this store cannot take a stream of unknown size ({media_type})"
+        )))
+    }
+
     /// How many leading bytes of `desc` an interrupted earlier transfer left behind (0: none).
     async fn resume_point(&self, _desc: &Descriptor) -> Result<u64> {
         Ok(0)

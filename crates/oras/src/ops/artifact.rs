@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 use crate::pack::{PackOptions, PackVersion, pack_manifest};
 use crate::source_date::SourceDate;
 
+use super::push_stream::StreamUpload;
+
 /// Files from this size on start uploading to a registry while they are hashed.
 const UPLOAD_AHEAD_FROM: u64 = 32 << 20;
 
@@ -118,6 +120,9 @@ pub(super) struct PackRequest<'a> {
     pub source_date: Option<SourceDate>,
     /// Record single files' modes in their layers.
     pub preserve_permissions: bool,
+    /// A layer read from a stream, pushed to the destination after the files are hashed; it
+    /// becomes the last layer.
+    pub stream: Option<StreamUpload>,
 }
 
 /// A packed artifact: its manifest (and config and layers) held by a file store.
@@ -125,6 +130,8 @@ pub(super) struct Packed {
     pub store: Arc<FileStore>,
     pub root: Descriptor,
     pub manifest: Bytes,
+    /// The layer pushed from a stream while packing (already in the destination).
+    pub streamed: Option<Descriptor>,
 }
 
 /// Hashes the files (directories are packed), adds the config, and packs the manifest.
@@ -156,6 +163,11 @@ async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> Result<Pack
             .extend(f.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
         layers.push(desc);
     }
+    let streamed = match req.stream {
+        Some(upload) => Some(upload.push(&**dst).await?),
+        None => None,
+    };
+    layers.extend(streamed.iter().cloned());
     let config = match req.config {
         None => None,
         Some(ConfigSource::File { path, media_type }) => {
@@ -189,6 +201,7 @@ async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> Result<Pack
         store,
         root,
         manifest,
+        streamed,
     })
 }
 

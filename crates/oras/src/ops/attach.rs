@@ -107,6 +107,7 @@ pub async fn attach(
         subject: Some(subject.clone()),
         source_date: opts.source_date,
         preserve_permissions: false,
+        stream: None,
     };
     // The subject is in the target already: it is neither walked nor reported again.
     let copy = |packed: &Packed| {

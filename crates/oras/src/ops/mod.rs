@@ -18,8 +18,10 @@ mod index;
 mod login;
 mod platforms;
 mod pull;
+mod pull_stream;
 mod push;
 mod push_manifest;
+mod push_stream;
 mod resolve;
 mod select;
 mod tag;
@@ -44,8 +46,10 @@ pub use index::{IndexCreateOptions, IndexUpdateOptions, NewIndex, index_create, 
 #[cfg(feature = "registry")]
 pub use login::{LoginOptions, LogoutOptions, login, logout};
 pub use pull::{PullOptions, Pulled, PulledFile, pull};
-pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push};
+pub use pull_stream::{PulledLayer, pull_to_writer};
+pub use push::{DEFAULT_PUSH_CONCURRENCY, PushOptions, Pushed, push, push_with_stream};
 pub use push_manifest::{PushManifestOptions, manifest_media_type, push_manifest};
+pub use push_stream::StreamLayer;
 pub use resolve::{resolve, select_platform};
 pub use select::{ReferrerSelector, select_referrer};
 pub use tag::{tag, untag};

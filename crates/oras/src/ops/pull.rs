@@ -25,7 +25,12 @@ pub struct PullOptions {
     pub referrer: Option<ReferrerSelector>,
     /// Also pull the subject of the artifact, and its subject, recursively.
     pub include_subject: bool,
-    /// Fail instead of replacing files that exist (`overwrite disallowed`).
+    /// Never replace files that exist, and resume instead: a file already at its place with
+    /// the layer's size and digest is kept and reported as [`Event::Exists`] (not fetched),
+    /// missing files are pulled, and one of other content fails the pull (`overwrite
+    /// disallowed`). A directory layer over an existing directory is fetched and compared
+    /// entry by entry first (see [`FileStoreOptions::keep_existing`]); only its missing
+    /// entries are written. oras 1.3 refuses any file that exists.
     pub keep_old_files: bool,
     /// Allow titles and archive entries that lead outside the output directory.
     pub allow_path_traversal: bool,
@@ -90,7 +95,7 @@ pub struct Pulled {
     /// The manifest pulled.
     pub descriptor: Descriptor,
     /// The files written, in the order they completed (same content under a second name
-    /// included).
+    /// included), and with [`PullOptions::keep_old_files`] those found in place and kept.
     pub files: Vec<PulledFile>,
     /// Whether successors without a file name (`org.opencontainers.image.title`) were met:
     /// layers left out, or manifests (an index's, a subject) followed. oras then prints its
@@ -122,6 +127,7 @@ pub async fn pull(
         FileStoreOptions {
             allow_path_traversal: opts.allow_path_traversal,
             disable_overwrite: opts.keep_old_files,
+            keep_existing: opts.keep_old_files,
             preserve_permissions: opts.preserve_permissions,
             ..Default::default()
         },
@@ -268,14 +274,25 @@ impl Observer for PullObserver {
                 && let Some(bytes) = self.store.fallback().get(d)
             {
                 for s in successors_of(d, &bytes).unwrap_or_default() {
-                    if s.title().is_some_and(|t| self.store.has_name(t)) && self.record(&s) {
-                        self.inner.on_event(&Event::Restored(&s));
+                    let Some(title) = s.title() else { continue };
+                    if self.store.has_name(title) && self.record(&s) {
+                        if self.store.is_kept(title) {
+                            self.inner.on_event(&Event::Exists(&s));
+                        } else {
+                            self.inner.on_event(&Event::Restored(&s));
+                        }
                     }
                 }
             }
             if d.title().is_some() {
                 self.record(d);
             }
+        }
+        if let Event::Exists(d) = event
+            && d.title().is_some()
+        {
+            // a file kept on disk (`-k`) is one of the pull's files
+            self.record(d);
         }
         self.inner.on_event(event);
     }

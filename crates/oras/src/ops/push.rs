@@ -7,6 +7,7 @@ use bytes::Bytes;
 use oras_spec::{Annotations, Descriptor, media_type};
 
 use super::artifact::{ConfigSource, FileLayer, PackRequest, Packed, pack_and_copy};
+use super::push_stream::{HideStreamed, StreamLayer, StreamUpload};
 use super::tag::apply_tags;
 use crate::content::{GraphTarget, Storage};
 use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY};
@@ -105,6 +106,35 @@ pub async fn push(
     files: &[FileLayer],
     opts: &PushOptions,
 ) -> Result<Pushed> {
+    push_layers(dst, files, None, opts).await
+}
+
+/// [`push`] with one more layer read from a stream (standard input) of unknown size: after the
+/// files are hashed it is pushed while it is read, once, never held whole, its digest
+/// computed on the way ([`crate::content::Storage::push_stream`]), and becomes the last
+/// layer; the manifest follows. Its [`Event::Done`](crate::Event::Done) comes when it is
+/// stored (no `Started`: the digest is known only then). A store that cannot take a stream
+/// fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported).
+pub async fn push_with_stream(
+    dst: Arc<dyn GraphTarget>,
+    files: &[FileLayer],
+    stream: StreamLayer,
+    opts: &PushOptions,
+) -> Result<Pushed> {
+    let upload = StreamUpload {
+        layer: stream,
+        observer: opts.observer.clone(),
+    };
+    push_layers(dst, files, Some(upload), opts).await
+}
+
+/// Packs and pushes the files and the stream layer, then tags.
+async fn push_layers(
+    dst: Arc<dyn GraphTarget>,
+    files: &[FileLayer],
+    stream: Option<StreamUpload>,
+    opts: &PushOptions,
+) -> Result<Pushed> {
     let version = opts.image_spec.unwrap_or(
         if matches!(opts.config, Some(ConfigSource::File { .. })) && opts.artifact_type.is_empty() {
             PackVersion::V1_0
@@ -129,14 +159,21 @@ pub async fn push(
         subject: None,
         source_date: opts.source_date,
         preserve_permissions: opts.preserve_permissions,
+        stream,
     };
-    let copy = |_: &Packed| CopyGraphOptions {
+    let copy = |packed: &Packed| CopyGraphOptions {
         concurrency: if opts.concurrency == 0 {
             DEFAULT_CONCURRENCY
         } else {
             opts.concurrency
         },
-        observer: opts.observer.clone(),
+        observer: match &packed.streamed {
+            Some(streamed) => Arc::new(HideStreamed {
+                inner: opts.observer.clone(),
+                streamed: streamed.clone(),
+            }),
+            None => opts.observer.clone(),
+        },
         ..Default::default()
     };
     let export = opts.export_manifest.as_deref();

@@ -7,7 +7,7 @@
 //! Writes go to a temp file beside the target and are renamed into place only when verified;
 //! nothing is written outside the root unless path traversal is explicitly allowed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -24,11 +24,13 @@ use crate::error::{Error, ErrorKind, IoContext, Result};
 use crate::source_date::SourceDate;
 
 mod confine;
+mod keep;
 mod mode;
 mod pack;
 mod unpack;
 
 use pack::pack_directory;
+use unpack::keep::unpack_directory_keeping;
 use unpack::unpack_directory;
 
 /// The longest name one directory entry may have (Linux's `NAME_MAX`).
@@ -44,6 +46,15 @@ pub struct FileStoreOptions {
     pub allow_path_traversal: bool,
     /// Refuse to overwrite existing files.
     pub disable_overwrite: bool,
+    /// With [`FileStoreOptions::disable_overwrite`], keep what matches instead of refusing
+    /// it (resuming a pull): a file already at its place with the layer's size and digest
+    /// counts as written ([`ReadOnlyStorage::exists`] says so, so it is not fetched); a
+    /// directory layer over an existing directory is compared entry by entry with the disk
+    /// before anything is written (type, bytes, link targets; not modes or times) and only
+    /// its missing entries are written. Content that differs is still refused
+    /// ([`ErrorKind::OverwriteDisallowed`]); what is kept is left untouched (modes
+    /// included).
+    pub keep_existing: bool,
     /// Pack added directories reproducibly: every tar header gets this time instead of the
     /// file's own (entries are always in file-name order with uid/gid 0 and no owner names).
     pub source_date: Option<SourceDate>,
@@ -66,6 +77,8 @@ pub struct FileStore {
     files: Mutex<HashMap<Digest, PathBuf>>,
     /// titles written (or added) in this session.
     names: Mutex<HashMap<String, Digest>>,
+    /// titles found on disk with their content and kept ([`FileStoreOptions::keep_existing`]).
+    kept: Mutex<HashSet<String>>,
     /// digest → file written by a push (pull side); the source for restoring duplicates.
     written: Mutex<HashMap<Digest, PathBuf>>,
     /// titles reserved for writing (pull side), checked for conflicts before anything is written.
@@ -197,6 +210,7 @@ impl FileStore {
             fallback: MemoryStore::with_limit(FALLBACK_LIMIT),
             files: Mutex::default(),
             names: Mutex::default(),
+            kept: Mutex::default(),
             written: Mutex::default(),
             claims: Mutex::default(),
             umask,
@@ -384,13 +398,15 @@ impl FileStore {
         let target = self.target_path(name)?;
         let mode = self.mode_for(expected, name)?;
         self.claim(name, &expected.digest)?;
-        if self.options.disable_overwrite && fs::symlink_metadata(&target).is_ok() {
+        let unpack = is_unpacked(expected);
+        let keep_entries = unpack && self.keeps_existing();
+        if self.options.disable_overwrite && !keep_entries && fs::symlink_metadata(&target).is_ok()
+        {
             return Err(Error::new(
                 ErrorKind::OverwriteDisallowed,
                 format!("{}: overwrite disallowed", target.display()),
             ));
         }
-        let unpack = is_unpacked(expected);
         let parent = target
             .parent()
             .map(Path::to_path_buf)
@@ -418,7 +434,11 @@ impl FileStore {
             let gz2 = gz.clone();
             let target2 = target.clone();
             tokio::task::spawn_blocking(move || {
-                unpack_directory(&gz2, &target2, &name, tar_digest.as_ref(), allow)
+                if keep_entries {
+                    unpack_directory_keeping(&gz2, &target2, &name, tar_digest.as_ref(), allow)
+                } else {
+                    unpack_directory(&gz2, &target2, &name, tar_digest.as_ref(), allow)
+                }
             })
             .await
             .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))??;
@@ -476,6 +496,9 @@ impl FileStore {
                 .expect("file store names")
                 .contains_key(name)
             {
+                continue;
+            }
+            if self.keep_if_present(&s, name).await? {
                 continue;
             }
             let Some(path) = self
@@ -551,7 +574,10 @@ impl ReadOnlyStorage for FileStore {
 
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {
         if let Some(name) = desc.title() {
-            return Ok(self.names.lock().expect("file store names").get(name) == Some(&desc.digest));
+            if self.names.lock().expect("file store names").get(name) == Some(&desc.digest) {
+                return Ok(true);
+            }
+            return self.keep_if_present(desc, name).await;
         }
         self.fallback.exists(desc).await
     }

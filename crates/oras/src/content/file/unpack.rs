@@ -42,6 +42,19 @@ pub(super) fn unpack_directory(
     tar_digest: Option<&Digest>,
     allow_traversal: bool,
 ) -> Result<()> {
+    unpack_with(gz, target, name, tar_digest, allow_traversal, false)
+}
+
+/// [`unpack_directory`]; with `keep_existing`, an entry whose place on disk is taken is left
+/// as it is (see [`keep::unpack_directory_keeping`]).
+fn unpack_with(
+    gz: &Path,
+    target: &Path,
+    name: &str,
+    tar_digest: Option<&Digest>,
+    allow_traversal: bool,
+    keep_existing: bool,
+) -> Result<()> {
     let file = fs::File::open(gz).ctx(gz.display())?;
     let decoder = flate2::read::GzDecoder::new(io::BufReader::new(file));
     let alg = tar_digest
@@ -52,6 +65,7 @@ pub(super) fn unpack_directory(
         digester: alg.digester(),
     };
     let mut unpacker = Unpacker::new(target, name, allow_traversal)?;
+    unpacker.keep_existing = keep_existing;
     let res = unpacker.run(&mut hashing);
     // Links are checked again even after a failure: what was written stays on disk.
     let links = unpacker.recheck_links();
@@ -114,6 +128,9 @@ struct Unpacker {
     /// Symbolic links created (relative to `dir`), checked again at the end.
     links: Vec<PathBuf>,
     dirs: Vec<PendingDir>,
+    /// Leave what exists at an entry's place untouched (`pull -k`): nothing is replaced,
+    /// and existing directories keep their modes and times.
+    keep_existing: bool,
 }
 
 impl Unpacker {
@@ -132,6 +149,7 @@ impl Unpacker {
             umask: umask(),
             links: Vec::new(),
             dirs: Vec::new(),
+            keep_existing: false,
         };
         if allow_traversal {
             fs::create_dir_all(target).ctx(format!("failed to create {}", target.display()))?;
@@ -187,6 +205,7 @@ impl Unpacker {
             tar::EntryType::Directory => {
                 let place = self.locate(raw, &shown)?;
                 let dest = self.prepare(&place, &shown)?;
+                let kept = self.kept(&dest)?;
                 if self.allow_traversal {
                     fs::create_dir_all(&dest)
                         .ctx(format!("failed to create {}", dest.display()))?;
@@ -194,15 +213,20 @@ impl Unpacker {
                     self.dir
                         .ensure_real_dir(&dest, |p| self.link_on_way(&shown, p))?;
                 }
-                self.dirs.push(PendingDir {
-                    path: dest,
-                    mode: (mode & 0o1777) | 0o700,
-                    mtime,
-                });
+                if !kept {
+                    self.dirs.push(PendingDir {
+                        path: dest,
+                        mode: (mode & 0o1777) | 0o700,
+                        mtime,
+                    });
+                }
             }
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 let place = self.locate(raw, &shown)?;
                 let dest = self.prepare(&place, &shown)?;
+                if self.kept(&dest)? {
+                    return Ok(());
+                }
                 clear_for_new_entry(&dest)?;
                 let mut f = fs::OpenOptions::new()
                     .write(true)
@@ -226,13 +250,18 @@ impl Unpacker {
             }
             tar::EntryType::Symlink => {
                 let place = self.locate(raw, &shown)?;
-                if let Place::Inside(rel) = &place {
-                    if rel.as_os_str().is_empty() || self.dir.resolve_link(rel, &link).is_none() {
-                        return Err(self.link_out(&shown, &link));
-                    }
-                    self.links.push(rel.clone());
+                if let Place::Inside(rel) = &place
+                    && (rel.as_os_str().is_empty() || self.dir.resolve_link(rel, &link).is_none())
+                {
+                    return Err(self.link_out(&shown, &link));
                 }
                 let dest = self.prepare(&place, &shown)?;
+                if self.kept(&dest)? {
+                    return Ok(());
+                }
+                if let Place::Inside(rel) = &place {
+                    self.links.push(rel.clone());
+                }
                 clear_for_new_entry(&dest)?;
                 std::os::unix::fs::symlink(&link, &dest)
                     .ctx(format!("failed to create {}", dest.display()))?;
@@ -247,7 +276,7 @@ impl Unpacker {
                     Place::Anywhere(full) => full,
                 };
                 let dest = self.prepare(&place, &shown)?;
-                if source == dest {
+                if source == dest || self.kept(&dest)? {
                     return Ok(());
                 }
                 clear_for_new_entry(&dest)?;
@@ -261,6 +290,11 @@ impl Unpacker {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Whether the place `dest` is taken and is to be left as it is (`keep_existing`).
+    fn kept(&self, dest: &Path) -> Result<bool> {
+        Ok(self.keep_existing && lstat(dest)?.is_some())
     }
 
     /// Copies an entry's data into `f`: a read failure is the archive's, a write failure the
@@ -428,5 +462,6 @@ fn clear_for_new_entry(dest: &Path) -> Result<()> {
     }
 }
 
+pub(super) mod keep;
 #[cfg(test)]
 mod proptests;

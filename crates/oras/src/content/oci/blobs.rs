@@ -81,6 +81,11 @@ impl Storage for OciLayout {
         self.write_blob(expected, content, offset).await
     }
 
+    async fn push_stream(&self, media_type: &str, content: BlobReader) -> Result<Descriptor> {
+        self.writable()?;
+        self.write_stream(media_type, content).await
+    }
+
     async fn push(&self, expected: &Descriptor, content: BlobSource) -> Result<()> {
         self.writable()?;
         if self.blob_size(&expected.digest).await?.is_none() {
@@ -131,7 +136,7 @@ impl OciLayout {
     }
 }
 
-async fn set_readonly(path: &Path) {
+pub(super) async fn set_readonly(path: &Path) {
     if let Ok(m) = tokio::fs::metadata(path).await {
         let mut perms = m.permissions();
         perms.set_readonly(true);

@@ -16,6 +16,7 @@ mod blobs;
 pub(crate) mod evict;
 mod files;
 mod refs;
+mod stream;
 
 use std::collections::{HashMap, HashSet};
 use std::fs;

@@ -202,6 +202,14 @@ impl Storage for Repository {
         self.upload_blob(expected, content).await
     }
 
+    async fn push_stream(
+        &self,
+        media_type: &str,
+        content: crate::content::BlobReader,
+    ) -> Result<Descriptor> {
+        self.upload_stream(media_type, content).await
+    }
+
     fn stage_file(self: Arc<Self>, path: &std::path::Path, size: u64) {
         self.upload_ahead(path, size);
     }

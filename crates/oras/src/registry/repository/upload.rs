@@ -20,6 +20,7 @@ use crate::registry::client::{Client, ReqBody, headers};
 
 mod chunked;
 mod session;
+mod stream;
 
 /// How blobs are uploaded.
 #[derive(Debug, Clone)]

@@ -19,19 +19,19 @@ use crate::registry::repository::Repository;
 
 /// The smallest chunk a chunked upload falls to when the registry refuses chunks as too
 /// large (unless the registry asks for larger ones).
-const MIN_CHUNK_ON_413: u64 = 256 << 10;
+pub(super) const MIN_CHUNK_ON_413: u64 = 256 << 10;
 
 /// Where a chunked upload stands.
-struct Progress {
+pub(super) struct Progress {
     /// The session's latest location.
-    location: Url,
+    pub(super) location: Url,
     /// Bytes the registry holds.
-    offset: u64,
+    pub(super) offset: u64,
     /// Bytes sent per request: a whole chunk unless the registry refuses that much in one
     /// request, then halved until it gets through.
-    piece: usize,
+    pub(super) piece: usize,
     /// The smallest piece tried when the registry refuses pieces as too large.
-    floor: u64,
+    pub(super) floor: u64,
 }
 
 impl Repository {
@@ -84,7 +84,7 @@ impl Repository {
 
     /// The chunk size: the policy's, at most what the registry took so far, at least the
     /// registry's minimum.
-    fn chunk_len(&self, min: u64) -> usize {
+    pub(super) fn chunk_len(&self, min: u64) -> usize {
         self.upload
             .chunk_size
             .min(self.chunk_limit.load(Ordering::Relaxed))
@@ -128,7 +128,7 @@ impl Repository {
     /// PATCHes one chunk in pieces of `at.piece` bytes, halving the piece (down to the floor)
     /// while the registry refuses it as too large (413); remembers the session after each
     /// piece it takes.
-    async fn send_chunk(
+    pub(super) async fn send_chunk(
         &self,
         chunk: &[u8],
         at: &mut Progress,
@@ -216,7 +216,7 @@ async fn skip_held(
 }
 
 /// Reads into `buf` until it is full or the source ends; how many bytes it read.
-async fn fill(reader: &mut (impl AsyncRead + Unpin), buf: &mut [u8]) -> Result<usize> {
+pub(super) async fn fill(reader: &mut (impl AsyncRead + Unpin), buf: &mut [u8]) -> Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         let r = reader.read(&mut buf[n..]).await?;
