@@ -328,3 +328,39 @@ fn pulls_succeed_while_the_cache_is_pruned() {
     index_json(&cache);
     with_cache(d.path(), &cache, &["cache", "info"]).ok();
 }
+
+#[test]
+fn prune_removes_nothing_through_a_link_in_the_cache() {
+    let d = tempdir();
+    let cache = d.path().join("cache");
+    std::fs::write(d.path().join("a.txt"), b"a").unwrap();
+    oras(d.path(), &["push", "--oci-layout", "cache:v1", "a.txt"]).ok();
+    // the cache's blobs and ingest directories are links to directories that are not its own
+    let outside = d.path().join("outside");
+    std::fs::create_dir_all(outside.join("ingest")).unwrap();
+    std::fs::rename(cache.join("blobs"), outside.join("blobs")).unwrap();
+    std::os::unix::fs::symlink(outside.join("blobs"), cache.join("blobs")).unwrap();
+    let partial = outside
+        .join("ingest")
+        .join(format!("sha256-{}.partial", "a".repeat(64)));
+    std::fs::write(&partial, b"partial").unwrap();
+    let before = craft::fingerprint(&outside);
+    assert!(!before.is_empty());
+    for dir in ["blobs", "ingest"] {
+        if dir == "ingest" {
+            std::fs::remove_file(cache.join("blobs")).unwrap();
+            std::fs::create_dir(cache.join("blobs")).unwrap();
+            let _ = std::fs::remove_dir_all(cache.join("ingest"));
+            std::os::unix::fs::symlink(outside.join("ingest"), cache.join("ingest")).unwrap();
+        }
+        let e = with_cache(d.path(), &cache, &["cache", "prune", "--max-size", "0"]).fails();
+        let shown = cache.join(dir).display().to_string();
+        assert!(
+            e.stderr.contains(&format!("{shown}: a symbolic link")),
+            "{}",
+            e.stderr
+        );
+        with_cache(d.path(), &cache, &["cache", "info"]).fails();
+        assert_eq!(craft::fingerprint(&outside), before, "{dir}");
+    }
+}

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use oras_spec::Digest;
 
 use crate::content::oci::evict::{check_layout_dir, has_layout_file};
-use crate::error::{IoContext, Result};
+use crate::error::{Error, IoContext, Result};
 
 /// What a file of the cache is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +123,21 @@ fn files(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
         .collect())
 }
 
+/// The entries of `dir` with their types; none when it does not exist. A link in place of
+/// `dir` is refused: what it points to is not the cache's, and nothing is listed (nor removed)
+/// through it.
 fn list(dir: &Path) -> Result<Vec<(fs::DirEntry, fs::FileType)>> {
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).ctx(dir.display()),
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(Error::invalid(format!(
+                "{}: a symbolic link in the cache directory: nothing is listed or removed through it",
+                dir.display()
+            )));
+        }
+        Ok(_) => {}
+    }
     let it = match fs::read_dir(dir) {
         Ok(it) => it,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
