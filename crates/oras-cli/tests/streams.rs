@@ -343,3 +343,74 @@ fn stream_flags_are_checked() {
         "-"
     );
 }
+
+#[test]
+fn stdin_names_are_checked_as_file_names() {
+    let d = tempdir();
+    std::fs::write(d.path().join("a.txt"), b"a").unwrap();
+    // the name of a file pushed too: refused as two files of one name are
+    for name in ["a.txt", "./a.txt"] {
+        let e = oras_stdin(
+            d.path(),
+            &[
+                "push",
+                "--oci-layout",
+                "lay:dup",
+                "a.txt",
+                "--stdin-name",
+                name,
+            ],
+            b"other",
+        )
+        .fails();
+        assert!(e.stderr.contains("a.txt: duplicate name"), "{}", e.stderr);
+    }
+    // a name that cannot be a file's
+    for name in [".", "..", "d/..", "/"] {
+        let e = oras_stdin(
+            d.path(),
+            &[
+                "push",
+                "--oci-layout",
+                "lay:bad",
+                "--disable-path-validation",
+                "--stdin-name",
+                name,
+            ],
+            b"x",
+        )
+        .fails();
+        assert!(
+            e.stderr.contains("it must name a file"),
+            "{name}: {}",
+            e.stderr
+        );
+    }
+    let e = oras(d.path(), &["resolve", "--oci-layout", "lay:dup"]).fails();
+    assert!(
+        e.stderr.contains("not found"),
+        "nothing was tagged: {}",
+        e.stderr
+    );
+    // a name leading out of the output directory is pushed, as a file's is, and refused on pull
+    oras_stdin(
+        d.path(),
+        &[
+            "push",
+            "--oci-layout",
+            "lay:up",
+            "--stdin-name",
+            "../up.txt",
+        ],
+        b"up",
+    )
+    .ok();
+    std::fs::create_dir(d.path().join("out")).unwrap();
+    let e = oras(d.path(), &["pull", "--oci-layout", "lay:up", "-o", "out"]).fails();
+    assert!(
+        e.stderr.contains("path traversal disallowed"),
+        "{}",
+        e.stderr
+    );
+    assert!(!d.path().join("up.txt").exists());
+}

@@ -109,30 +109,40 @@ pub fn file_layers(
     verbose: bool,
 ) -> CliResult<Vec<FileLayer>> {
     let mut layers = Vec::with_capacity(args.len());
-    let mut absolute = Vec::new();
+    let mut paths = Vec::with_capacity(args.len());
     for raw in args {
         let (path, media_type) = split_file_ref(raw).map_err(CliError::new)?;
-        if Path::new(&path).is_absolute() {
-            absolute.push(path.clone());
-        }
         let mut layer = FileLayer::new(&path).with_media_type(media_type);
         if let Some(extra) = annotations.files.get(&path) {
             layer = layer.with_annotations(extra.clone());
         }
         layers.push(layer);
+        paths.push(path);
     }
-    if !packer.disable_path_validation && !absolute.is_empty() {
-        return fail(format!(
-            "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {}",
-            absolute.join(", ")
-        ));
-    }
+    check_relative(&paths, packer)?;
     if verbose {
         for l in &layers {
             line(format!("Preparing {}", l.name));
         }
     }
     Ok(layers)
+}
+
+/// oras's check of the file arguments (and `--stdin-name`): absolute paths are refused unless
+/// `--disable-path-validation`.
+pub fn check_relative(paths: &[String], packer: &PackerOpts) -> CliResult {
+    let absolute: Vec<&str> = paths
+        .iter()
+        .map(String::as_str)
+        .filter(|p| Path::new(p).is_absolute())
+        .collect();
+    if !packer.disable_path_validation && !absolute.is_empty() {
+        return fail(format!(
+            "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {}",
+            absolute.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use oras::ops::{self, ConfigSource, PushOptions, StreamLayer};
 use oras::pack::PackVersion;
 use oras_spec::{Platform, split_file_ref};
 
-use super::packer::{PackerOpts, ParsedAnnotations, config_file, file_layers, source_date};
+use super::packer::{
+    PackerOpts, ParsedAnnotations, check_relative, config_file, file_layers, source_date,
+};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
     CommonOpts, FormatOpts, TargetOpts, TargetRef, TtyOpts, concurrency, finish_tty, split_tags,
@@ -152,18 +154,15 @@ fn stdin_layer(
         }
     }
     let (path, media_type) = split_file_ref(arg).map_err(CliError::new)?;
+    check_relative(std::slice::from_ref(&path), &a.packer)?;
     let name = ops::clean_name(Path::new(&path));
-    if Path::new(&name).is_absolute() && !a.packer.disable_path_validation {
-        return fail(format!(
-            "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {name}"
-        ));
-    }
     if verbose {
         line(format!("Preparing {name}"));
     }
     let mut layer =
         StreamLayer::new(name.clone(), Box::pin(tokio::io::stdin())).with_media_type(media_type);
-    if let Some(extra) = annotations.files.get(&name) {
+    // looked up as the file arguments' are: by the name as given
+    if let Some(extra) = annotations.files.get(&path) {
         layer = layer.with_annotations(extra.clone());
     }
     Ok(Some(layer))

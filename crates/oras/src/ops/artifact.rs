@@ -134,6 +134,20 @@ pub(super) struct Packed {
     pub streamed: Option<Descriptor>,
 }
 
+/// Starts uploading the big files of `files` to `dst` while they are hashed.
+fn stage_big_files(dst: &Arc<dyn Storage>, working_dir: &Path, files: &[FileLayer]) {
+    for f in files {
+        let full = working_dir.join(&f.path);
+        if let Ok(meta) = std::fs::metadata(&full)
+            && meta.is_file()
+            && meta.len() >= UPLOAD_AHEAD_FROM
+        {
+            let abs = std::path::absolute(&full).unwrap_or(full);
+            dst.clone().stage_file(&abs, meta.len());
+        }
+    }
+}
+
 /// Hashes the files (directories are packed), adds the config, and packs the manifest.
 /// Big files are offered to `dst` first, so a registry can start receiving them while they
 /// are hashed.
@@ -146,16 +160,7 @@ async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> Result<Pack
             ..Default::default()
         },
     )?);
-    for f in req.files {
-        let full = req.working_dir.join(&f.path);
-        if let Ok(meta) = std::fs::metadata(&full)
-            && meta.is_file()
-            && meta.len() >= UPLOAD_AHEAD_FROM
-        {
-            let abs = std::path::absolute(&full).unwrap_or(full);
-            dst.clone().stage_file(&abs, meta.len());
-        }
-    }
+    stage_big_files(dst, req.working_dir, req.files);
     let mut layers = Vec::with_capacity(req.files.len());
     for f in req.files {
         let mut desc = store.add(&f.name, &f.media_type, &f.path).await?;
@@ -164,7 +169,7 @@ async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> Result<Pack
         layers.push(desc);
     }
     let streamed = match req.stream {
-        Some(upload) => Some(upload.push(&**dst).await?),
+        Some(upload) => Some(upload.push(&**dst, &store).await?),
         None => None,
     };
     layers.extend(streamed.iter().cloned());

@@ -1,12 +1,15 @@
 //! A layer read from a one-shot stream (standard input): pushed while it is read, before the
 //! manifest that lists it is packed.
 
+use std::path::{Component, Path};
 use std::sync::Arc;
 
 use oras_spec::{Annotations, Descriptor, annotations, media_type};
 
+use super::artifact::clean_name;
+use crate::content::file::FileStore;
 use crate::content::{BlobReader, Storage};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::events::{Event, Observer};
 
 /// A layer whose content is a stream of unknown size, read once and never held whole: the
@@ -57,9 +60,12 @@ pub(super) struct StreamUpload {
 impl StreamUpload {
     /// Pushes the stream into `dst`; returns its layer descriptor (title and annotations
     /// added) after reporting it [`Event::Done`] (there is no [`Event::Started`]: its digest
-    /// is known only at the end).
-    pub(super) async fn push(self, dst: &dyn Storage) -> Result<Descriptor> {
+    /// is known only at the end). Its name is checked first, before the stream is read: it
+    /// must name a file (not `.`, `..` or `/`), and not one of the files of `packed`
+    /// (`<name>: duplicate name`, as for two files of one name).
+    pub(super) async fn push(self, dst: &dyn Storage, packed: &FileStore) -> Result<Descriptor> {
         let layer = self.layer;
+        check_name(&layer.name, packed)?;
         let mt = if layer.media_type.is_empty() {
             media_type::IMAGE_LAYER
         } else {
@@ -72,6 +78,25 @@ impl StreamUpload {
         self.observer.on_event(&Event::Done(&desc));
         Ok(desc)
     }
+}
+
+/// Refuses a stream name that cannot be a file's, or that a packed file has already.
+fn check_name(name: &str, packed: &FileStore) -> Result<()> {
+    if !matches!(
+        Path::new(name).components().next_back(),
+        Some(Component::Normal(_))
+    ) {
+        return Err(Error::invalid(format!(
+            "{name:?}: invalid name for a stream layer: it must name a file"
+        )));
+    }
+    if packed.has_name(name) || packed.has_name(&clean_name(Path::new(name))) {
+        return Err(Error::new(
+            ErrorKind::Conflict,
+            format!("{name}: duplicate name"),
+        ));
+    }
+    Ok(())
 }
 
 /// Passes events on except [`Event::Exists`] for the streamed layer: the copy that follows
