@@ -19,7 +19,7 @@ mod scan;
 pub use info::{CacheInfo, info};
 pub use prune::{PruneOptions, Pruned, PrunedBlob, prune};
 
-use std::io::{Read, Seek};
+use std::io::Seek;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -28,12 +28,12 @@ use async_trait::async_trait;
 use oras_spec::Descriptor;
 
 use crate::content::oci::OciLayout;
-use crate::content::verify::Verifier;
+use crate::content::verify::read_matches;
 use crate::content::{
     BlobReader, BlobSource, PredecessorFinder, ReadOnlyGraphTarget, ReadOnlyStorage, Resolver,
     Storage, TagLister,
 };
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, IoContext, Result};
 
 /// An origin target with a layout in front of it.
 pub struct CachedTarget {
@@ -110,7 +110,7 @@ fn open_verified(path: &Path, expected: &Descriptor) -> Result<Option<std::fs::F
             path.display()
         )));
     }
-    if meta.len() != expected.size || !content_matches(&mut file, expected)? {
+    if meta.len() != expected.size || !read_matches(&mut file, expected).ctx(path.display())? {
         tracing::debug!("cached blob {} is damaged: fetched again", expected.digest);
         match std::fs::remove_file(path) {
             Ok(()) => {}
@@ -122,21 +122,6 @@ fn open_verified(path: &Path, expected: &Descriptor) -> Result<Option<std::fs::F
     file.rewind()?;
     let _ = file.set_modified(SystemTime::now());
     Ok(Some(file))
-}
-
-/// Whether `file`'s bytes have the size and digest of `expected`.
-fn content_matches(file: &mut std::fs::File, expected: &Descriptor) -> Result<bool> {
-    let mut verifier = Verifier::new(expected);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(verifier.finish().is_ok());
-        }
-        if verifier.update(&buf[..n]).is_err() {
-            return Ok(false);
-        }
-    }
 }
 
 #[async_trait]

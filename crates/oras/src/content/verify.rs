@@ -114,6 +114,27 @@ pub fn hash_file(
     }
 }
 
+/// Whether everything `reader` yields has exactly the size and digest of `expected` (stops
+/// reading at the first byte past the size). Blocking I/O; a read error is returned as is.
+pub(crate) fn read_matches(
+    reader: &mut impl std::io::Read,
+    expected: &Descriptor,
+) -> std::io::Result<bool> {
+    let mut verifier = Verifier::new(expected);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(verifier.finish().is_ok()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if verifier.update(&buf[..n]).is_err() {
+            return Ok(false);
+        }
+    }
+}
+
 /// Hashes the first bytes of a partially written blob (blocking I/O, run off the reactor).
 /// Returns the digester state and the length; `None` if there is nothing usable.
 pub async fn hash_prefix(

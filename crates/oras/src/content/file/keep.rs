@@ -3,13 +3,13 @@
 //! written instead of being fetched again or refused.
 
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use oras_spec::Descriptor;
 
 use super::{FileStore, confine, is_unpacked};
+use crate::content::verify::read_matches;
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
 impl FileStore {
@@ -78,21 +78,5 @@ fn holds(path: &Path, desc: &Descriptor) -> Result<bool> {
     if !file.metadata().ctx(path.display())?.is_file() {
         return Ok(false);
     }
-    let mut digester = desc.digest.algorithm().digester();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = file
-            .read(&mut buf)
-            .ctx(format!("failed to read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        if size > desc.size {
-            return Ok(false);
-        }
-        digester.update(&buf[..n]);
-    }
-    Ok(size == desc.size && digester.finish() == desc.digest)
+    read_matches(&mut file, desc).ctx(format!("failed to read {}", path.display()))
 }
