@@ -57,6 +57,12 @@ pub fn size_parts(n: u64) -> (f64, &'static str) {
     (v, units[u])
 }
 
+/// Sizes as oras prints them in closing lines: `32.2 MB`.
+pub fn human_size(n: u64) -> String {
+    let (v, unit) = size_parts(n);
+    format!("{} {unit}", fmt_num(v))
+}
+
 /// A size value with about three significant digits, trailing zeros dropped (`32.2`, `2`).
 pub fn fmt_num(v: f64) -> String {
     let s = if v >= 100.0 {
@@ -328,6 +334,14 @@ impl TtyProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_size(37), "37 B");
+        assert_eq!(human_size(33_764_147), "32.2 MB");
+        assert_eq!(human_size(1_234_803_097), "1.15 GB");
+        assert_eq!(human_size(2048), "2 KB");
+    }
 
     #[test]
     fn formats() {

@@ -11,11 +11,11 @@ use oras::content::cache::{CacheInfo, PruneOptions, Pruned};
 use oras::ops;
 use serde_json::{Value, json};
 
-use crate::commands::backup::shared::human_size;
 use crate::error::{CliError, CliResult, fail};
 use crate::help::{GO_TEMPLATE, JSON, TEXT, format_usage, long};
 use crate::options::{CommonOpts, FormatOpts, oras_cache_dir};
 use crate::output::line;
+use crate::progress::human_size;
 
 #[derive(Subcommand, Debug)]
 pub enum CacheCommand {

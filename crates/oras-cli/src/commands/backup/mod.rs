@@ -18,10 +18,10 @@ use crate::options::{
     finish_tty,
 };
 use crate::output::{Format, StatusPrinter, line};
+use crate::progress::human_size;
 pub use restore::{RESTORE_USAGE, RestoreArgs, restore};
 use shared::{
-    PULL, TagLines, found_line, human_size, observe, parse_repo_ref, required_path, seconds,
-    summary_model,
+    PULL, TagLines, found_line, observe, parse_repo_ref, required_path, seconds, summary_model,
 };
 
 pub(super) const BACKUP_USAGE: &str =

@@ -11,8 +11,7 @@ use oras::content::oci::OciLayout;
 use oras::ops::{self, BackedUp, BackupOptions};
 
 use super::shared::{
-    PUSH, TagLines, found_line, human_size, observe, parse_repo_ref, required_path, seconds,
-    summary_model,
+    PUSH, TagLines, found_line, observe, parse_repo_ref, required_path, seconds, summary_model,
 };
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{
@@ -20,6 +19,7 @@ use crate::options::{
     finish_tty,
 };
 use crate::output::{Format, StatusPrinter, line};
+use crate::progress::human_size;
 
 pub const RESTORE_USAGE: &str =
     "[flags] --input <path> <registry>/<repository>[:<ref1>[,<ref2>...]]";

@@ -40,12 +40,6 @@ pub fn required_path<'a>(value: &'a Option<String>, flag: &str) -> CliResult<&'a
     Ok(path)
 }
 
-/// Sizes as oras prints them: `32.2 MB`.
-pub fn human_size(n: u64) -> String {
-    let (v, unit) = crate::progress::size_parts(n);
-    format!("{} {unit}", crate::progress::fmt_num(v))
-}
-
 pub fn seconds(start: Instant) -> String {
     format!("{}s", start.elapsed().as_secs_f64().round() as u64)
 }
@@ -175,15 +169,4 @@ impl Observer for TagLines {
 pub fn observe(lines: TagLines) -> (Arc<TagLines>, Arc<dyn Observer>) {
     let shared = Arc::new(lines);
     (shared.clone(), shared)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn sizes() {
-        assert_eq!(super::human_size(37), "37 B");
-        assert_eq!(super::human_size(33_764_147), "32.2 MB");
-        assert_eq!(super::human_size(1_234_803_097), "1.15 GB");
-        assert_eq!(super::human_size(2048), "2 KB");
-    }
 }
