@@ -174,6 +174,15 @@ impl SuccessorView {
         described.annotations = self.annotations.clone();
         described
     }
+
+    /// [`Self::describe`] of the manifest `bytes` (the content `desc` names); when they do not
+    /// parse as a manifest, `desc` without what a store added ([`Descriptor::plain`]).
+    pub fn describe_bytes(bytes: &[u8], desc: &Descriptor) -> Descriptor {
+        match SuccessorView::parse(bytes) {
+            Ok(view) => view.describe(desc),
+            Err(_) => desc.plain(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -196,5 +205,10 @@ mod tests {
         assert_eq!(described.artifact_type, "application/vnd.me.config");
         let annotations: Vec<_> = described.annotations.iter().collect();
         assert_eq!(annotations, [(&"k".to_string(), &"v".to_string())]);
+        assert_eq!(SuccessorView::describe_bytes(bytes, &entry), described);
+        // not a manifest: the descriptor as stored, without the store's annotations
+        let plain = SuccessorView::describe_bytes(b"not json", &entry);
+        assert!(plain.annotations.is_empty());
+        assert_eq!(plain.digest, entry.digest);
     }
 }

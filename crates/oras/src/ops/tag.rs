@@ -9,7 +9,7 @@ use crate::events::{Event, Observer};
 use crate::limits::DEFAULT_MAX_METADATA_BYTES;
 
 /// Resolves `reference` in `target` and points each of `tags` at it; returns the manifest's
-/// descriptor, with tags as [`SuccessorView::describe`] gives it (the manifest's own artifact
+/// descriptor, with tags as [`SuccessorView::describe_bytes`] gives it (the manifest's own artifact
 /// type and annotations), without tags as resolved. The manifest is read once and each tag
 /// costs one request on a registry.
 pub async fn tag(
@@ -26,10 +26,7 @@ pub async fn tag(
     let bytes = verify::fetch_all(target, &desc, DEFAULT_MAX_METADATA_BYTES).await?;
     apply_tags(target, &desc, &bytes, tags, observer).await?;
     // a manifest that does not parse was still tagged: it is described as resolved
-    Ok(match SuccessorView::parse(&bytes) {
-        Ok(view) => view.describe(&desc),
-        Err(_) => desc,
-    })
+    Ok(SuccessorView::describe_bytes(&bytes, &desc))
 }
 
 /// Removes each of `tags` from `target` in order, leaving the manifests they named (and their

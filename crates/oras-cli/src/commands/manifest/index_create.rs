@@ -7,9 +7,9 @@ use clap::Args;
 use oras::content::ReadOnlyGraphTarget;
 use oras::events::Event;
 use oras::ops::{self, IndexCreateOptions, NewIndex, PushManifestOptions};
-use oras_spec::{Annotations, Digest, media_type};
+use oras_spec::{Annotations, Digest, SuccessorView, media_type};
 
-use super::push::{PushedLines, described};
+use super::push::PushedLines;
 use super::{tag_of, write_output};
 use crate::error::{CliError, CliResult, check_args, fail};
 use crate::options::{AddedFormatOpts, CommonOpts, TargetOpts, TargetRef, split_tags};
@@ -178,7 +178,7 @@ pub(super) async fn push_index(
         .await
         .map_err(|e| target.error(e))?;
     let reference = target.with_digest(&digest);
-    let described = described(&desc, &index.bytes);
+    let described = SuccessorView::describe_bytes(&index.bytes, &desc);
     let model = tagged_model(&reference, &described, &target.path, &opts.tags);
     if !output
         .format

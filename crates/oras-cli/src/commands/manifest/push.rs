@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::Args;
 use oras::events::{Event, Observer};
 use oras::ops::{self, PushManifestOptions};
-use oras_spec::{Descriptor, SuccessorView};
+use oras_spec::SuccessorView;
 
 use super::tag_of;
 
@@ -78,7 +78,7 @@ pub async fn exec(a: PushArgs) -> CliResult {
     let reference = target.with_digest(&desc.digest);
     let model = tagged_model(
         &reference,
-        &described(&desc, &bytes),
+        &SuccessorView::describe_bytes(&bytes, &desc),
         &target.path,
         &opts.tags,
     );
@@ -91,15 +91,6 @@ pub async fn exec(a: PushArgs) -> CliResult {
         line(format!("Digest: {}", desc.digest));
     }
     Ok(())
-}
-
-/// A pushed manifest as the models show it: with its own artifact type and annotations
-/// ([`SuccessorView::describe`]); as pushed when its bytes do not parse as JSON.
-pub(super) fn described(desc: &Descriptor, bytes: &[u8]) -> Descriptor {
-    match SuccessorView::parse(bytes) {
-        Ok(view) => view.describe(desc),
-        Err(_) => desc.plain(),
-    }
 }
 
 /// The bytes of `file` (`-`: stdin).
