@@ -314,3 +314,42 @@ fn an_interrupted_fill_of_the_cache_resumes() {
     );
     assert_eq!(sha256_file(&cached(&cache, &digest)), digest);
 }
+
+#[test]
+fn a_cached_blob_that_is_a_link_is_not_followed() {
+    use std::os::unix::fs::MetadataExt;
+    let reg = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    let cache = d.path().join("cache");
+    let img = push_image(
+        d.path(),
+        &format!("{}/linked/repo:v1", reg.localhost()),
+        6,
+        10_000,
+    );
+    with_cache(d.path(), &cache, &["pull", &img.reference, "-o", "one"]).ok();
+    // the cached layer replaced by a link to a file of the same bytes outside the cache
+    let blob = cached(&cache, &img.layer);
+    let outside = d.path().join("outside.bin");
+    std::fs::copy(&blob, &outside).unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    std::fs::File::open(&outside)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    std::fs::remove_file(&blob).unwrap();
+    std::os::unix::fs::symlink(&outside, &blob).unwrap();
+    with_cache(d.path(), &cache, &["pull", &img.reference, "-o", "two"]).ok();
+    assert_eq!(sha256_file(&d.path().join("two/layer.bin")), img.layer);
+    assert_eq!(
+        std::fs::metadata(&outside).unwrap().mtime(),
+        1_000_000,
+        "nothing is written through the link"
+    );
+    let meta = std::fs::symlink_metadata(&blob).unwrap();
+    assert!(
+        meta.is_file(),
+        "the cache holds a blob file of its own again"
+    );
+    assert_eq!(sha256_file(&blob), img.layer);
+}

@@ -90,17 +90,22 @@ impl CachedTarget {
 }
 
 /// Opens the blob file at `path` and checks it against `expected` (size, then digest); a file
-/// that does not match is removed. The handle is returned at its start, after the file's
+/// that does not match, or a symbolic link in its place (never followed: what it points to is
+/// not the cache's), is removed. The handle is returned at its start, after the file's
 /// modification time was set to now (ignored where the file is not ours to change). Blocking.
 fn open_verified(path: &Path, expected: &Descriptor) -> Result<Option<std::fs::File>> {
     use std::os::unix::fs::OpenOptionsExt;
     let opened = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
         .open(path);
     let mut file = match opened {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            tracing::debug!("cached blob {} is a link: fetched again", expected.digest);
+            return remove_cached(path).map(|()| None);
+        }
         Err(e) => return Err(Error::from(e).context(path.display())),
     };
     let meta = file.metadata()?;
@@ -112,16 +117,21 @@ fn open_verified(path: &Path, expected: &Descriptor) -> Result<Option<std::fs::F
     }
     if meta.len() != expected.size || !read_matches(&mut file, expected).ctx(path.display())? {
         tracing::debug!("cached blob {} is damaged: fetched again", expected.digest);
-        match std::fs::remove_file(path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::from(e).context(path.display())),
-        }
-        return Ok(None);
+        return remove_cached(path).map(|()| None);
     }
     file.rewind()?;
     let _ = file.set_modified(SystemTime::now());
     Ok(Some(file))
+}
+
+/// Removes a cached blob file that is not to be served (gone already is fine).
+fn remove_cached(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(Error::from(e).context(path.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[async_trait]
