@@ -120,18 +120,7 @@ pub async fn pull(
         &*opts.observer,
     )
     .await?;
-    std::fs::create_dir_all(output)
-        .map_err(|e| Error::from(e).context(format!("failed to create {}", output.display())))?;
-    let store = Arc::new(FileStore::new(
-        output,
-        FileStoreOptions {
-            allow_path_traversal: opts.allow_path_traversal,
-            disable_overwrite: opts.keep_old_files,
-            keep_existing: opts.keep_old_files,
-            preserve_permissions: opts.preserve_permissions,
-            ..Default::default()
-        },
-    )?);
+    let store = output_store(output, opts)?;
     let observer = Arc::new(PullObserver {
         inner: opts.observer.clone(),
         store: store.clone(),
@@ -150,11 +139,36 @@ pub async fn pull(
         ..Default::default()
     };
     copy_graph(src, store.clone(), &root, &copy).await?;
+    let files = pulled_files(output, &observer.files.lock().expect("pulled files"));
+    Ok(Pulled {
+        descriptor: root,
+        files,
+        skipped_unnamed: observer.skipped.load(Ordering::Relaxed),
+    })
+}
+
+/// The file store a pull writes into: `output` (created if needed) with the options' rules
+/// for existing files, traversal and modes.
+fn output_store(output: &Path, opts: &PullOptions) -> Result<Arc<FileStore>> {
+    std::fs::create_dir_all(output)
+        .map_err(|e| Error::from(e).context(format!("failed to create {}", output.display())))?;
+    let store = FileStore::new(
+        output,
+        FileStoreOptions {
+            allow_path_traversal: opts.allow_path_traversal,
+            disable_overwrite: opts.keep_old_files,
+            keep_existing: opts.keep_old_files,
+            preserve_permissions: opts.preserve_permissions,
+            ..Default::default()
+        },
+    )?;
+    Ok(Arc::new(store))
+}
+
+/// The files of the layers `written` below `output` (an absolute title is where it says).
+fn pulled_files(output: &Path, written: &[Descriptor]) -> Vec<PulledFile> {
     let out_dir = std::path::absolute(output).unwrap_or_else(|_| output.to_path_buf());
-    let files = observer
-        .files
-        .lock()
-        .expect("pulled files")
+    written
         .iter()
         .map(|d| {
             let title = d.title().unwrap_or_default();
@@ -167,12 +181,7 @@ pub async fn pull(
                 descriptor: d.clone(),
             }
         })
-        .collect();
-    Ok(Pulled {
-        descriptor: root,
-        files,
-        skipped_unnamed: observer.skipped.load(Ordering::Relaxed),
-    })
+        .collect()
 }
 
 /// The successors a pull follows: named layers (the config when it gets a name), manifests,

@@ -161,21 +161,7 @@ async fn push_layers(
         preserve_permissions: opts.preserve_permissions,
         stream,
     };
-    let copy = |packed: &Packed| CopyGraphOptions {
-        concurrency: if opts.concurrency == 0 {
-            DEFAULT_CONCURRENCY
-        } else {
-            opts.concurrency
-        },
-        observer: match &packed.streamed {
-            Some(streamed) => Arc::new(HideStreamed {
-                inner: opts.observer.clone(),
-                streamed: streamed.clone(),
-            }),
-            None => opts.observer.clone(),
-        },
-        ..Default::default()
-    };
+    let copy = |packed: &Packed| copy_options(packed, opts);
     let export = opts.export_manifest.as_deref();
     let packed = pack_and_copy(&storage, request, export, copy).await?;
     apply_tags(
@@ -191,6 +177,26 @@ async fn push_layers(
         manifest: packed.manifest,
         tags: opts.tags.clone(),
     })
+}
+
+/// How the packed artifact is copied to the destination: at the options' concurrency, its
+/// events passed on (but for the `Exists` of a layer streamed there already).
+fn copy_options(packed: &Packed, opts: &PushOptions) -> CopyGraphOptions {
+    CopyGraphOptions {
+        concurrency: if opts.concurrency == 0 {
+            DEFAULT_CONCURRENCY
+        } else {
+            opts.concurrency
+        },
+        observer: match &packed.streamed {
+            Some(streamed) => Arc::new(HideStreamed {
+                inner: opts.observer.clone(),
+                streamed: streamed.clone(),
+            }),
+            None => opts.observer.clone(),
+        },
+        ..Default::default()
+    }
 }
 
 setters!(PushOptions {

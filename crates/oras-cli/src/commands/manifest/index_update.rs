@@ -80,14 +80,7 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
         }
         return Ok(());
     }
-    let mut opts = IndexUpdateOptions::default();
-    for r in &a.remove {
-        let d = Digest::parse(r).map_err(|_| CliError::new(format!("remove: {r} is not a digest")));
-        opts.remove_digests.push(d?);
-    }
-    opts.add_manifests = a.add.clone();
-    opts.merge_indexes = a.merge.clone();
-    opts.artifact_type = a.artifact_type.clone();
+    let mut opts = update_options(&a)?;
     // `-o -` and `--format` print only the index or its model
     let quiet = a.output.as_deref() == Some("-") || format.is_structured();
     if !quiet {
@@ -110,6 +103,19 @@ pub async fn exec(a: IndexUpdateArgs) -> CliResult {
         format: &format,
     };
     push_index(&target, index, tags, output, true).await
+}
+
+/// The changes the flags ask for: `--add`, `--merge`, `--remove` (digests), `--artifact-type`.
+fn update_options(a: &IndexUpdateArgs) -> CliResult<IndexUpdateOptions> {
+    let mut opts = IndexUpdateOptions::default();
+    for r in &a.remove {
+        let d = Digest::parse(r).map_err(|_| CliError::new(format!("remove: {r} is not a digest")));
+        opts.remove_digests.push(d?);
+    }
+    opts.add_manifests = a.add.clone();
+    opts.merge_indexes = a.merge.clone();
+    opts.artifact_type = a.artifact_type.clone();
+    Ok(opts)
 }
 
 /// A line for each manifest read and each change made.
