@@ -11,10 +11,10 @@ use crate::error::{CliError, CliResult};
 /// blobs larger than this many bytes in chunks); by default monolithic with a chunked fallback.
 pub(super) fn upload_policy(registry: &str) -> CliResult<UploadPolicy> {
     let mut p = UploadPolicy::default();
-    if let Some(n) = byte_setting("ORAS_CHUNK_SIZE", registry)? {
+    if let Some(n) = transfer_setting("ORAS_CHUNK_SIZE", registry)? {
         p.chunk_size = n.max(1);
     }
-    p.chunked_above = byte_setting("ORAS_CHUNKED_ABOVE", registry)?;
+    p.chunked_above = transfer_setting("ORAS_CHUNKED_ABOVE", registry)?;
     p.session_dir = state_dir().map(|d| d.join("uploads"));
     Ok(p)
 }
@@ -24,13 +24,13 @@ pub(super) fn upload_policy(registry: &str) -> CliResult<UploadPolicy> {
 /// bytes on are fetched in segments) and `ORAS_SEGMENT_SIZE` (bytes per segment).
 pub(super) fn download_policy(registry: &str) -> CliResult<DownloadPolicy> {
     let mut p = DownloadPolicy::default();
-    if let Some(n) = byte_setting("ORAS_DOWNLOAD_CONNECTIONS", registry)? {
+    if let Some(n) = transfer_setting("ORAS_DOWNLOAD_CONNECTIONS", registry)? {
         p.connections = n.clamp(1, 16) as usize;
     }
-    if let Some(n) = byte_setting("ORAS_PARALLEL_ABOVE", registry)? {
+    if let Some(n) = transfer_setting("ORAS_PARALLEL_ABOVE", registry)? {
         p.parallel_above = n;
     }
-    if let Some(n) = byte_setting("ORAS_SEGMENT_SIZE", registry)? {
+    if let Some(n) = transfer_setting("ORAS_SEGMENT_SIZE", registry)? {
         p.segment_size = n.clamp(64 << 10, 256 << 20);
     }
     Ok(p)
@@ -39,7 +39,7 @@ pub(super) fn download_policy(registry: &str) -> CliResult<DownloadPolicy> {
 /// The read timeout: `ORAS_READ_TIMEOUT` seconds without a byte from the registry (0: wait
 /// forever, as oras does); the library's default when unset.
 pub(super) fn read_timeout(registry: &str) -> CliResult<Option<std::time::Duration>> {
-    Ok(match byte_setting("ORAS_READ_TIMEOUT", registry)? {
+    Ok(match transfer_setting("ORAS_READ_TIMEOUT", registry)? {
         None => ClientOptions::default().read_timeout,
         Some(0) => None,
         Some(s) => Some(std::time::Duration::from_secs(s)),
@@ -48,7 +48,7 @@ pub(super) fn read_timeout(registry: &str) -> CliResult<Option<std::time::Durati
 
 /// A transfer setting for `registry`: its environment variable `name` ([`env_setting`]), else
 /// the configuration file's value of the matching key.
-fn byte_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
+fn transfer_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
     match env_setting(name, registry)? {
         Some(n) => Ok(Some(n)),
         None => Ok(super::config::for_host(registry)?
@@ -58,8 +58,9 @@ fn byte_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
     }
 }
 
-/// A byte count from an environment variable, per registry: `VAR=N` applies to every registry,
-/// `VAR="host:port=N,other=M,N"` sets values for some registries and a default.
+/// A number (bytes, seconds, connections) from an environment variable, per registry: `VAR=N`
+/// applies to every registry, `VAR="host:port=N,other=M,N"` sets values for some registries
+/// and a default.
 fn env_setting(name: &str, registry: &str) -> CliResult<Option<u64>> {
     // Not UTF-8: shown lossily, and the replacement characters fail the number parse below.
     let Some(v) = std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()) else {
