@@ -55,15 +55,7 @@ fn unpack_with(
     allow_traversal: bool,
     keep_existing: bool,
 ) -> Result<()> {
-    let file = fs::File::open(gz).ctx(gz.display())?;
-    let decoder = flate2::read::GzDecoder::new(io::BufReader::new(file));
-    let alg = tar_digest
-        .map(|d| d.algorithm())
-        .unwrap_or(oras_spec::Algorithm::Sha256);
-    let mut hashing = HashingReader {
-        inner: decoder,
-        digester: alg.digester(),
-    };
+    let mut hashing = open_tar(gz, tar_digest)?;
     let mut unpacker = Unpacker::new(target, name, allow_traversal)?;
     unpacker.keep_existing = keep_existing;
     let res = unpacker.run(&mut hashing);
@@ -72,22 +64,46 @@ fn unpack_with(
     res?;
     links?;
     unpacker.finish_dirs();
-    if let Some(want) = tar_digest {
-        let got = hashing.digester.finish();
+    hashing.check(tar_digest)
+}
+
+/// The tar stream of the tar+gzip at `gz`, hashed as it is read with the algorithm of
+/// `tar_digest` (sha256 without one).
+fn open_tar(gz: &Path, tar_digest: Option<&Digest>) -> Result<HashingReader<TarGz>> {
+    let file = fs::File::open(gz).ctx(gz.display())?;
+    let alg = tar_digest
+        .map(|d| d.algorithm())
+        .unwrap_or(oras_spec::Algorithm::Sha256);
+    Ok(HashingReader {
+        inner: flate2::read::GzDecoder::new(io::BufReader::new(file)),
+        digester: alg.digester(),
+    })
+}
+
+/// The decompressed stream of a tar+gzip file.
+type TarGz = flate2::read::GzDecoder<io::BufReader<fs::File>>;
+
+/// A reader that hashes what passes through.
+struct HashingReader<R> {
+    inner: R,
+    digester: Digester,
+}
+
+impl<R> HashingReader<R> {
+    /// Fails unless what was read hashes to `want` (nothing to check without it).
+    fn check(self, want: Option<&Digest>) -> Result<()> {
+        let Some(want) = want else {
+            return Ok(());
+        };
+        let got = self.digester.finish();
         if &got != want {
             return Err(Error::new(
                 ErrorKind::DigestMismatch,
                 format!("content digest mismatch: expected {want} but got {got}"),
             ));
         }
+        Ok(())
     }
-    Ok(())
-}
-
-/// A reader that hashes what passes through.
-struct HashingReader<R> {
-    inner: R,
-    digester: Digester,
 }
 
 impl<R: Read> Read for HashingReader<R> {
@@ -165,6 +181,16 @@ impl Unpacker {
 
     /// Extracts every entry of the tar stream, then drains it (so the digest covers padding).
     fn run(&mut self, stream: &mut impl Read) -> Result<()> {
+        self.for_each_entry(stream, |u, entry, raw| u.entry(entry, raw))
+    }
+
+    /// Hands every entry of the tar stream (with its raw name) to `each`, then drains the
+    /// stream (so the digest covers padding).
+    fn for_each_entry<R: Read>(
+        &mut self,
+        stream: &mut R,
+        mut each: impl FnMut(&mut Self, &mut tar::Entry<'_, &mut R>, &Path) -> Result<()>,
+    ) -> Result<()> {
         {
             let mut archive = tar::Archive::new(&mut *stream);
             let mut last: Option<(String, u64)> = None;
@@ -176,7 +202,7 @@ impl Unpacker {
                     .map_err(|e| self.bad_archive(e, &last))?
                     .to_path_buf();
                 last = Some((raw.display().to_string(), entry.size()));
-                self.entry(&mut entry, &raw)?;
+                each(self, &mut entry, &raw)?;
             }
         }
         io::copy(stream, &mut io::sink()).map_err(|e| self.bad_archive(e, &None))?;

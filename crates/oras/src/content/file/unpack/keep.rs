@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use oras_spec::Digest;
 
-use super::{HashingReader, Place, Unpacker, lstat, unpack_with};
+use super::{Place, Unpacker, lstat, open_tar, unpack_with};
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
 /// Unpacks the tar+gzip at `gz` into `target` as [`super::unpack_directory`] does, but keeps
@@ -50,27 +50,10 @@ fn compare_directory(
     tar_digest: Option<&Digest>,
     allow_traversal: bool,
 ) -> Result<()> {
-    let file = fs::File::open(gz).ctx(gz.display())?;
-    let decoder = flate2::read::GzDecoder::new(io::BufReader::new(file));
-    let alg = tar_digest
-        .map(|d| d.algorithm())
-        .unwrap_or(oras_spec::Algorithm::Sha256);
-    let mut hashing = HashingReader {
-        inner: decoder,
-        digester: alg.digester(),
-    };
-    let unpacker = Unpacker::new(target, name, allow_traversal)?;
-    unpacker.compare_run(&mut hashing)?;
-    if let Some(want) = tar_digest {
-        let got = hashing.digester.finish();
-        if &got != want {
-            return Err(Error::new(
-                ErrorKind::DigestMismatch,
-                format!("content digest mismatch: expected {want} but got {got}"),
-            ));
-        }
-    }
-    Ok(())
+    let mut hashing = open_tar(gz, tar_digest)?;
+    let mut unpacker = Unpacker::new(target, name, allow_traversal)?;
+    unpacker.for_each_entry(&mut hashing, |u, entry, raw| u.compare_entry(entry, raw))?;
+    hashing.check(tar_digest)
 }
 
 /// The error for an existing entry that is not the archive's.
@@ -82,27 +65,6 @@ fn overwrite_disallowed(path: &Path) -> Error {
 }
 
 impl Unpacker {
-    /// Reads every entry of the tar stream and compares it with the disk (writing nothing),
-    /// then drains the stream (so the digest covers padding).
-    fn compare_run(&self, stream: &mut impl Read) -> Result<()> {
-        {
-            let mut archive = tar::Archive::new(&mut *stream);
-            let mut last: Option<(String, u64)> = None;
-            let entries = archive.entries().map_err(|e| self.bad_archive(e, &last))?;
-            for entry in entries {
-                let mut entry = entry.map_err(|e| self.bad_archive(e, &last))?;
-                let raw = entry
-                    .path()
-                    .map_err(|e| self.bad_archive(e, &last))?
-                    .to_path_buf();
-                last = Some((raw.display().to_string(), entry.size()));
-                self.compare_entry(&mut entry, &raw)?;
-            }
-        }
-        io::copy(stream, &mut io::sink()).map_err(|e| self.bad_archive(e, &None))?;
-        Ok(())
-    }
-
     /// Compares one entry with what is at its place; a missing place is fine.
     fn compare_entry(&self, entry: &mut tar::Entry<'_, impl Read>, raw: &Path) -> Result<()> {
         let kind = entry.header().entry_type();
