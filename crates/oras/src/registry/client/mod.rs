@@ -22,6 +22,7 @@ pub use crate::registry::trace::redact_url;
 mod body;
 mod builder;
 mod options;
+mod pooled;
 mod retry;
 mod route;
 mod send;

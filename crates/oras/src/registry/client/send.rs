@@ -9,6 +9,7 @@ use reqwest::{Method, RequestBuilder, Response};
 use url::Url;
 
 use super::body::error_chain;
+use super::pooled::PooledChunks;
 use super::retry::retry_after;
 use super::route::{origin, redirect_target};
 use super::{Client, ReqBody, host_port, net_err};
@@ -101,7 +102,7 @@ impl Exchange {
                 r
             }
             Some(ReqBody::Stream(reader, len)) => {
-                let stream = tokio_util::io::ReaderStream::with_capacity(reader, 1 << 20);
+                let stream = PooledChunks::new(reader);
                 rb.header(CONTENT_LENGTH, len)
                     .body(reqwest::Body::wrap_stream(Tracked::new(
                         stream,
