@@ -6,7 +6,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 /// Pieces queued between the producer and the upload (each at most one write's bytes).
-const QUEUED: usize = 16;
+const QUEUED: usize = 8;
 
 /// The producer's end: what is sent goes to the upload, in order; dropping it ends the
 /// stream.

@@ -21,7 +21,7 @@ use block::{Compressed, compress_block};
 /// Size of the input blocks compressed independently.
 pub(crate) const BLOCK: usize = 512 << 10;
 /// How much input before a block primes its compressor (deflate's window).
-const WINDOW: usize = 32 << 10;
+pub(super) const WINDOW: usize = 32 << 10;
 /// The deflate level (zlib's default, as `gzip -6` and Go's gzip use).
 pub(crate) const LEVEL: u32 = 6;
 /// The gzip header: deflate, no flags, no time, default-level extra flags, unknown OS (what

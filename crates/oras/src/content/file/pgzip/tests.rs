@@ -2,6 +2,7 @@ use std::io::{Read, Write};
 
 use proptest::prelude::*;
 
+use super::block::{Kind, classify};
 use super::{BLOCK, GzWriter, LEVEL};
 
 /// Deterministic pseudo-random bytes (xorshift), incompressible.
@@ -120,6 +121,41 @@ fn compresses_as_well_as_one_stream_does() {
         ours.len(),
         single.len()
     );
+}
+
+#[test]
+fn segments_are_told_apart() {
+    let seg = 64 << 10;
+    assert_eq!(classify(&random(seg, 11)), Kind::Stored);
+    assert_eq!(classify(&text(seg)), Kind::Matches);
+    // evenly spread bytes that repeat within the window: deflate shrinks them
+    let piece = random(1000, 12);
+    let repeated: Vec<u8> = piece.iter().copied().cycle().take(seg).collect();
+    assert_eq!(classify(&repeated), Kind::Matches);
+    // base64 of random bytes: no repeats, but only 64 byte values: Huffman codes alone
+    let b64: Vec<u8> = random(seg, 13)
+        .iter()
+        .map(|b| {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(b & 63) as usize]
+        })
+        .collect();
+    assert_eq!(classify(&b64), Kind::Literals);
+}
+
+#[test]
+fn mixed_blocks_round_trip_and_stay_small() {
+    // segments alternate between random and text inside each block
+    let mut data = Vec::new();
+    for i in 0..12 {
+        if i % 2 == 0 {
+            data.extend(random(64 << 10, i));
+        } else {
+            data.extend(text(64 << 10));
+        }
+    }
+    let gz = gzip(&data, 2, 70_000);
+    assert_eq!(gunzip(&gz), data);
+    assert!(gz.len() < data.len() * 6 / 10, "{}", gz.len());
 }
 
 #[test]
