@@ -15,7 +15,7 @@ use super::WINDOW;
 /// The longest stored block deflate allows.
 const MAX_STORED: usize = 0xffff;
 /// Size of the pieces of a block judged random or not on their own.
-const SEGMENT: usize = 64 << 10;
+const SEGMENT: usize = 16 << 10;
 
 /// A compressed block: its deflate bytes and the CRC-32 of its input.
 pub(super) struct Compressed {
@@ -91,8 +91,8 @@ fn runs(data: &[u8]) -> Vec<(usize, usize, Kind)> {
     runs
 }
 
-/// How `seg` is best coded. With almost none of its 4-byte sequences repeating within
-/// deflate's window, matches gain nothing: then if its byte values are about evenly spread
+/// How `seg` is best coded. With few of its 4-byte sequences repeating within deflate's
+/// window (under one in 32), matches gain little: then if its byte values are about evenly spread
 /// Huffman codes gain nothing either (compressed or encrypted data: [`Kind::Stored`]), else
 /// Huffman codes alone do what deflate would ([`Kind::Literals`], e.g. base64). Integer
 /// arithmetic on the bytes alone, so every machine decides alike.
@@ -101,9 +101,10 @@ pub(super) fn classify(seg: &[u8]) -> Kind {
     if n < 4096 {
         return Kind::Matches;
     }
-    // random bytes repeat a 4-byte sequence about n·32 KiB / 2³² times (under one in 64 KiB);
-    // text repeats them all the time
-    let enough = n / 256;
+    // random bytes repeat a 4-byte sequence about n·32 KiB / 2³² times (under one in 64 KiB),
+    // base64 a few times in a thousand; text repeats them all the time. Below one in 32 (a
+    // tar header's zeros are fewer), matches would save little
+    let enough = n / 32;
     let mut table = vec![0u64; 1 << 14];
     let mut repeats = 0u64;
     for (i, w) in seg.windows(4).enumerate() {

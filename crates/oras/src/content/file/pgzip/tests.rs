@@ -125,7 +125,7 @@ fn compresses_as_well_as_one_stream_does() {
 
 #[test]
 fn segments_are_told_apart() {
-    let seg = 64 << 10;
+    let seg = 16 << 10;
     assert_eq!(classify(&random(seg, 11)), Kind::Stored);
     assert_eq!(classify(&text(seg)), Kind::Matches);
     // evenly spread bytes that repeat within the window: deflate shrinks them
