@@ -10,6 +10,7 @@ pub mod memory;
 pub mod mirror;
 pub mod oci;
 pub(crate) mod partial;
+mod staged;
 pub(crate) mod verify;
 
 use std::pin::Pin;
@@ -22,6 +23,8 @@ use oras_spec::{Descriptor, SuccessorView};
 use tokio::io::AsyncRead;
 
 use crate::error::Result;
+
+pub use staged::{StagedReceiver, StagedStream, staged_stream};
 
 /// A stream of blob bytes.
 pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
@@ -171,7 +174,19 @@ pub trait Storage: ReadOnlyStorage {
     /// [`Storage::drop_staged`] ends what was not used.
     fn stage_file(self: Arc<Self>, _path: &std::path::Path, _size: u64) {}
 
-    /// Ends the work [`Storage::stage_file`] started that no push used.
+    /// A hint that a blob is being produced into the file at `path` (a directory packed into
+    /// a temporary file): a store may start moving its bytes before the digest is known (a
+    /// registry streams them into an upload session). The producer sends every byte it
+    /// writes to the file into the returned stream and drops it when done; a later push from
+    /// that file completes the upload (only the digest remains to send), or, if the stream
+    /// failed or the file differs, pushes it as any file. `None`: the store takes nothing
+    /// ahead (the default). [`Storage::drop_staged`] ends what was not used.
+    fn stage_stream(self: Arc<Self>, _path: &std::path::Path) -> Option<StagedStream> {
+        None
+    }
+
+    /// Ends the work [`Storage::stage_file`] and [`Storage::stage_stream`] started that no
+    /// push used.
     async fn drop_staged(&self) {}
 
     /// Makes a blob available by mounting it from another repository of the same registry,

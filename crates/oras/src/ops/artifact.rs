@@ -150,7 +150,7 @@ fn stage_big_files(dst: &Arc<dyn Storage>, working_dir: &Path, files: &[FileLaye
 
 /// Hashes the files (directories are packed), adds the config, and packs the manifest.
 /// Big files are offered to `dst` first, so a registry can start receiving them while they
-/// are hashed.
+/// are hashed, and packed directories while they are packed.
 async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> Result<Packed> {
     let store = Arc::new(FileStore::new(
         req.working_dir,
@@ -163,7 +163,9 @@ async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> Result<Pack
     stage_big_files(dst, req.working_dir, req.files);
     let mut layers = Vec::with_capacity(req.files.len());
     for f in req.files {
-        let mut desc = store.add(&f.name, &f.media_type, &f.path).await?;
+        let mut desc = store
+            .add_staging(&f.name, &f.media_type, &f.path, dst)
+            .await?;
         desc.annotations
             .extend(f.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
         layers.push(desc);

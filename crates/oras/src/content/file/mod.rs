@@ -14,22 +14,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use oras_spec::{Descriptor, Digest, annotations, media_type};
+use oras_spec::{Descriptor, Digest, annotations};
 
 use crate::content::memory::MemoryStore;
 use crate::content::partial;
-use crate::content::verify::{hash_file, write_verified_file};
+use crate::content::verify::write_verified_file;
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage, successors_of};
 use crate::error::{Error, ErrorKind, IoContext, Result};
 use crate::source_date::SourceDate;
 
+mod add;
 mod confine;
 mod keep;
 mod mode;
 mod pack;
+mod pgzip;
 mod unpack;
 
-use pack::pack_directory;
 use unpack::keep::unpack_directory_keeping;
 use unpack::unpack_directory;
 
@@ -221,85 +222,6 @@ impl FileStore {
     /// The in-memory store for unnamed content (packed manifests and configs go here).
     pub fn fallback(&self) -> &MemoryStore {
         &self.fallback
-    }
-
-    /// Adds the file or directory at `path` under `name`; returns its descriptor.
-    /// An empty media type picks the default (tar for files, tar+gzip for directories).
-    pub async fn add(&self, name: &str, media_type: &str, path: &Path) -> Result<Descriptor> {
-        let full = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.root.join(path)
-        };
-        let full = std::path::absolute(&full).unwrap_or(full);
-        {
-            let names = self.names.lock().expect("file store names");
-            if names.contains_key(name) {
-                return Err(Error::new(
-                    ErrorKind::Conflict,
-                    format!("{name}: duplicate name"),
-                ));
-            }
-        }
-        let meta = fs::metadata(&full).map_err(|e| {
-            Error::from_io(
-                &e,
-                format!(
-                    "failed to stat {}: {}",
-                    full.display(),
-                    crate::error::io_reason(&e)
-                ),
-            )
-        })?;
-        let name_owned = name.to_string();
-        let temp = self.temp.path().to_path_buf();
-        let media_type = media_type.to_string();
-        let mtime = self.options.source_date.map(SourceDate::unix_seconds);
-        let record_mode = self.options.preserve_permissions;
-        let (desc, file) = tokio::task::spawn_blocking(move || -> Result<(Descriptor, PathBuf)> {
-            if meta.is_dir() {
-                let gz = temp.join(format!("add-{}.tar.gz", super::unique_suffix()));
-                let (tar_digest, gz_digest, size) = pack_directory(&full, &name_owned, &gz, mtime)?;
-                let mt = if media_type.is_empty() {
-                    media_type::IMAGE_LAYER_GZIP
-                } else {
-                    &media_type
-                };
-                let mut d = Descriptor::new(mt, gz_digest, size);
-                d.annotations
-                    .insert(annotations::CONTENT_DIGEST.into(), tar_digest.to_string());
-                d.annotations
-                    .insert(annotations::CONTENT_UNPACK.into(), "true".into());
-                Ok((d, gz))
-            } else {
-                let (digest, size) = hash_file(&full, oras_spec::Algorithm::Sha256)?;
-                let mt = if media_type.is_empty() {
-                    media_type::IMAGE_LAYER
-                } else {
-                    &media_type
-                };
-                let mut d = Descriptor::new(mt, digest, size);
-                if record_mode {
-                    d.annotations
-                        .insert(annotations::FILE_MODE.into(), mode::record(&meta));
-                }
-                Ok((d, full))
-            }
-        })
-        .await
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))??;
-        let mut desc = desc;
-        desc.annotations
-            .insert(annotations::TITLE.into(), name.to_string());
-        self.files
-            .lock()
-            .expect("file store files")
-            .insert(desc.digest.clone(), file);
-        self.names
-            .lock()
-            .expect("file store names")
-            .insert(name.to_string(), desc.digest.clone());
-        Ok(desc)
     }
 
     /// Reserves the titles of `descs` (the layers of one manifest, in order) for writing, and

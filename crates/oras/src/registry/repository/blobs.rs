@@ -214,6 +214,13 @@ impl Storage for Repository {
         self.upload_ahead(path, size);
     }
 
+    fn stage_stream(
+        self: Arc<Self>,
+        path: &std::path::Path,
+    ) -> Option<crate::content::StagedStream> {
+        self.stream_ahead(path)
+    }
+
     async fn drop_staged(&self) {
         self.cancel_uploads_ahead().await;
     }

@@ -1,26 +1,28 @@
 //! Blob uploads: monolithic by default, chunked above a threshold or when the registry refuses
 //! a large body (413, whose size is remembered, with chunks halved until they fit), sessions
 //! remembered across runs so an interrupted chunked push continues, and uploads started while
-//! a big file is still being hashed.
+//! a big file is still being hashed or a directory is still being packed.
 //!
 //! `chunked` holds the chunked upload, `session` the sessions remembered across runs.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use oras_spec::Descriptor;
+use oras_spec::{Descriptor, Digest};
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, Response};
 use url::Url;
 
 use super::{Repository, header_u64};
-use crate::content::BlobSource;
+use crate::content::{BlobSource, StagedStream, staged_stream};
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::client::{Client, ReqBody, headers};
 
 mod chunked;
 mod session;
 mod stream;
+
+use stream::staged_reader;
 
 /// How blobs are uploaded.
 #[derive(Debug, Clone)]
@@ -46,12 +48,22 @@ impl Default for UploadPolicy {
     }
 }
 
-/// An upload streamed while the file was still being hashed: the task (giving the session and
-/// how many bytes it received) and the session's location as soon as it is open.
+/// An upload streamed while the file was still being hashed or written: the task (giving what
+/// the session holds) and the session's location as soon as it is open.
 pub(super) type AheadUpload = (
-    tokio::task::JoinHandle<Result<(Url, u64)>>,
+    tokio::task::JoinHandle<Result<Held>>,
     Arc<std::sync::Mutex<Option<Url>>>,
 );
+
+/// What an upload started ahead left in its open session.
+pub(super) struct Held {
+    /// The session's latest location.
+    location: Url,
+    /// Bytes it received.
+    size: u64,
+    /// Their sha256, when the upload computed it (a streamed one does).
+    digest: Option<Digest>,
+}
 
 impl Repository {
     /// Cancels an upload session (best effort).
@@ -149,7 +161,11 @@ impl Repository {
                 this.cancel_session(location).await;
                 return Err(Client::error(&Method::PATCH, resp).await);
             }
-            Ok((this.upload_location(&location, &resp)?, size))
+            Ok(Held {
+                location: this.upload_location(&location, &resp)?,
+                size,
+                digest: None,
+            })
         });
         self.ahead
             .lock()
@@ -169,7 +185,7 @@ impl Repository {
         for (task, opened) in pending {
             task.abort();
             let location = match task.await {
-                Ok(Ok((location, _))) => Some(location),
+                Ok(Ok(held)) => Some(held.location),
                 _ => opened.lock().expect("upload ahead location").clone(),
             };
             if let Some(location) = location {
@@ -178,19 +194,47 @@ impl Repository {
         }
     }
 
-    /// Completes an upload-ahead of `path` with the digest; false if there is none or it failed.
+    /// Starts uploading the bytes a producer is writing to the file at `path` (a directory
+    /// being packed) before their digest is known: they are streamed into a session in chunks
+    /// as they come ([`Repository::stream_upload`], as standard input is), and the later push
+    /// from that file only sends the closing PUT with the digest. The returned stream is where
+    /// the producer sends its bytes; `None` outside a runtime.
+    pub fn stream_ahead(self: &Arc<Self>, path: &std::path::Path) -> Option<StagedStream> {
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        let (stream, receiver) = staged_stream();
+        let this = self.clone();
+        let opened = Arc::new(std::sync::Mutex::new(None));
+        let slot = opened.clone();
+        let handle = runtime.spawn(async move {
+            let sent = this.stream_upload(staged_reader(receiver), &slot).await?;
+            Ok(Held {
+                location: sent.location,
+                size: sent.size,
+                digest: Some(sent.digest),
+            })
+        });
+        self.ahead
+            .lock()
+            .expect("uploads ahead")
+            .insert(path.to_path_buf(), (handle, opened));
+        Some(stream)
+    }
+
+    /// Completes an upload-ahead of `path` with the digest; false if there is none, it failed,
+    /// or the session holds other bytes than `expected` (it is then cancelled).
     async fn finish_upload_ahead(&self, expected: &Descriptor, path: &std::path::Path) -> bool {
         let Some((handle, _)) = self.ahead.lock().expect("uploads ahead").remove(path) else {
             return false;
         };
-        let Ok(Ok((location, sent))) = handle.await else {
+        let Ok(Ok(held)) = handle.await else {
             return false;
         };
-        if sent != expected.size {
-            self.cancel_session(location).await;
+        if held.size != expected.size || held.digest.as_ref().is_some_and(|d| *d != expected.digest)
+        {
+            self.cancel_session(held.location).await;
             return false;
         }
-        self.close_upload(location, expected, HeaderMap::new(), ReqBody::Empty)
+        self.close_upload(held.location, expected, HeaderMap::new(), ReqBody::Empty)
             .await
             .is_ok()
     }

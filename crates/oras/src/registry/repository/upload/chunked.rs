@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use oras_spec::Descriptor;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -104,15 +104,17 @@ impl Repository {
     ) -> Result<()> {
         let mut reader = content.into_reader_async().await?;
         skip_held(&mut reader, at.offset, expected).await?;
-        let mut buf = vec![0u8; chunk.min(expected.size.max(1) as usize)];
-        at.piece = buf.len();
+        let len = chunk.min(expected.size.max(1) as usize);
+        at.piece = len;
         loop {
+            let mut buf = BytesMut::zeroed(len);
             let n = fill(&mut reader, &mut buf).await?;
             if n == 0 {
                 break;
             }
-            self.send_chunk(&buf[..n], at, state_file).await?;
-            if n < buf.len() {
+            buf.truncate(n);
+            self.send_chunk(buf.freeze(), at, state_file).await?;
+            if n < len {
                 break;
             }
         }
@@ -130,7 +132,7 @@ impl Repository {
     /// piece it takes.
     pub(super) async fn send_chunk(
         &self,
-        chunk: &[u8],
+        chunk: Bytes,
         at: &mut Progress,
         state_file: Option<&Path>,
     ) -> Result<()> {
@@ -147,7 +149,7 @@ impl Repository {
                     Method::PATCH,
                     at.location.clone(),
                     h,
-                    ReqBody::Bytes(Bytes::copy_from_slice(&chunk[sent..sent + len])),
+                    ReqBody::Bytes(chunk.slice(sent..sent + len)),
                     &["push"],
                 )
                 .await?;

@@ -1,16 +1,32 @@
-//! Uploads of a one-shot stream of unknown size (standard input): a session is opened, the
-//! stream is sent in chunks as it is read and hashed, and the closing PUT carries the digest
-//! computed on the way. Only one chunk is held in memory at a time; a stream cannot be read
-//! again, so the session is not remembered for a later run.
+//! Uploads of bytes whose size and digest are known only at their end: standard input, or a
+//! directory while it is packed. A session is opened, the bytes are sent in chunks as they
+//! are read and hashed, and the closing PUT carries the digest computed on the way (at once
+//! for standard input; for a packed directory when its push comes, see
+//! [`Repository::stream_ahead`]). Only one chunk is held in memory at a time; such a stream
+//! cannot be read again, so the session is not remembered for a later run.
 
-use oras_spec::{Algorithm, Descriptor};
+use std::sync::Mutex;
+
+use bytes::BytesMut;
+use oras_spec::{Algorithm, Descriptor, Digest};
 use reqwest::header::HeaderMap;
+use url::Url;
 
 use super::chunked::{MIN_CHUNK_ON_413, Progress, fill};
-use crate::content::BlobReader;
+use crate::content::{BlobReader, StagedReceiver};
 use crate::error::Result;
 use crate::registry::client::ReqBody;
 use crate::registry::repository::Repository;
+
+/// What a stream left in its (still open) session.
+pub(super) struct Sent {
+    /// The session's latest location.
+    pub(super) location: Url,
+    /// Bytes sent.
+    pub(super) size: u64,
+    /// Their sha256.
+    pub(super) digest: Digest,
+}
 
 impl Repository {
     /// Uploads `content` as one blob of `media_type`; returns its descriptor (sha256). The
@@ -20,7 +36,35 @@ impl Repository {
         media_type: &str,
         content: BlobReader,
     ) -> Result<Descriptor> {
+        let sent = self.stream_upload(content, &Mutex::new(None)).await?;
+        let desc = Descriptor::new(media_type, sent.digest, sent.size);
+        let closed = self
+            .close_upload(
+                sent.location.clone(),
+                &desc,
+                HeaderMap::new(),
+                ReqBody::Empty,
+            )
+            .await;
+        if let Err(e) = closed {
+            self.cancel_session(sent.location).await;
+            return Err(e);
+        }
+        Ok(desc)
+    }
+
+    /// Opens a session (its location goes to `opened` at once) and sends `content` into it
+    /// chunk by chunk as it is read and hashed; the session is left open for the PUT with the
+    /// digest, or cancelled when anything fails. An empty stream sends no PATCH.
+    pub(super) async fn stream_upload(
+        &self,
+        mut content: BlobReader,
+        opened: &Mutex<Option<Url>>,
+    ) -> Result<Sent> {
         let (location, min) = self.start_upload().await?;
+        if let Ok(mut slot) = opened.lock() {
+            *slot = Some(location.clone());
+        }
         let chunk = self.chunk_len(min);
         let mut at = Progress {
             location,
@@ -28,38 +72,40 @@ impl Repository {
             piece: chunk,
             floor: min.max(MIN_CHUNK_ON_413),
         };
-        let res = self.send_stream(media_type, content, chunk, &mut at).await;
-        if res.is_err() {
-            self.cancel_session(at.location).await;
-        }
-        res
-    }
-
-    /// Reads, hashes and PATCHes the stream chunk by chunk, then closes the session with the
-    /// digest (an empty stream: no PATCH, the PUT alone).
-    async fn send_stream(
-        &self,
-        media_type: &str,
-        mut content: BlobReader,
-        chunk: usize,
-        at: &mut Progress,
-    ) -> Result<Descriptor> {
         let mut digester = Algorithm::Sha256.digester();
-        let mut buf = vec![0u8; chunk];
-        loop {
-            let n = fill(&mut content, &mut buf).await?;
-            if n == 0 {
-                break;
+        let res = async {
+            loop {
+                let mut buf = BytesMut::zeroed(chunk);
+                let n = fill(&mut content, &mut buf).await?;
+                if n == 0 {
+                    break;
+                }
+                buf.truncate(n);
+                digester.update(&buf);
+                self.send_chunk(buf.freeze(), &mut at, None).await?;
+                if n < chunk {
+                    break;
+                }
             }
-            digester.update(&buf[..n]);
-            self.send_chunk(&buf[..n], at, None).await?;
-            if n < buf.len() {
-                break;
-            }
+            Ok(())
         }
-        let desc = Descriptor::new(media_type, digester.finish(), at.offset);
-        self.close_upload(at.location.clone(), &desc, HeaderMap::new(), ReqBody::Empty)
-            .await?;
-        Ok(desc)
+        .await;
+        if let Err(e) = res {
+            self.cancel_session(at.location).await;
+            return Err(e);
+        }
+        Ok(Sent {
+            location: at.location,
+            size: at.offset,
+            digest: digester.finish(),
+        })
     }
+}
+
+/// The bytes a producer sends into a [`crate::content::StagedStream`], as a reader.
+pub(super) fn staged_reader(receiver: StagedReceiver) -> BlobReader {
+    let pieces = futures::stream::unfold(receiver, |mut r| async move {
+        r.next().await.map(|b| (Ok::<_, std::io::Error>(b), r))
+    });
+    Box::pin(tokio_util::io::StreamReader::new(pieces))
 }
