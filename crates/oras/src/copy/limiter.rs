@@ -209,14 +209,15 @@ mod tests {
         for _ in 0..START {
             l.acquire(1024, 0).await.finish(0, true);
         }
-        assert_eq!(l.limit(), START + 1);
+        let grown = START + 1;
+        assert_eq!(l.limit(), grown);
         let p = l.acquire(1024, 0).await;
         let q = l.acquire(1024, 0).await;
         p.finish(3, true);
-        assert_eq!(l.limit(), (START + 1) / 2);
+        assert_eq!(l.limit(), grown / 2);
         // the same overload seen by a permit taken before the decrease does not halve again
         q.finish(4, true);
-        assert_eq!(l.limit(), (START + 1) / 2);
+        assert_eq!(l.limit(), grown / 2);
     }
 
     #[tokio::test]
