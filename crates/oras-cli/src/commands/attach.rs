@@ -104,7 +104,7 @@ fn check_input(target: &TargetRef, files: &[String], annotations: &ParsedAnnotat
     Ok(())
 }
 
-/// The attach of the flags: platform, config, annotations, `SOURCE_DATE_EPOCH`, concurrency.
+/// The attach of the flags: platform, config, annotations, `SOURCE_DATE_EPOCH`.
 fn attach_options(a: &AttachArgs, annotations: &ParsedAnnotations) -> CliResult<AttachOptions> {
     let mut opts = AttachOptions::default();
     opts.platform = a.platform.parse()?;
@@ -113,7 +113,6 @@ fn attach_options(a: &AttachArgs, annotations: &ParsedAnnotations) -> CliResult<
     opts.config_annotations = annotations.config.clone();
     opts.source_date = source_date()?;
     opts.export_manifest = a.packer.export_manifest.as_ref().map(Into::into);
-    opts.concurrency = a.concurrency;
     Ok(opts)
 }
 

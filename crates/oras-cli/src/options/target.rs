@@ -297,7 +297,8 @@ impl TargetOpts {
 }
 
 /// `--concurrency` when given, else the configuration file's `concurrency` for the registries
-/// of `targets` (the lowest when several set one), else the flag's default.
+/// of `targets` (the lowest when several set one), else 0: the library adapts the concurrency
+/// to the registry (the flag's default is only what oras's help shows).
 pub fn concurrency(flag: usize, targets: &[&TargetRef]) -> CliResult<usize> {
     if super::config::flag_given("concurrency") {
         return Ok(flag);
@@ -310,7 +311,7 @@ pub fn concurrency(flag: usize, targets: &[&TargetRef]) -> CliResult<usize> {
             configured = Some(configured.map_or(c, |v| v.min(c)));
         }
     }
-    Ok(configured.unwrap_or(flag))
+    Ok(configured.unwrap_or(0))
 }
 
 /// Splits `ref:t1,t2,t3` into the main reference and extra tags.

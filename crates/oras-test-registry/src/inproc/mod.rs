@@ -80,6 +80,14 @@ struct Shared {
     issued: Mutex<HashMap<String, std::time::Instant>>,
     /// Requests refused because their token had expired.
     expired_tokens: std::sync::atomic::AtomicU64,
+    single_post: bool,
+    busy_above: Option<usize>,
+    delay: Option<std::time::Duration>,
+    /// Requests being answered now, the most there were at once, and how many were refused
+    /// for being above [`Options::busy_above`].
+    in_flight: std::sync::atomic::AtomicUsize,
+    peak_in_flight: std::sync::atomic::AtomicUsize,
+    refused_busy: std::sync::atomic::AtomicU64,
 }
 
 /// A running in-process registry (stopped when dropped).
@@ -101,6 +109,15 @@ pub struct Options {
     /// With [`Auth::Bearer`]: hand out a new token per request, valid this many seconds
     /// (`expires_in`), instead of the one everlasting [`TOKEN`].
     pub token_lifetime: Option<u64>,
+    /// Take the OCI single-request upload: `POST /blobs/uploads/?digest=<d>` with the body
+    /// stores the blob (201). Off: the digest and body are ignored and a session opened (202),
+    /// as distribution 2.8 does.
+    pub single_post: bool,
+    /// Answer 429 (without `Retry-After`) to a request that arrives while this many are being
+    /// answered already.
+    pub busy_above: Option<usize>,
+    /// Wait this long before answering each request (a registry across a network).
+    pub delay: Option<std::time::Duration>,
 }
 
 /// The token the side server hands out and the registry accepts.
@@ -119,6 +136,12 @@ impl TestRegistry {
             token_lifetime: options.token_lifetime,
             issued: Mutex::default(),
             expired_tokens: Default::default(),
+            single_post: options.single_post,
+            busy_above: options.busy_above,
+            delay: options.delay,
+            in_flight: Default::default(),
+            peak_in_flight: Default::default(),
+            refused_busy: Default::default(),
         });
         let (tx, rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -209,6 +232,20 @@ impl TestRegistry {
     /// Tokens handed out so far (with [`Options::token_lifetime`]).
     pub fn tokens_issued(&self) -> usize {
         self.shared.issued.lock().unwrap().len()
+    }
+
+    /// The most requests that were being answered at once (counting refused ones).
+    pub fn peak_in_flight(&self) -> usize {
+        self.shared
+            .peak_in_flight
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Requests answered 429 for arriving above [`Options::busy_above`].
+    pub fn refused_busy(&self) -> u64 {
+        self.shared
+            .refused_busy
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether the registry holds a blob.

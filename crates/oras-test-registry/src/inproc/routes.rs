@@ -2,6 +2,7 @@
 //! then goes to the handler of its API area.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -40,8 +41,27 @@ pub(super) async fn handle_main(State(s): State<Arc<Shared>>, req: Request) -> R
     resp
 }
 
+/// Counts a request in flight while it is alive.
+struct InFlight<'a>(&'a Shared);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 async fn route_main(s: Arc<Shared>, req: Request) -> Response {
     record(&s, &req, "main");
+    let now = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    let _counted = InFlight(&s);
+    s.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+    if s.busy_above.is_some_and(|max| now > max) {
+        s.refused_busy.fetch_add(1, Ordering::SeqCst);
+        return error(StatusCode::TOO_MANY_REQUESTS, "TOOMANYREQUESTS", "busy");
+    }
+    if let Some(d) = s.delay {
+        tokio::time::sleep(d).await;
+    }
     if let Some(status) = injected_status(&s) {
         return injected(status);
     }

@@ -1,4 +1,5 @@
-//! Blob upload sessions: start (or mount), PATCH chunks, status, the closing PUT, cancel.
+//! Blob upload sessions: start (or mount, or with [`super::Options::single_post`] take the
+//! whole blob), PATCH chunks, status, the closing PUT, cancel.
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
@@ -19,6 +20,9 @@ pub(super) fn uploads(
     let refuse_mounts = s.faults.lock().unwrap().refuse_mounts;
     let mut st = s.store.lock().unwrap();
     if method == Method::POST {
+        if s.single_post && query_param(query, "digest").is_some() {
+            return finish(&mut st, repo, query, body);
+        }
         return start(&mut st, repo, query, refuse_mounts);
     }
     let Some(buf) = st.uploads.get_mut(session) else {

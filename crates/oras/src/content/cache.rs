@@ -168,6 +168,10 @@ impl ReadOnlyStorage for CachedTarget {
         self.origin.repository_location()
     }
 
+    fn overload_answers(&self) -> u64 {
+        self.origin.overload_answers()
+    }
+
     async fn fetch_source(&self, desc: &Descriptor) -> Result<BlobSource> {
         Ok(BlobSource::Reader(self.fetch(desc).await?))
     }

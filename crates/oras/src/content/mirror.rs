@@ -208,6 +208,10 @@ impl ReadOnlyStorage for MirroredTarget {
     fn repository_location(&self) -> Option<(&str, &str)> {
         self.origin.repository_location()
     }
+
+    fn overload_answers(&self) -> u64 {
+        self.origin.overload_answers()
+    }
 }
 
 #[async_trait]

@@ -128,6 +128,12 @@ pub trait ReadOnlyStorage: Send + Sync {
     fn repository_location(&self) -> Option<(&str, &str)> {
         None
     }
+
+    /// How many times the store's server answered that it is overloaded (429, 503) so far; 0
+    /// for stores without one. The copy engine lowers its concurrency when this grows.
+    fn overload_answers(&self) -> u64 {
+        0
+    }
 }
 
 /// Content-addressed storage that can take new content.
@@ -188,6 +194,15 @@ pub trait Storage: ReadOnlyStorage {
     /// Ends the work [`Storage::stage_file`] and [`Storage::stage_stream`] started that no
     /// push used.
     async fn drop_staged(&self) {}
+
+    /// Whether the store holds the blob `desc`, asked just before pushing it: a store may
+    /// answer with the request that starts the upload (a registry mounts the blob from the
+    /// repository itself, which either finds it or opens the upload session the push then
+    /// uses), or not ask at all when asking costs as much as sending (`Ok(false)`; the push
+    /// then sends it). Default: [`ReadOnlyStorage::exists`].
+    async fn exists_for_push(&self, desc: &Descriptor) -> Result<bool> {
+        self.exists(desc).await
+    }
 
     /// Makes a blob available by mounting it from another repository of the same registry,
     /// without transferring it. `Ok(false)`: not mounted (unsupported or refused); copy it.

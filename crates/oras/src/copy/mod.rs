@@ -14,6 +14,7 @@
 //! Errors say which end failed ([`crate::Error::side`]): reading the source (fetching,
 //! finding successors or referrers) or writing the destination (checking, pushing).
 
+mod limiter;
 mod progress;
 
 use std::collections::HashMap;
@@ -22,7 +23,6 @@ use std::sync::{Arc, Mutex};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared, try_join_all};
 use oras_spec::{DescKey, Descriptor, media_type};
-use tokio::sync::Semaphore;
 
 use crate::content::{
     BlobSource, ReadOnlyGraphTarget, ReadOnlyStorage, Storage, successors_of, verify,
@@ -31,9 +31,11 @@ use crate::error::{Error, ErrorKind, Result, Side};
 use crate::events::{Event, NoObserver, Observer};
 use crate::limits::{DEFAULT_MAX_METADATA_BYTES, ReferrerLimits};
 use crate::referrers::find_referrers_within;
+use limiter::Limiter;
 use progress::ProgressReader;
 
-/// Default number of nodes transferred at once (oras-go's default).
+/// oras-go's default number of nodes transferred at once (what `oras`'s help shows; the
+/// library's default, 0, adapts the concurrency instead).
 pub const DEFAULT_CONCURRENCY: usize = 3;
 
 /// Picks the successors of a node from its (verified) bytes.
@@ -43,7 +45,9 @@ pub type FindSuccessors = Arc<dyn Fn(&Descriptor, &[u8]) -> Result<Vec<Descripto
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct CopyGraphOptions {
-    /// Nodes transferred at once (0: [`DEFAULT_CONCURRENCY`]).
+    /// Nodes transferred at once: an exact cap; 0 (the default) adapts: from 10 up to 64 nodes
+    /// in flight, at most 64 MiB of blobs, grown while transfers keep their pace and halved
+    /// when the registry answers 429 or 503.
     pub concurrency: usize,
     /// Largest manifest read into memory.
     pub max_metadata_bytes: u64,
@@ -60,7 +64,7 @@ pub struct CopyGraphOptions {
 impl Default for CopyGraphOptions {
     fn default() -> Self {
         CopyGraphOptions {
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: 0,
             max_metadata_bytes: DEFAULT_MAX_METADATA_BYTES,
             observer: Arc::new(NoObserver),
             find_successors: None,
@@ -97,7 +101,7 @@ struct Engine {
     src: Arc<dyn ReadOnlyStorage>,
     dst: Arc<dyn Storage>,
     opts: CopyGraphOptions,
-    permits: Semaphore,
+    limiter: Limiter,
     nodes: Mutex<HashMap<DescKey, Node>>,
 }
 
@@ -107,16 +111,11 @@ impl Engine {
         dst: Arc<dyn Storage>,
         opts: &CopyGraphOptions,
     ) -> Arc<Engine> {
-        let n = if opts.concurrency == 0 {
-            DEFAULT_CONCURRENCY
-        } else {
-            opts.concurrency
-        };
         Arc::new(Engine {
             src,
             dst,
             opts: opts.clone(),
-            permits: Semaphore::new(n),
+            limiter: Limiter::new(opts.concurrency),
             nodes: Mutex::default(),
         })
     }
@@ -150,59 +149,79 @@ impl Engine {
     }
 
     async fn copy_node(self: Arc<Self>, desc: Descriptor) -> Result<()> {
-        let mut cached = None;
-        {
-            let _permit = self.permits.acquire().await.expect("semaphore open");
+        if !desc.is_manifest() {
+            // a blob has no successors: one permit covers the check and the transfer
+            let permit = self.limiter.acquire(desc.size, self.overloads()).await;
+            let moved = self.copy_blob(&desc).await;
+            permit.finish(self.overloads(), matches!(moved, Ok(true)));
+            return moved.map(|_| ());
+        }
+        let cached = {
+            let _permit = self.limiter.acquire(0, self.overloads()).await;
             if self.dst.exists(&desc).await.map_err(on_destination)? {
                 self.event(Event::Exists(&desc));
                 return Ok(());
             }
-            if desc.is_manifest() {
-                cached = Some(
-                    verify::fetch_all(&*self.src, &desc, self.opts.max_metadata_bytes)
-                        .await
-                        .map_err(on_source)?,
-                );
-                self.event(Event::Processing(&desc));
-            }
-        }
+            let bytes = verify::fetch_all(&*self.src, &desc, self.opts.max_metadata_bytes)
+                .await
+                .map_err(on_source)?;
+            self.event(Event::Processing(&desc));
+            bytes
+        };
         // successors whose content moves under another title, reported once this node is stored
         let mut renamed = Vec::new();
-        if let Some(bytes) = &cached {
-            let successors = match &self.opts.find_successors {
-                Some(f) => f(&desc, bytes),
-                None => successors_of(&desc, bytes),
-            }
-            .map_err(on_source)?;
-            let mut children = Vec::new();
-            for s in successors {
-                if media_type::is_foreign_layer(&s.media_type) {
-                    continue;
-                }
-                let (child, other_title) = self.visit(s.clone());
-                if other_title {
-                    renamed.push(s);
-                }
-                children.push(child);
-            }
-            try_join_all(children).await?;
+        let successors = match &self.opts.find_successors {
+            Some(f) => f(&desc, &cached),
+            None => successors_of(&desc, &cached),
         }
-        let _permit = self.permits.acquire().await.expect("semaphore open");
-        if cached.is_none() && desc.data.is_none() {
+        .map_err(on_source)?;
+        let mut children = Vec::new();
+        for s in successors {
+            if media_type::is_foreign_layer(&s.media_type) {
+                continue;
+            }
+            let (child, other_title) = self.visit(s.clone());
+            if other_title {
+                renamed.push(s);
+            }
+            children.push(child);
+        }
+        try_join_all(children).await?;
+        let permit = self.limiter.acquire(desc.size, self.overloads()).await;
+        let pushed = self
+            .transfer(&desc, BlobSource::Bytes(cached), &renamed)
+            .await;
+        permit.finish(self.overloads(), pushed.is_ok());
+        pushed
+    }
+
+    /// Copies a blob unless the destination has it; whether its bytes moved.
+    async fn copy_blob(&self, desc: &Descriptor) -> Result<bool> {
+        // without a repository to mount from, the check may be folded into the upload
+        let there = if self.opts.mount_from.is_none() {
+            self.dst.exists_for_push(desc).await
+        } else {
+            self.dst.exists(desc).await
+        };
+        if there.map_err(on_destination)? {
+            self.event(Event::Exists(desc));
+            return Ok(false);
+        }
+        if desc.data.is_none() {
             // Continue what an interrupted run left behind, fetching only the rest.
-            let offset = self.dst.resume_point(&desc).await.unwrap_or(0);
+            let offset = self.dst.resume_point(desc).await.unwrap_or(0);
             if offset > 0
                 && let Some(rest) = self
                     .src
-                    .fetch_range(&desc, offset)
+                    .fetch_range(desc, offset)
                     .await
                     .map_err(on_source)?
             {
-                self.event(Event::Started(&desc));
+                self.event(Event::Started(desc));
                 let rest: crate::content::BlobReader = if self.opts.observer.wants_progress() {
                     Box::pin(ProgressReader::new(
                         rest,
-                        &desc,
+                        desc,
                         self.opts.observer.clone(),
                         offset,
                     ))
@@ -210,49 +229,75 @@ impl Engine {
                     rest
                 };
                 self.dst
-                    .push_at(&desc, BlobSource::Reader(rest), offset)
+                    .push_at(desc, BlobSource::Reader(rest), offset)
                     .await
                     .map_err(on_destination)?;
-                self.event(Event::Done(&desc));
-                return Ok(());
+                self.event(Event::Done(desc));
+                return Ok(true);
             }
         }
-        if cached.is_none()
-            && let Some(from) = &self.opts.mount_from
-            && self.dst.mount(&desc, from).await.unwrap_or(false)
+        if let Some(from) = &self.opts.mount_from
+            && self.dst.mount(desc, from).await.unwrap_or(false)
         {
-            self.event(Event::Mounted(&desc, from));
-            return Ok(());
+            self.event(Event::Mounted(desc, from));
+            return Ok(false);
         }
-        self.event(Event::Started(&desc));
-        let mut source = match cached {
-            Some(bytes) => BlobSource::Bytes(bytes),
-            None => match &desc.data {
-                Some(d) if desc.digest.same_alg_of(d) == desc.digest => {
-                    BlobSource::Bytes(d.clone().into())
-                }
-                _ => self.src.fetch_source(&desc).await.map_err(on_source)?,
-            },
+        let source = match &desc.data {
+            Some(d) if desc.digest.same_alg_of(d) == desc.digest => {
+                BlobSource::Bytes(d.clone().into())
+            }
+            _ => {
+                self.event(Event::Started(desc));
+                let source = self.src.fetch_source(desc).await.map_err(on_source)?;
+                return self.send(desc, source, &[]).await.map(|()| true);
+            }
         };
+        self.transfer(desc, source, &[]).await.map(|()| true)
+    }
+
+    /// Reports the start of `desc` and pushes `source` to the destination.
+    async fn transfer(
+        &self,
+        desc: &Descriptor,
+        source: BlobSource,
+        renamed: &[Descriptor],
+    ) -> Result<()> {
+        self.event(Event::Started(desc));
+        self.send(desc, source, renamed).await
+    }
+
+    /// Pushes `source` (with progress events when wanted), then reports `renamed` and
+    /// [`Event::Done`].
+    async fn send(
+        &self,
+        desc: &Descriptor,
+        mut source: BlobSource,
+        renamed: &[Descriptor],
+    ) -> Result<()> {
         if self.opts.observer.wants_progress() && !matches!(source, BlobSource::Bytes(_)) {
             let inner = source.into_reader_async().await.map_err(on_source)?;
             source = BlobSource::Reader(Box::pin(ProgressReader::new(
                 inner,
-                &desc,
+                desc,
                 self.opts.observer.clone(),
                 0,
             )));
         }
-        match self.dst.push(&desc, source).await {
+        match self.dst.push(desc, source).await {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
             Err(e) => return Err(on_destination(e)),
         }
-        for s in &renamed {
+        for s in renamed {
             self.event(Event::Deduplicated(s));
         }
-        self.event(Event::Done(&desc));
+        self.event(Event::Done(desc));
         Ok(())
+    }
+
+    /// The stores' count of overload answers (429, 503) so far.
+    fn overloads(&self) -> u64 {
+        self.src.overload_answers() + self.dst.overload_answers()
     }
 
     fn event(&self, event: Event<'_>) {

@@ -42,7 +42,8 @@ pub struct AttachOptions {
     /// config), as [`CachedTarget`](crate::content::cache::CachedTarget) reads it; the
     /// subject's reference is still resolved at the target.
     pub cache: Option<Arc<OciLayout>>,
-    /// Blobs transferred at once.
+    /// Blobs transferred at once: an exact cap; 0 (the default) adapts to the registry (see
+    /// [`crate::copy::CopyGraphOptions::concurrency`]).
     pub concurrency: usize,
     /// Receives the transfer's events.
     pub observer: Arc<dyn Observer>,
@@ -59,7 +60,7 @@ impl Default for AttachOptions {
             source_date: None,
             export_manifest: None,
             cache: None,
-            concurrency: super::push::DEFAULT_PUSH_CONCURRENCY,
+            concurrency: 0,
             observer: Arc::new(NoObserver),
         }
     }

@@ -8,7 +8,7 @@ use oras_spec::{Descriptor, Digest};
 
 use crate::content::oci::OciLayout;
 use crate::content::{GraphTarget, ReadOnlyGraphTarget};
-use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY, copy_graphs};
+use crate::copy::{CopyGraphOptions, copy_graphs};
 use crate::error::{Error, Result};
 use crate::events::{Event, NoObserver, Observer};
 use crate::limits::ReferrerLimits;
@@ -24,7 +24,8 @@ pub struct BackupOptions {
     pub referrer_limits: ReferrerLimits,
     /// Only find out what would be copied (restore's `--dry-run`).
     pub dry_run: bool,
-    /// Nodes transferred at once.
+    /// Nodes transferred at once: an exact cap; 0 (the default) adapts to the registry (see
+    /// [`crate::copy::CopyGraphOptions::concurrency`]).
     pub concurrency: usize,
     /// Receives the transfer's events, and [`Event::ArtifactCopied`] after each tag.
     pub observer: Arc<dyn Observer>,
@@ -36,7 +37,7 @@ impl Default for BackupOptions {
             referrers: false,
             referrer_limits: ReferrerLimits::default(),
             dry_run: false,
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: 0,
             observer: Arc::new(NoObserver),
         }
     }

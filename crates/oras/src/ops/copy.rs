@@ -11,7 +11,7 @@ use super::platforms::copy_platforms;
 use super::resolve::resolve;
 use super::tag::apply_tags;
 use crate::content::{GraphTarget, ReadOnlyGraphTarget, verify};
-use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY, copy_graph, extended_copy_graph};
+use crate::copy::{CopyGraphOptions, copy_graph, extended_copy_graph};
 use crate::error::{Result, Side};
 use crate::events::{Event, NoObserver, Observer};
 use crate::limits::{DEFAULT_MAX_METADATA_BYTES, ReferrerLimits};
@@ -32,7 +32,8 @@ pub struct CopyOptions {
     pub referrer_limits: ReferrerLimits,
     /// Tags to set in the destination besides the destination reference's own.
     pub extra_tags: Vec<String>,
-    /// Nodes transferred at once.
+    /// Nodes transferred at once: an exact cap; 0 (the default) adapts to the registry (see
+    /// [`crate::copy::CopyGraphOptions::concurrency`]).
     pub concurrency: usize,
     /// Receives the copy's events.
     pub observer: Arc<dyn Observer>,
@@ -46,7 +47,7 @@ impl Default for CopyOptions {
             referrers: false,
             referrer_limits: ReferrerLimits::default(),
             extra_tags: Vec::new(),
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: 0,
             observer: Arc::new(NoObserver),
         }
     }

@@ -9,7 +9,7 @@ use oras_spec::{Descriptor, Platform, SuccessorView, annotations, media_type};
 use super::select::{ReferrerSelector, resolve_selected};
 use crate::content::file::{FileStore, FileStoreOptions};
 use crate::content::{ReadOnlyGraphTarget, successors_of};
-use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY, FindSuccessors, copy_graph};
+use crate::copy::{CopyGraphOptions, FindSuccessors, copy_graph};
 use crate::error::{Error, Result};
 use crate::events::{Event, NoObserver, Observer};
 
@@ -46,7 +46,8 @@ pub struct PullOptions {
     /// Also write the manifest's config to this path, if its media type matches the given
     /// one (empty: any).
     pub config: Option<(PathBuf, String)>,
-    /// Blobs transferred at once.
+    /// Blobs transferred at once: an exact cap; 0 (the default) adapts to the registry (see
+    /// [`crate::copy::CopyGraphOptions::concurrency`]).
     pub concurrency: usize,
     /// Receives the transfer's events.
     pub observer: Arc<dyn Observer>,
@@ -62,7 +63,7 @@ impl Default for PullOptions {
             allow_path_traversal: false,
             preserve_permissions: false,
             config: None,
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: 0,
             observer: Arc::new(NoObserver),
         }
     }

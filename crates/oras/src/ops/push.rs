@@ -10,13 +10,14 @@ use super::artifact::{ConfigSource, FileLayer, PackRequest, Packed, pack_and_cop
 use super::push_stream::{HideStreamed, StreamLayer, StreamUpload};
 use super::tag::apply_tags;
 use crate::content::{GraphTarget, Storage};
-use crate::copy::{CopyGraphOptions, DEFAULT_CONCURRENCY};
+use crate::copy::CopyGraphOptions;
 use crate::error::Result;
 use crate::events::{NoObserver, Observer};
 use crate::pack::PackVersion;
 use crate::source_date::SourceDate;
 
-/// Concurrency of a push (oras's default).
+/// oras's default concurrency of a push (what its help shows; the library's default, 0,
+/// adapts the concurrency instead).
 pub const DEFAULT_PUSH_CONCURRENCY: usize = 5;
 
 /// How to push.
@@ -51,7 +52,8 @@ pub struct PushOptions {
     pub tags: Vec<String>,
     /// Also write the packed manifest to this file.
     pub export_manifest: Option<PathBuf>,
-    /// Blobs transferred at once.
+    /// Blobs transferred at once: an exact cap; 0 (the default) adapts to the registry (see
+    /// [`crate::copy::CopyGraphOptions::concurrency`]).
     pub concurrency: usize,
     /// Receives the transfer's events.
     pub observer: Arc<dyn Observer>,
@@ -70,7 +72,7 @@ impl Default for PushOptions {
             preserve_permissions: false,
             tags: Vec::new(),
             export_manifest: None,
-            concurrency: DEFAULT_PUSH_CONCURRENCY,
+            concurrency: 0,
             observer: Arc::new(NoObserver),
         }
     }
@@ -183,11 +185,7 @@ async fn push_layers(
 /// events passed on (but for the `Exists` of a layer streamed there already).
 fn copy_options(packed: &Packed, opts: &PushOptions) -> CopyGraphOptions {
     CopyGraphOptions {
-        concurrency: if opts.concurrency == 0 {
-            DEFAULT_CONCURRENCY
-        } else {
-            opts.concurrency
-        },
+        concurrency: opts.concurrency,
         observer: match &packed.streamed {
             Some(streamed) => Arc::new(HideStreamed {
                 inner: opts.observer.clone(),

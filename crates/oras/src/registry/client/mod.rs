@@ -56,6 +56,8 @@ pub struct Client {
     tracer: Tracer,
     /// Hosts that answered 429 or 503: no request goes to them before this instant.
     paused: Mutex<HashMap<String, tokio::time::Instant>>,
+    /// Answers 429 or 503 from the registry so far (see [`Client::overload_answers`]).
+    overloads: std::sync::atomic::AtomicU64,
 }
 
 const MAX_ERROR_BODY: usize = 8 << 10;
@@ -89,7 +91,14 @@ impl Client {
             warned: Mutex::default(),
             tracer,
             paused: Mutex::default(),
+            overloads: Default::default(),
         })
+    }
+
+    /// How many times the registry answered 429 or 503 (overloaded, rate limiting) so far:
+    /// the copy engine halves its concurrency when this grows.
+    pub fn overload_answers(&self) -> u64 {
+        self.overloads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Turns an unexpected response into an error (reads at most 8 KiB of its body).

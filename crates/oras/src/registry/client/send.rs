@@ -287,6 +287,10 @@ impl Client {
         replayable: bool,
     ) -> bool {
         let status = resp.status().as_u16();
+        if same_origin && matches!(status, 429 | 503) {
+            self.overloads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         if !((status == 408 || status == 429 || status >= 500)
             && replayable
             && ex.retries < self.opts.retry.max_retries)

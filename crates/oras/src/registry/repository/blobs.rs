@@ -94,6 +94,10 @@ impl ReadOnlyStorage for Repository {
         Some((&self.reference.registry, &self.reference.repository))
     }
 
+    fn overload_answers(&self) -> u64 {
+        self.client.overload_answers()
+    }
+
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
         let is_manifest = desc.is_manifest();
         if is_manifest
@@ -199,7 +203,14 @@ impl Storage for Repository {
                 .after_manifest_push(expected, &bytes, acknowledged)
                 .await;
         }
-        self.upload_blob(expected, content).await
+        match self.push_small(expected, content).await? {
+            Some(content) => self.upload_blob(expected, content).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn exists_for_push(&self, desc: &Descriptor) -> Result<bool> {
+        self.exists_before_push(desc).await
     }
 
     async fn push_stream(
@@ -223,6 +234,7 @@ impl Storage for Repository {
 
     async fn drop_staged(&self) {
         self.cancel_uploads_ahead().await;
+        self.cancel_probed().await;
     }
 
     /// `POST /blobs/uploads/?mount=<digest>&from=<repo>`: 201 means mounted; a 202 (an upload

@@ -3,11 +3,11 @@
 //! whose index is maintained on push and delete as oras does).
 //!
 //! One file per API area: `manifests` (fetch, put, resolve, tag), `blobs` (fetch, exists, push,
-//! mount), `upload`, `referrers`, `tags`, `delete` and `builder`; the struct and its settings
-//! are here.
+//! mount), `upload`, `small` (small blobs checked and pushed in fewer round trips),
+//! `referrers`, `tags`, `delete` and `builder`; the struct and its settings are here.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use oras_spec::{Digest, Reference, media_type};
@@ -27,6 +27,7 @@ mod builder;
 mod delete;
 mod manifests;
 mod referrers;
+mod small;
 mod tags;
 mod upload;
 
@@ -66,6 +67,13 @@ pub struct Repository {
     /// Repositories a mount from was refused (the credentials cannot read them, or the
     /// registry does not mount): later blobs are copied without asking again.
     mounts_refused: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Whether the registry takes single-request uploads of small blobs (see `small`).
+    single_post: AtomicU8,
+    /// The registry answered a mount from this repository with neither 201 nor 202: small
+    /// blobs are checked with `HEAD`.
+    probe_refused: AtomicBool,
+    /// Upload sessions the checks of small blobs opened, by digest, for their pushes.
+    probed: std::sync::Mutex<std::collections::HashMap<Digest, Url>>,
 }
 
 fn manifest_accept() -> String {
@@ -123,6 +131,9 @@ impl Repository {
             chunk_limit: AtomicU64::new(u64::MAX),
             list: ListLimits::default(),
             mounts_refused: Default::default(),
+            single_post: AtomicU8::new(small::SINGLE_UNKNOWN),
+            probe_refused: AtomicBool::new(false),
+            probed: Default::default(),
         }
     }
 

@@ -100,7 +100,7 @@ impl Repository {
     }
 
     /// The `Location` of an upload response, resolved and kept on the registry's origin.
-    fn upload_location(&self, base: &Url, resp: &Response) -> Result<Url> {
+    pub(super) fn upload_location(&self, base: &Url, resp: &Response) -> Result<Url> {
         let loc = resp
             .headers()
             .get(LOCATION)
@@ -241,7 +241,7 @@ impl Repository {
 
     /// Ends the upload session at `location` with the blob's digest (and the last bytes, if
     /// `body` has any).
-    async fn close_upload(
+    pub(super) async fn close_upload(
         &self,
         mut location: Url,
         expected: &Descriptor,
@@ -303,7 +303,7 @@ impl Repository {
 
     /// Whether a blob of `size` bytes goes up in chunks: above the configured threshold, or as
     /// large as a body the registry refused before.
-    fn goes_chunked(&self, size: u64) -> bool {
+    pub(super) fn goes_chunked(&self, size: u64) -> bool {
         self.upload.chunked_above.is_some_and(|t| size > t)
             || size >= self.refused_body.load(Ordering::Relaxed)
     }

@@ -1,0 +1,233 @@
+//! How many nodes of a copy move at once: an exact cap when the caller gave one, else an
+//! adaptive limit (additive increase, multiplicative decrease).
+//!
+//! The adaptive limit starts at [`START`] nodes in flight and grows by one after every window
+//! of completed transfers whose mean duration stayed within [`SLOWER`] times the fastest window
+//! seen (more requests in flight are not just queueing at the registry), up to [`MAX`]. It is
+//! halved when a store reports more overload answers (429, 503, which the client retries) than
+//! it had when the window's transfers began. The bytes of the transfers in flight are bounded
+//! by [`MAX_BYTES`], a blob counting at most [`MAX_CHARGE`] (big blobs are streamed, not held),
+//! so up to four big blobs move together.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+/// Nodes in flight when an adaptive copy starts.
+pub(super) const START: usize = 10;
+/// The most nodes an adaptive copy has in flight.
+pub(super) const MAX: usize = 64;
+/// The most bytes an adaptive copy has in flight.
+pub(super) const MAX_BYTES: u64 = 64 << 20;
+/// The most one blob counts towards [`MAX_BYTES`].
+pub(super) const MAX_CHARGE: u64 = MAX_BYTES / 4;
+/// How much slower than the fastest window a window may be for the limit to keep growing.
+const SLOWER: f64 = 1.5;
+
+/// Admits nodes of a copy to their I/O.
+pub(super) struct Limiter {
+    state: Mutex<State>,
+    changed: Notify,
+    adaptive: bool,
+}
+
+struct State {
+    limit: usize,
+    in_flight: usize,
+    bytes: u64,
+    /// Completed in the current window, and their summed durations.
+    done: usize,
+    busy: Duration,
+    /// The fastest mean duration of a window so far.
+    best: Option<Duration>,
+    /// Overload answers counted so far (the latest count a permit reported).
+    overloads: u64,
+    /// Decreases so far: a permit taken before the latest one does not halve again.
+    epoch: u64,
+    /// The most permits that were out at once.
+    peak: usize,
+}
+
+/// A node's admission; given back with [`Permit::finish`] (or when dropped, as if nothing
+/// moved).
+pub(super) struct Permit<'a> {
+    limiter: &'a Limiter,
+    bytes: u64,
+    started: Instant,
+    epoch: u64,
+    overloads: u64,
+    given_back: bool,
+}
+
+impl Permit<'_> {
+    /// Gives the permit back; `overloads` is the stores' count of overload answers now,
+    /// `moved` whether it covered a transfer (only those steer the limit).
+    pub(super) fn finish(mut self, overloads: u64, moved: bool) {
+        self.given_back = true;
+        self.limiter.release(&self, overloads, moved);
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if !self.given_back {
+            self.limiter.release(self, self.overloads, false);
+        }
+    }
+}
+
+impl Limiter {
+    /// `concurrency` 0: adaptive; else an exact cap.
+    pub(super) fn new(concurrency: usize) -> Limiter {
+        let adaptive = concurrency == 0;
+        Limiter {
+            state: Mutex::new(State {
+                limit: if adaptive { START } else { concurrency },
+                in_flight: 0,
+                bytes: 0,
+                done: 0,
+                busy: Duration::ZERO,
+                best: None,
+                overloads: 0,
+                epoch: 0,
+                peak: 0,
+            }),
+            changed: Notify::new(),
+            adaptive,
+        }
+    }
+
+    /// Waits until a transfer of `bytes` may start; `overloads` is the stores' count of
+    /// overload answers now.
+    pub(super) async fn acquire(&self, bytes: u64, overloads: u64) -> Permit<'_> {
+        let bytes = bytes.min(MAX_CHARGE);
+        loop {
+            let wait = self.changed.notified();
+            tokio::pin!(wait);
+            wait.as_mut().enable();
+            {
+                let mut s = self.state.lock().expect("copy limiter");
+                let fits = !self.adaptive || s.in_flight == 0 || s.bytes + bytes <= MAX_BYTES;
+                if s.in_flight < s.limit && fits {
+                    s.in_flight += 1;
+                    s.bytes += bytes;
+                    s.peak = s.peak.max(s.in_flight);
+                    return Permit {
+                        limiter: self,
+                        bytes,
+                        started: Instant::now(),
+                        epoch: s.epoch,
+                        overloads,
+                        given_back: false,
+                    };
+                }
+            }
+            wait.await;
+        }
+    }
+
+    fn release(&self, permit: &Permit<'_>, overloads: u64, moved: bool) {
+        {
+            let mut s = self.state.lock().expect("copy limiter");
+            s.in_flight -= 1;
+            s.bytes -= permit.bytes;
+            if self.adaptive {
+                s.steer(permit, overloads, moved);
+            }
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// The limit now.
+    #[cfg(test)]
+    pub(super) fn limit(&self) -> usize {
+        self.state.lock().expect("copy limiter").limit
+    }
+
+    /// The most permits that were out at once.
+    #[cfg(test)]
+    pub(super) fn peak(&self) -> usize {
+        self.state.lock().expect("copy limiter").peak
+    }
+}
+
+impl State {
+    fn steer(&mut self, permit: &Permit<'_>, overloads: u64, moved: bool) {
+        if overloads > permit.overloads.max(self.overloads) {
+            self.overloads = overloads;
+            if permit.epoch == self.epoch {
+                self.limit = (self.limit / 2).max(1);
+                self.epoch += 1;
+                self.done = 0;
+                self.busy = Duration::ZERO;
+            }
+            return;
+        }
+        if !moved {
+            return;
+        }
+        self.done += 1;
+        self.busy += permit.started.elapsed();
+        if self.done < self.limit {
+            return;
+        }
+        let mean = self.busy / self.done as u32;
+        self.done = 0;
+        self.busy = Duration::ZERO;
+        let best = *self.best.get_or_insert(mean);
+        if mean < best {
+            self.best = Some(mean);
+        }
+        if mean.as_secs_f64() <= best.as_secs_f64() * SLOWER {
+            self.limit = (self.limit + 1).min(MAX);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::FutureExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_exact_cap_is_never_exceeded_nor_changed() {
+        let l = Limiter::new(2);
+        let a = l.acquire(1 << 40, 0).await;
+        let b = l.acquire(1 << 40, 0).await;
+        assert!(l.acquire(0, 0).now_or_never().is_none());
+        a.finish(7, true);
+        b.finish(7, true);
+        assert_eq!((l.limit(), l.peak()), (2, 2));
+    }
+
+    #[tokio::test]
+    async fn adaptive_grows_while_transfers_keep_their_pace_and_halves_on_overload() {
+        let l = Limiter::new(0);
+        assert_eq!(l.limit(), START);
+        for _ in 0..START {
+            l.acquire(1024, 0).await.finish(0, true);
+        }
+        let grown = START + 1;
+        assert_eq!(l.limit(), grown);
+        let p = l.acquire(1024, 0).await;
+        let q = l.acquire(1024, 0).await;
+        p.finish(3, true);
+        assert_eq!(l.limit(), grown / 2);
+        // the same overload seen by a permit taken before the decrease does not halve again
+        q.finish(4, true);
+        assert_eq!(l.limit(), grown / 2);
+    }
+
+    #[tokio::test]
+    async fn adaptive_bounds_the_bytes_in_flight() {
+        let l = Limiter::new(0);
+        let big: Vec<_> = futures::future::join_all((0..4).map(|_| l.acquire(u64::MAX, 0))).await;
+        assert!(l.acquire(1, 0).now_or_never().is_none());
+        drop(big);
+        let small: Vec<_> = futures::future::join_all((0..START).map(|_| l.acquire(1, 0))).await;
+        assert_eq!(l.peak(), START);
+        drop(small);
+    }
+}
