@@ -196,9 +196,9 @@ impl Repository {
 
     /// Starts uploading the bytes a producer is writing to the file at `path` (a directory
     /// being packed) before their digest is known: they are streamed into a session in chunks
-    /// as they come ([`Repository::stream_upload`], as standard input is), and the later push
-    /// from that file only sends the closing PUT with the digest. The returned stream is where
-    /// the producer sends its bytes; `None` outside a runtime.
+    /// as they come (as standard input is), and the later push from that file only sends the
+    /// closing PUT with the digest. The returned stream is where the producer sends its bytes;
+    /// `None` outside a runtime.
     pub fn stream_ahead(self: &Arc<Self>, path: &std::path::Path) -> Option<StagedStream> {
         let runtime = tokio::runtime::Handle::try_current().ok()?;
         let (stream, receiver) = staged_stream();
