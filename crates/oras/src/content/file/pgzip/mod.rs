@@ -36,7 +36,8 @@ struct Job {
     last: bool,
 }
 
-type Done = (u64, io::Result<Compressed>);
+/// A compressed block (by index) and the input buffer it came from, to be filled again.
+type Done = (u64, io::Result<Compressed>, Vec<u8>);
 
 /// The worker threads and their queues.
 struct Pool {
@@ -76,7 +77,7 @@ fn work(queue: &Mutex<mpsc::Receiver<Job>>, done: &mpsc::Sender<Done>, level: u3
         };
         let Ok(job) = job else { return };
         let res = compress_block(&job.dict, &job.data, job.last, level);
-        if done.send((job.index, res)).is_err() {
+        if done.send((job.index, res, job.data)).is_err() {
             return;
         }
     }
@@ -106,6 +107,9 @@ pub(crate) struct GzWriter<W: Write> {
     written: u64,
     /// Compressed blocks that arrived before the ones before them.
     ready: BTreeMap<u64, Compressed>,
+    /// Input buffers the workers are done with (reused: one allocation per block in flight,
+    /// not one per block).
+    spare: Vec<Vec<u8>>,
     crc: Crc,
     header_written: bool,
 }
@@ -129,6 +133,7 @@ impl<W: Write> GzWriter<W> {
             submitted: 0,
             written: 0,
             ready: BTreeMap::new(),
+            spare: Vec::new(),
             crc: Crc::new(),
             header_written: false,
         }
@@ -158,7 +163,11 @@ impl<W: Write> GzWriter<W> {
         while self.submitted - self.written >= 2 * self.workers as u64 {
             self.receive()?;
         }
-        let data = std::mem::replace(&mut self.buf, Vec::with_capacity(BLOCK));
+        let fresh = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(BLOCK));
+        let data = std::mem::replace(&mut self.buf, fresh);
         let next_dict = if data.len() >= WINDOW {
             data[data.len() - WINDOW..].to_vec()
         } else {
@@ -192,10 +201,12 @@ impl<W: Write> GzWriter<W> {
         let Some(pool) = &self.pool else {
             return Err(io::Error::other("gzip workers stopped"));
         };
-        let (index, res) = pool
+        let (index, res, mut input) = pool
             .results
             .recv()
             .map_err(|_| io::Error::other("gzip workers stopped"))?;
+        input.clear();
+        self.spare.push(input);
         self.ready.insert(index, res?);
         while let Some(block) = self.ready.remove(&self.written) {
             self.inner.write_all(&block.deflate)?;

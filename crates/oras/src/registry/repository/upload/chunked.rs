@@ -21,6 +21,20 @@ use crate::registry::repository::Repository;
 /// large (unless the registry asks for larger ones).
 pub(super) const MIN_CHUNK_ON_413: u64 = 256 << 10;
 
+/// A buffer of `len` bytes for the next chunk: the memory of the `previous` chunk again once
+/// its requests let go of it (one allocation per upload instead of one per chunk, which the
+/// allocator would keep around per thread), else a new one. Its bytes are overwritten by the
+/// next fill.
+pub(super) fn chunk_buffer(previous: Option<Bytes>, len: usize) -> BytesMut {
+    match previous.map(Bytes::try_into_mut) {
+        Some(Ok(mut buf)) => {
+            buf.resize(len, 0);
+            buf
+        }
+        _ => BytesMut::zeroed(len),
+    }
+}
+
 /// Where a chunked upload stands.
 pub(super) struct Progress {
     /// The session's latest location.
@@ -106,14 +120,17 @@ impl Repository {
         skip_held(&mut reader, at.offset, expected).await?;
         let len = chunk.min(expected.size.max(1) as usize);
         at.piece = len;
+        let mut previous = None;
         loop {
-            let mut buf = BytesMut::zeroed(len);
+            let mut buf = chunk_buffer(previous.take(), len);
             let n = fill(&mut reader, &mut buf).await?;
             if n == 0 {
                 break;
             }
             buf.truncate(n);
-            self.send_chunk(buf.freeze(), at, state_file).await?;
+            let sent = buf.freeze();
+            self.send_chunk(sent.clone(), at, state_file).await?;
+            previous = Some(sent);
             if n < len {
                 break;
             }

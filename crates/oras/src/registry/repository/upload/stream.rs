@@ -7,12 +7,11 @@
 
 use std::sync::Mutex;
 
-use bytes::BytesMut;
 use oras_spec::{Algorithm, Descriptor, Digest};
 use reqwest::header::HeaderMap;
 use url::Url;
 
-use super::chunked::{MIN_CHUNK_ON_413, Progress, fill};
+use super::chunked::{MIN_CHUNK_ON_413, Progress, chunk_buffer, fill};
 use crate::content::{BlobReader, StagedReceiver};
 use crate::error::Result;
 use crate::registry::client::ReqBody;
@@ -74,15 +73,18 @@ impl Repository {
         };
         let mut digester = Algorithm::Sha256.digester();
         let res = async {
+            let mut previous = None;
             loop {
-                let mut buf = BytesMut::zeroed(chunk);
+                let mut buf = chunk_buffer(previous.take(), chunk);
                 let n = fill(&mut content, &mut buf).await?;
                 if n == 0 {
                     break;
                 }
                 buf.truncate(n);
                 digester.update(&buf);
-                self.send_chunk(buf.freeze(), &mut at, None).await?;
+                let sent = buf.freeze();
+                self.send_chunk(sent.clone(), &mut at, None).await?;
+                previous = Some(sent);
                 if n < chunk {
                     break;
                 }
