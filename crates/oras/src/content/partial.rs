@@ -71,8 +71,7 @@ pub async fn complete_with_mode(
         (expected.digest.algorithm().digester(), 0)
     };
     let res = async {
-        let reader = content.into_reader_async().await?;
-        write_verified_file(reader, expected, file.try_clone()?, dest, digester, offset).await?;
+        write_verified_file(content, expected, file.try_clone()?, dest, digester, offset).await?;
         Ok::<(), Error>(())
     }
     .await;

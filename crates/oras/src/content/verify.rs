@@ -11,6 +11,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 use crate::content::{BlobReader, ReadOnlyStorage};
 use crate::error::{Error, ErrorKind, Result};
 
+mod pipeline;
+
+pub use pipeline::{copy_verified, write_verified_file};
+
 /// Counts and hashes a blob's bytes as they pass; accepts the whole only with exactly the
 /// descriptor's size and digest.
 pub struct Verifier {
@@ -207,185 +211,6 @@ impl<R: AsyncRead + Unpin> AsyncRead for VerifyingReader<R> {
     }
 }
 
-/// Streams `reader` into `writer`, verifying size and digest against `expected`; the writer
-/// is flushed. Reading and hashing run in their own task, one chunk ahead of the writes (at most
-/// a few MiB in flight), so network, hashing and disk overlap. On error the caller discards
-/// what was written.
-pub async fn copy_verified<W>(
-    reader: BlobReader,
-    expected: &Descriptor,
-    writer: &mut W,
-) -> Result<u64>
-where
-    W: tokio::io::AsyncWrite + Unpin + ?Sized,
-{
-    copy_verified_from(
-        reader,
-        expected,
-        writer,
-        expected.digest.algorithm().digester(),
-        0,
-    )
-    .await
-}
-
-/// [`copy_verified`] for a reader that starts at byte `offset` of the blob, the bytes before
-/// it having been hashed into `digester` (resuming a partial transfer). Returns the bytes written.
-pub async fn copy_verified_from<W>(
-    reader: BlobReader,
-    expected: &Descriptor,
-    writer: &mut W,
-    digester: Digester,
-    offset: u64,
-) -> Result<u64>
-where
-    W: tokio::io::AsyncWrite + Unpin + ?Sized,
-{
-    use tokio::io::AsyncWriteExt;
-    let (mut rx, producer, recycler) = verified_chunks(reader, expected, digester, offset);
-    let mut total = 0u64;
-    while let Some(chunk) = rx.recv().await {
-        let chunk = match chunk {
-            Ok(c) => c,
-            Err(e) => {
-                producer.abort();
-                return Err(e);
-            }
-        };
-        if let Err(e) = writer.write_all(&chunk).await {
-            producer.abort();
-            return Err(e.into());
-        }
-        total += chunk.len() as u64;
-        recycler.give_back(chunk);
-    }
-    writer.flush().await?;
-    Ok(total)
-}
-
-/// Bytes per `write()` into a file.
-const WRITE_PIECE: usize = 32 << 10;
-
-/// [`copy_verified_from`] into a file, written by a dedicated blocking thread straight from
-/// the received chunks (no extra buffering), positioned at `offset`. `path` names the file in
-/// errors of the local side (a full disk says which file it could not write).
-pub async fn write_verified_file(
-    reader: BlobReader,
-    expected: &Descriptor,
-    mut file: std::fs::File,
-    path: &std::path::Path,
-    digester: Digester,
-    offset: u64,
-) -> Result<u64> {
-    let (mut rx, producer, recycler) = verified_chunks(reader, expected, digester, offset);
-    let path = path.to_path_buf();
-    let writer = tokio::task::spawn_blocking(move || -> Result<u64> {
-        use std::io::{Seek, SeekFrom, Write};
-        let local = |e: std::io::Error| {
-            crate::Error::from(e).context(format!("failed to write {}", path.display()))
-        };
-        file.seek(SeekFrom::Start(offset)).map_err(local)?;
-        let mut total = 0u64;
-        while let Some(chunk) = rx.blocking_recv() {
-            let chunk = chunk?;
-            // small writes: the page cache then takes pages from the per-CPU free lists
-            // (order <= 3) instead of assembling large folios, which costs several times more
-            // kernel time per byte on virtual machines that hand freed memory back to the host
-            for piece in chunk.chunks(WRITE_PIECE) {
-                file.write_all(piece).map_err(local)?;
-            }
-            total += chunk.len() as u64;
-            recycler.give_back(chunk);
-        }
-        file.flush().map_err(local)?;
-        Ok(total)
-    });
-    let res = writer
-        .await
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
-    if res.is_err() {
-        producer.abort();
-    }
-    res
-}
-
-/// Reads, verifies and hands out a blob in 1 MiB chunks: a task receives them (a few chunks
-/// ahead of the consumer) and a thread hashes them on their way, so receiving, hashing and
-/// writing run side by side. A verification failure arrives as the last item.
-fn verified_chunks(
-    reader: BlobReader,
-    expected: &Descriptor,
-    digester: Digester,
-    offset: u64,
-) -> (
-    tokio::sync::mpsc::Receiver<Result<Bytes>>,
-    tokio::task::JoinHandle<()>,
-    Recycler,
-) {
-    const CHUNK: usize = 1 << 20;
-    let (raw_tx, mut raw_rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(2);
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(2);
-    // written chunks come back to be filled again: a transfer touches a few MiB of memory
-    // instead of asking the allocator (and the kernel) for fresh pages for every chunk
-    let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<bytes::BytesMut>();
-    let producer = tokio::spawn(async move {
-        let mut reader = reader;
-        loop {
-            let mut buf = match recycle_rx.try_recv() {
-                Ok(mut b) => {
-                    b.clear();
-                    b
-                }
-                Err(_) => bytes::BytesMut::with_capacity(CHUNK),
-            };
-            let res = async {
-                while buf.len() < CHUNK {
-                    if reader.read_buf(&mut buf).await? == 0 {
-                        break;
-                    }
-                }
-                Ok::<_, Error>(())
-            }
-            .await;
-            let done = buf.len() < CHUNK;
-            let failed = res.is_err();
-            let msg = res.map(|()| buf.freeze());
-            let send = match msg {
-                Ok(b) if b.is_empty() => true,
-                other => raw_tx.send(other).await.is_ok(),
-            };
-            if !send || failed || done {
-                return;
-            }
-        }
-    });
-    let mut verifier = Verifier::resumed(expected, digester, offset);
-    tokio::task::spawn_blocking(move || {
-        while let Some(chunk) = raw_rx.blocking_recv() {
-            let checked = chunk.and_then(|c| verifier.update(&c).map(|()| c));
-            let failed = checked.is_err();
-            if tx.blocking_send(checked).is_err() || failed {
-                return;
-            }
-        }
-        if let Err(e) = verifier.finish() {
-            let _ = tx.blocking_send(Err(e));
-        }
-    });
-    (rx, producer, Recycler(recycle_tx))
-}
-
-/// Hands written chunks back to the reader for reuse.
-struct Recycler(std::sync::mpsc::Sender<bytes::BytesMut>);
-
-impl Recycler {
-    fn give_back(&self, chunk: Bytes) {
-        if let Ok(b) = chunk.try_into_mut() {
-            let _ = self.0.send(b);
-        }
-    }
-}
-
 /// Reads a whole (small) blob into memory, verified; refuses descriptors above `limit` bytes
 /// before reading anything.
 pub async fn read_all(reader: BlobReader, desc: &Descriptor, limit: u64) -> Result<Bytes> {
@@ -426,6 +251,7 @@ pub async fn fetch_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::BlobSource;
 
     #[tokio::test]
     async fn rejects_bad_content() {
@@ -490,9 +316,16 @@ mod tests {
         digester.update(&data[..offset]);
         let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
         let tail = reader(data[offset..].to_vec());
-        let n = write_verified_file(tail, &d, file, &path, digester, offset as u64)
-            .await
-            .unwrap();
+        let n = write_verified_file(
+            BlobSource::Reader(tail),
+            &d,
+            file,
+            &path,
+            digester,
+            offset as u64,
+        )
+        .await
+        .unwrap();
         assert_eq!(n as usize, data.len() - offset);
         assert_eq!(std::fs::read(&path).unwrap(), data);
     }

@@ -474,7 +474,7 @@ async fn write_verified(content: BlobSource, expected: &Descriptor, path: &Path)
         .open(path)
         .ctx(format!("failed to create {}", path.display()))?;
     let digester = expected.digest.algorithm().digester();
-    write_verified_file(content.into_reader(), expected, std_file, path, digester, 0).await?;
+    write_verified_file(content, expected, std_file, path, digester, 0).await?;
     Ok(())
 }
 

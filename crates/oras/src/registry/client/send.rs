@@ -109,6 +109,13 @@ impl Exchange {
                         activity.clone(),
                     )))
             }
+            Some(ReqBody::Chunks(chunks, len)) => {
+                rb.header(CONTENT_LENGTH, len)
+                    .body(reqwest::Body::wrap_stream(Tracked::new(
+                        chunks,
+                        activity.clone(),
+                    )))
+            }
         }
     }
 
@@ -189,7 +196,7 @@ impl Client {
                 rb = rb.header(AUTHORIZATION, a);
             }
         }
-        let replayable = !matches!(ex.body, Some(ReqBody::Stream(..)));
+        let replayable = !matches!(ex.body, Some(ReqBody::Stream(..) | ReqBody::Chunks(..)));
         // request bodies are sent as streams whose progress the read timeout sees
         let activity = Arc::new(Activity::new());
         let rb = ex.attach_body(rb, &activity);

@@ -14,8 +14,8 @@ use crate::content::verify::read_all;
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::repository_scope;
-use crate::registry::client::{Client, ReqBody, body_reader, headers};
-use crate::registry::resume::{ResumingReader, content_range_start, get_range};
+use crate::registry::client::{Client, ReqBody, body_chunks, body_reader, headers};
+use crate::registry::resume::{ResumingChunks, content_range_start, get_range};
 use crate::registry::segments::{SegmentSource, SegmentedReader};
 
 impl Repository {
@@ -47,18 +47,35 @@ impl Repository {
     }
 
     /// A whole blob in one response (`200`), resumed with ranged requests if it breaks off.
-    fn whole_blob(&self, desc: &Descriptor, url: Url, resp: Response) -> Result<BlobReader> {
+    fn whole_blob(&self, desc: &Descriptor, url: Url, resp: Response) -> Result<ResumingChunks> {
         self.check_whole(desc, &resp)?;
         // Resume against the registry URL: a redirect is followed again (and never carries
         // credentials to another origin).
-        let first = body_reader(resp);
-        Ok(Box::pin(ResumingReader::new(
+        Ok(ResumingChunks::new(
             self.client.clone(),
             url,
             self.scopes(&[]),
             desc.size,
-            first,
-        )))
+            body_chunks(resp),
+        ))
+    }
+
+    /// `GET` of a whole blob (not a manifest) at `url`.
+    async fn get_blob(&self, desc: &Descriptor, url: Url) -> Result<ResumingChunks> {
+        let resp = self
+            .send(
+                Method::GET,
+                url.clone(),
+                HeaderMap::new(),
+                ReqBody::Empty,
+                &[],
+            )
+            .await?;
+        match resp.status().as_u16() {
+            200 => self.whole_blob(desc, url, resp),
+            404 => Err(self.not_found(&desc.digest.to_string())),
+            _ => Err(Client::error(&Method::GET, resp).await),
+        }
     }
 
     /// The blob from byte `start` on, in segments fetched in parallel; `None` when the
@@ -80,7 +97,7 @@ impl Repository {
             206 if content_range_start(&resp) == Some(start) => Ok(Some(Box::pin(
                 SegmentedReader::new(source, self.download.clone(), start, desc.size, resp),
             ))),
-            200 if start == 0 => self.whole_blob(desc, url, resp).map(Some),
+            200 if start == 0 => Ok(Some(self.whole_blob(desc, url, resp)?.into_reader())),
             404 => Err(self.not_found(&desc.digest.to_string())),
             200 | 206 => Ok(None),
             _ => Err(Client::error(&Method::GET, resp).await),
@@ -110,39 +127,43 @@ impl ReadOnlyStorage for Repository {
         {
             return Ok(BlobSource::Bytes(b).into_reader());
         }
-        let url = self.url(&format!(
-            "{}/{}",
-            if is_manifest { "manifests" } else { "blobs" },
-            desc.digest
-        ))?;
-        let accept = if is_manifest && !desc.media_type.is_empty() {
-            desc.media_type.clone()
-        } else {
-            manifest_accept()
-        };
-        let h = if is_manifest {
-            headers([("Accept", accept.as_str())])
-        } else {
-            HeaderMap::new()
-        };
-        if !is_manifest
-            && self.download.segmented(desc.size, 0)
-            && let Some(r) = self.fetch_segmented(desc, url.clone(), 0).await?
-        {
-            return Ok(r);
+        if !is_manifest {
+            let url = self.url(&format!("blobs/{}", desc.digest))?;
+            if self.download.segmented(desc.size, 0)
+                && let Some(r) = self.fetch_segmented(desc, url.clone(), 0).await?
+            {
+                return Ok(r);
+            }
+            return Ok(self.get_blob(desc, url).await?.into_reader());
         }
-        let resp = self
-            .send(Method::GET, url.clone(), h, ReqBody::Empty, &[])
-            .await?;
+        let url = self.url(&format!("manifests/{}", desc.digest))?;
+        let accept = if desc.media_type.is_empty() {
+            manifest_accept()
+        } else {
+            desc.media_type.clone()
+        };
+        let h = headers([("Accept", accept.as_str())]);
+        let resp = self.send(Method::GET, url, h, ReqBody::Empty, &[]).await?;
         match resp.status().as_u16() {
-            200 if is_manifest => {
+            200 => {
                 self.check_whole(desc, &resp)?;
                 Ok(body_reader(resp))
             }
-            200 => self.whole_blob(desc, url, resp),
             404 => Err(self.not_found(&desc.digest.to_string())),
             _ => Err(Client::error(&Method::GET, resp).await),
         }
+    }
+
+    /// A blob fetched in one response comes as the chunks it arrives in (a file or an upload
+    /// takes them without a copy); manifests and segmented downloads as [`fetch`](Self::fetch).
+    async fn fetch_source(&self, desc: &Descriptor) -> Result<BlobSource> {
+        if desc.is_manifest() || self.download.segmented(desc.size, 0) {
+            return Ok(BlobSource::Reader(self.fetch(desc).await?));
+        }
+        let url = self.url(&format!("blobs/{}", desc.digest))?;
+        Ok(BlobSource::Chunks(Box::pin(
+            self.get_blob(desc, url).await?,
+        )))
     }
 
     /// `GET` with `Range: bytes=<offset>-`; `None` unless the registry answers 206 from there.
@@ -162,11 +183,12 @@ impl ReadOnlyStorage for Repository {
         if content_range_start(&resp) != Some(offset) {
             return Ok(None);
         }
-        let first = body_reader(resp);
-        Ok(Some(Box::pin(
-            ResumingReader::new(self.client.clone(), url, scopes, desc.size, first)
-                .starting_at(offset),
-        )))
+        let first = body_chunks(resp);
+        Ok(Some(
+            ResumingChunks::new(self.client.clone(), url, scopes, desc.size, first)
+                .starting_at(offset)
+                .into_reader(),
+        ))
     }
 
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {

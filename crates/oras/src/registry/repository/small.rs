@@ -227,6 +227,8 @@ async fn small_bytes(expected: &Descriptor, content: BlobSource) -> Result<Bytes
             .await
             .map(Bytes::from)
             .map_err(|e| Error::from(e).context(p.display())),
-        BlobSource::Reader(r) => read_all(r, expected, SMALL_BLOB).await,
+        other @ (BlobSource::Reader(_) | BlobSource::Chunks(_)) => {
+            read_all(other.into_reader(), expected, SMALL_BLOB).await
+        }
     }
 }

@@ -288,6 +288,7 @@ impl Repository {
                 )
             }
             BlobSource::Reader(r) => (ReqBody::Stream(r, expected.size), None),
+            BlobSource::Chunks(c) => (ReqBody::Chunks(c, expected.size), None),
         };
         match self.upload_monolithic(expected, body).await {
             Err(e) if e.registry_response().is_some_and(|r| r.status == 413) => {
