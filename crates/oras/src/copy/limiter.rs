@@ -1,13 +1,16 @@
 //! How many nodes of a copy move at once: an exact cap when the caller gave one, else an
-//! adaptive limit (additive increase, multiplicative decrease).
+//! adaptive limit (slow start, additive increase, multiplicative decrease).
 //!
-//! The adaptive limit starts at [`START`] nodes in flight and grows by one after every window
-//! of completed transfers whose mean duration stayed within [`SLOWER`] times the fastest window
-//! seen (more requests in flight are not just queueing at the registry), up to [`MAX`]. It is
-//! halved when a store reports more overload answers (429, 503, which the client retries) than
-//! it had when the window's transfers began. The bytes of the transfers in flight are bounded
-//! by [`MAX_BYTES`], a blob counting at most [`MAX_CHARGE`] (big blobs are streamed, not held),
-//! so up to four big blobs move together.
+//! The adaptive limit starts at [`START`] nodes in flight. It first grows by one with every
+//! completed transfer (doubling per window of `limit` transfers, as TCP's slow start does)
+//! until a window's mean duration is more than [`SLOWER`] times the fastest window seen (back
+//! to the limit that window began with), or an overload comes; from then on it grows by one
+//! after every window whose mean duration stayed within that bound (more requests in flight
+//! are not just queueing at the registry), up to [`MAX`]. It is halved when a store reports
+//! more overload answers (429, 503, which the client retries) than it had when the window's
+//! transfers began. The bytes of the transfers in flight are bounded by [`MAX_BYTES`], a blob
+//! counting at most [`MAX_CHARGE`] (big blobs are streamed, not held), so up to four big blobs
+//! move together.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -36,7 +39,9 @@ struct State {
     limit: usize,
     in_flight: usize,
     bytes: u64,
-    /// Completed in the current window, and their summed durations.
+    /// Transfers that close the current window (the limit when it began), those completed
+    /// in it, and their summed durations.
+    window: usize,
     done: usize,
     busy: Duration,
     /// The fastest mean duration of a window so far.
@@ -47,6 +52,8 @@ struct State {
     epoch: u64,
     /// The most permits that were out at once.
     peak: usize,
+    /// Still growing with every completed transfer (no slow window nor overload yet).
+    starting: bool,
 }
 
 /// A node's admission; given back with [`Permit::finish`] (or when dropped, as if nothing
@@ -86,12 +93,14 @@ impl Limiter {
                 limit: if adaptive { START } else { concurrency },
                 in_flight: 0,
                 bytes: 0,
+                window: if adaptive { START } else { concurrency },
                 done: 0,
                 busy: Duration::ZERO,
                 best: None,
                 overloads: 0,
                 epoch: 0,
                 peak: 0,
+                starting: true,
             }),
             changed: Notify::new(),
             adaptive,
@@ -156,11 +165,11 @@ impl State {
     fn steer(&mut self, permit: &Permit<'_>, overloads: u64, moved: bool) {
         if overloads > permit.overloads.max(self.overloads) {
             self.overloads = overloads;
+            self.starting = false;
             if permit.epoch == self.epoch {
                 self.limit = (self.limit / 2).max(1);
                 self.epoch += 1;
-                self.done = 0;
-                self.busy = Duration::ZERO;
+                self.new_window();
             }
             return;
         }
@@ -169,19 +178,34 @@ impl State {
         }
         self.done += 1;
         self.busy += permit.started.elapsed();
-        if self.done < self.limit {
+        if self.starting {
+            self.limit = (self.limit + 1).min(MAX);
+        }
+        if self.done < self.window {
             return;
         }
         let mean = self.busy / self.done as u32;
-        self.done = 0;
-        self.busy = Duration::ZERO;
         let best = *self.best.get_or_insert(mean);
         if mean < best {
             self.best = Some(mean);
         }
-        if mean.as_secs_f64() <= best.as_secs_f64() * SLOWER {
+        if mean.as_secs_f64() > best.as_secs_f64() * SLOWER {
+            if self.starting {
+                // back to the limit the window began with: the growth in it only queued
+                self.limit = self.window;
+                self.starting = false;
+            }
+        } else if !self.starting {
             self.limit = (self.limit + 1).min(MAX);
         }
+        self.new_window();
+    }
+
+    /// Starts a window of as many transfers as the limit now.
+    fn new_window(&mut self) {
+        self.window = self.limit;
+        self.done = 0;
+        self.busy = Duration::ZERO;
     }
 }
 
@@ -202,22 +226,67 @@ mod tests {
         assert_eq!((l.limit(), l.peak()), (2, 2));
     }
 
+    /// A transfer that took `took` (its permit dated back by that much), with `overloads`
+    /// counted before and after it.
+    async fn transfer(l: &Limiter, took: Duration, overloads: u64) {
+        let mut p = l.acquire(1024, overloads).await;
+        p.started = Instant::now() - took;
+        p.finish(overloads, true);
+    }
+
     #[tokio::test]
-    async fn adaptive_grows_while_transfers_keep_their_pace_and_halves_on_overload() {
+    async fn adaptive_starts_fast_grows_while_transfers_keep_their_pace_and_halves_on_overload() {
+        let pace = Duration::from_millis(50);
         let l = Limiter::new(0);
         assert_eq!(l.limit(), START);
+        // slow start: one more with every transfer that moved
         for _ in 0..START {
-            l.acquire(1024, 0).await.finish(0, true);
+            transfer(&l, pace, 0).await;
         }
-        let grown = START + 1;
+        let grown = 2 * START;
         assert_eq!(l.limit(), grown);
+        // a window three times slower ends the slow start, back at the limit it began with
+        for _ in 0..grown {
+            transfer(&l, 3 * pace, 0).await;
+        }
+        let slowed = grown;
+        assert_eq!(l.limit(), slowed);
+        for _ in 0..slowed {
+            transfer(&l, 3 * pace, 0).await;
+        }
+        assert_eq!(l.limit(), slowed, "slow windows do not grow the limit");
+        // then one more per window that kept its pace
+        for _ in 0..slowed {
+            transfer(&l, pace, 0).await;
+        }
+        assert_eq!(l.limit(), slowed + 1);
+
+        let before = l.limit();
         let p = l.acquire(1024, 0).await;
         let q = l.acquire(1024, 0).await;
         p.finish(3, true);
-        assert_eq!(l.limit(), grown / 2);
+        let halved = before / 2;
+        assert_eq!(l.limit(), halved);
         // the same overload seen by a permit taken before the decrease does not halve again
         q.finish(4, true);
-        assert_eq!(l.limit(), grown / 2);
+        assert_eq!(l.limit(), halved);
+    }
+
+    #[tokio::test]
+    async fn an_overload_ends_the_slow_start() {
+        let pace = Duration::from_millis(50);
+        let l = Limiter::new(0);
+        let p = l.acquire(1024, 0).await;
+        p.finish(1, true);
+        assert_eq!(l.limit(), START / 2);
+        for _ in 0..START / 2 {
+            transfer(&l, pace, 1).await;
+        }
+        assert_eq!(
+            l.limit(),
+            START / 2 + 1,
+            "one more per window, not one per transfer"
+        );
     }
 
     #[tokio::test]
