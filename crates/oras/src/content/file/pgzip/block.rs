@@ -27,7 +27,7 @@ pub(super) struct Compressed {
 
 /// Compresses `data` at `level`, with `dict` (the input just before it) as the window the
 /// matches may reach into; `last` ends the deflate stream. The block is cut into segments of
-/// [`SEGMENT`] bytes at fixed offsets, each given a [`Kind`] ([`classify`]); runs of one kind
+/// [`SEGMENT`] bytes at fixed offsets, each given a [`Kind`] ([`RepeatTable::classify`]); runs of one kind
 /// are stored, Huffman-coded or deflated (primed with the input before them), and stored if
 /// deflate does not make them smaller.
 pub(super) fn compress_block(
@@ -80,9 +80,10 @@ pub(super) enum Kind {
 /// The runs of consecutive segments of `data` of one kind: (start, end, kind).
 fn runs(data: &[u8]) -> Vec<(usize, usize, Kind)> {
     let mut runs: Vec<(usize, usize, Kind)> = Vec::new();
+    let mut repeats = RepeatTable::new();
     for (i, seg) in data.chunks(SEGMENT).enumerate() {
         let start = i * SEGMENT;
-        let kind = classify(seg);
+        let kind = repeats.classify(seg);
         match runs.last_mut() {
             Some(run) if run.2 == kind => run.1 = start + seg.len(),
             _ => runs.push((start, start + seg.len(), kind)),
@@ -91,45 +92,67 @@ fn runs(data: &[u8]) -> Vec<(usize, usize, Kind)> {
     runs
 }
 
-/// How `seg` is best coded. With few of its 4-byte sequences repeating within deflate's
-/// window (under one in 32), matches gain little: then if its byte values are about evenly spread
-/// Huffman codes gain nothing either (compressed or encrypted data: [`Kind::Stored`]), else
-/// Huffman codes alone do what deflate would ([`Kind::Literals`], e.g. base64). Integer
-/// arithmetic on the bytes alone, so every machine decides alike.
+/// How `seg` is best coded ([`RepeatTable::classify`] with a table of its own).
+#[cfg(test)]
 pub(super) fn classify(seg: &[u8]) -> Kind {
-    let n = seg.len() as u64;
-    if n < 4096 {
-        return Kind::Matches;
-    }
-    // random bytes repeat a 4-byte sequence about n·32 KiB / 2³² times (under one in 64 KiB),
-    // base64 a few times in a thousand; text repeats them all the time. Below one in 32 (a
-    // tar header's zeros are fewer), matches would save little
-    let enough = n / 32;
-    let mut table = vec![0u64; 1 << 14];
-    let mut repeats = 0u64;
-    for (i, w) in seg.windows(4).enumerate() {
-        let quad = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-        let slot = (quad.wrapping_mul(0x9E37_79B1) >> 18) as usize;
-        let seen = table[slot];
-        // entries are (position + 1) << 32 | the sequence; 0 is empty
-        if seen != 0 && seen as u32 == quad && i + 1 - (seen >> 32) as usize <= WINDOW {
-            repeats += 1;
-            if repeats >= enough {
-                return Kind::Matches;
-            }
+    RepeatTable::new().classify(seg)
+}
+
+/// Slots of the table of 4-byte sequences seen ([`RepeatTable`]): 16 KiB, in the L1 cache.
+const SLOTS: usize = 1 << 12;
+
+/// The 4-byte sequences seen in the segment being classified, by hash (one sequence per slot,
+/// the latest; a segment is shorter than deflate's window, so every one is within reach). One
+/// table per block, cleared for each segment.
+struct RepeatTable {
+    slots: Vec<u32>,
+}
+
+impl RepeatTable {
+    fn new() -> RepeatTable {
+        RepeatTable {
+            slots: vec![0; SLOTS],
         }
-        table[slot] = ((i as u64 + 1) << 32) | u64::from(quad);
     }
-    let mut counts = [0u64; 256];
-    for &b in seg {
-        counts[b as usize] += 1;
-    }
-    // for evenly spread bytes 256·Σc² ≈ n² + 256·n; skewed ones give much more
-    let sum_sq: u64 = counts.iter().map(|c| c * c).sum();
-    if 256 * sum_sq > n * n + n * n / 8 + 1024 * n {
-        Kind::Literals
-    } else {
-        Kind::Stored
+
+    /// How `seg` is best coded. With few of its 4-byte sequences (sampled at every other
+    /// position) repeating, under one in 16, matches gain little: then if its byte values are
+    /// about evenly spread Huffman codes gain nothing either (compressed or encrypted data:
+    /// [`Kind::Stored`]), else Huffman codes alone do what deflate would ([`Kind::Literals`],
+    /// e.g. base64). Integer arithmetic on the bytes alone, so every machine decides alike.
+    fn classify(&mut self, seg: &[u8]) -> Kind {
+        let n = seg.len() as u64;
+        if n < 4096 {
+            return Kind::Matches;
+        }
+        // random bytes repeat a 4-byte sequence about n·n / 2³² times (under one in 64 KiB),
+        // base64 a few times in a thousand; text repeats them all the time. Below one in 16
+        // (a tar header's and its padding's zeros are fewer), matches would save little
+        let enough = n / 2 / 16;
+        let mut repeats = 0u64;
+        self.slots.fill(0);
+        for w in seg.windows(4).step_by(2) {
+            let quad = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+            let slot = (quad.wrapping_mul(0x9E37_79B1) >> 20) as usize;
+            if self.slots[slot] == quad {
+                repeats += 1;
+                if repeats >= enough {
+                    return Kind::Matches;
+                }
+            }
+            self.slots[slot] = quad;
+        }
+        let mut counts = [0u64; 256];
+        for &b in seg {
+            counts[b as usize] += 1;
+        }
+        // for evenly spread bytes 256·Σc² ≈ n² + 256·n; skewed ones give much more
+        let sum_sq: u64 = counts.iter().map(|c| c * c).sum();
+        if 256 * sum_sq > n * n + n * n / 8 + 1024 * n {
+            Kind::Literals
+        } else {
+            Kind::Stored
+        }
     }
 }
 
