@@ -100,9 +100,18 @@ fn directory_is_streamed_into_distribution_and_pulled_back() {
         &[("ORAS_CHUNK_SIZE", "1048576")],
     )
     .ok();
-    // streamed in chunks while packed, closed with the digest: no PUT carries the layer
+    // streamed in PATCHes of about a chunk while packed, closed with the digest: no PUT
+    // carries the layer
     let patches = pushed.stderr.matches("> Request method: \"PATCH\"").count();
     assert!(patches >= 3, "{}", pushed.stderr);
+    let largest_body = pushed
+        .stderr
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("\"Content-Length\": \""))
+        .filter_map(|v| v.trim_end_matches('"').parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    assert!(largest_body < 1 << 20, "{}", pushed.stderr);
     let l = layer(d.path(), &format!("{r}:v1"), &[]);
     let short = &l["digest"].as_str().unwrap()["sha256:".len()..][..12];
     // the status lines are those of any layer
@@ -189,9 +198,8 @@ fn push_through(
 
 #[test]
 fn a_stream_the_registry_fails_midway_falls_back_to_the_packed_file() {
-    // the fourth request (the stream's third PATCH): its session is gone (404, not worth a
-    // retry; the chunks are small enough to be sent whole before the answer comes)
-    let requests = push_through("65536", |f| f.fail_after = Some((3, 404)));
+    // the stream's third PATCH: its session is gone (404, not worth a retry)
+    let requests = push_through("65536", |f| f.fail_patch_after = Some((2, 404)));
     let patches = requests.iter().filter(|q| q.starts_with("PATCH ")).count();
     assert_eq!(
         patches, 3,
@@ -212,9 +220,17 @@ fn a_stream_the_registry_fails_midway_falls_back_to_the_packed_file() {
 }
 
 #[test]
-fn a_registry_refusing_large_patches_still_gets_the_stream() {
-    // bodies above 512 KiB are refused (413): the stream's pieces are halved until they pass
+fn a_registry_refusing_large_patches_gets_the_layer_from_the_packed_file() {
+    // bodies above 512 KiB are refused (413): the streamed PATCH (about 1 MiB, its bytes gone
+    // with it) fails the stream, its session is cancelled, and the layer goes up from the
+    // packed file in chunks halved until they pass
     let requests = push_through("1048576", |f| f.max_body = Some(512 << 10));
+    assert!(
+        requests
+            .iter()
+            .any(|q| q.starts_with("DELETE ") && q.contains("/blobs/uploads/")),
+        "{requests:#?}"
+    );
     let patches = requests.iter().filter(|q| q.starts_with("PATCH ")).count();
     assert!(patches >= 8, "{requests:#?}");
     assert!(

@@ -31,6 +31,9 @@ pub struct Faults {
     pub stall_blob_after: Option<usize>,
     /// Accept this many more PATCH requests, then stall the next one (once).
     pub stall_patch_after: Option<usize>,
+    /// Accept this many more PATCH requests, then answer the next one with this status
+    /// (once).
+    pub fail_patch_after: Option<(usize, u16)>,
     /// Bytes received in PATCH bodies.
     pub patched_bytes: u64,
     /// Answer blob GETs with the whole blob (200) whatever `Range` asks for.
@@ -102,6 +105,22 @@ pub(super) fn injected_status(s: &Shared) -> Option<u16> {
         f.fail_after = None;
     }
     after.or_else(|| f.fail_next.pop_front())
+}
+
+/// The status [`Faults::fail_patch_after`] answers this PATCH with, if it is the one.
+pub(super) fn failed_patch(s: &Shared) -> Option<u16> {
+    let mut f = s.faults.lock().unwrap();
+    match f.fail_patch_after {
+        Some((0, status)) => {
+            f.fail_patch_after = None;
+            Some(status)
+        }
+        Some((n, status)) => {
+            f.fail_patch_after = Some((n - 1, status));
+            None
+        }
+        None => None,
+    }
 }
 
 /// Whether this PATCH is the one [`Faults::stall_patch_after`] stalls (counting down to it).

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::auth::authorized;
 use super::blobs::blobs;
-use super::faults::{STALL, injected_status, stalls, stalls_patch};
+use super::faults::{STALL, failed_patch, injected_status, stalls, stalls_patch};
 use super::listing::{catalog, tags};
 use super::manifests::manifests;
 use super::referrers::referrers;
@@ -63,6 +63,11 @@ async fn route_main(s: Arc<Shared>, req: Request) -> Response {
         tokio::time::sleep(d).await;
     }
     if let Some(status) = injected_status(&s) {
+        return injected(status);
+    }
+    if req.method() == Method::PATCH
+        && let Some(status) = failed_patch(&s)
+    {
         return injected(status);
     }
     if let Some(r) = authorized(&s, req.headers()) {

@@ -18,6 +18,9 @@ pub enum ReqBody {
     Stream(BlobReader, u64),
     /// A one-shot stream of chunks (of exactly this many bytes in all), sent as they are.
     Chunks(BlobChunks, u64),
+    /// A one-shot stream of chunks of a length known only at its end, sent as they come
+    /// (chunked transfer encoding, no `Content-Length`).
+    Unsized(BlobChunks),
 }
 
 pub(super) fn error_chain(e: &dyn std::error::Error) -> String {

@@ -116,6 +116,10 @@ impl Exchange {
                         activity.clone(),
                     )))
             }
+            Some(ReqBody::Unsized(chunks)) => rb.body(reqwest::Body::wrap_stream(Tracked::new(
+                chunks,
+                activity.clone(),
+            ))),
         }
     }
 
@@ -196,7 +200,10 @@ impl Client {
                 rb = rb.header(AUTHORIZATION, a);
             }
         }
-        let replayable = !matches!(ex.body, Some(ReqBody::Stream(..) | ReqBody::Chunks(..)));
+        let replayable = !matches!(
+            ex.body,
+            Some(ReqBody::Stream(..) | ReqBody::Chunks(..) | ReqBody::Unsized(..))
+        );
         // request bodies are sent as streams whose progress the read timeout sees
         let activity = Arc::new(Activity::new());
         let rb = ex.attach_body(rb, &activity);

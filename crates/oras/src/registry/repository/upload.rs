@@ -18,11 +18,10 @@ use crate::content::{BlobSource, StagedStream, staged_stream};
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::client::{Client, ReqBody, headers};
 
+mod ahead;
 mod chunked;
 mod session;
 mod stream;
-
-use stream::staged_reader;
 
 /// How blobs are uploaded.
 #[derive(Debug, Clone)]
@@ -195,9 +194,9 @@ impl Repository {
     }
 
     /// Starts uploading the bytes a producer is writing to the file at `path` (a directory
-    /// being packed) before their digest is known: they are streamed into a session in chunks
-    /// as they come (as standard input is), and the later push from that file only sends the
-    /// closing PUT with the digest. The returned stream is where the producer sends its bytes;
+    /// being packed) before their digest is known: they are streamed into a session as they
+    /// come (see `upload/ahead.rs`), and the later push from that file only sends the closing
+    /// PUT with the digest (or the whole file, if the stream failed). The returned stream is where the producer sends its bytes;
     /// `None` outside a runtime.
     pub fn stream_ahead(self: &Arc<Self>, path: &std::path::Path) -> Option<StagedStream> {
         let runtime = tokio::runtime::Handle::try_current().ok()?;
@@ -206,7 +205,7 @@ impl Repository {
         let opened = Arc::new(std::sync::Mutex::new(None));
         let slot = opened.clone();
         let handle = runtime.spawn(async move {
-            let sent = this.stream_upload(staged_reader(receiver), &slot).await?;
+            let sent = this.stream_pieces(receiver, &slot).await?;
             Ok(Held {
                 location: sent.location,
                 size: sent.size,

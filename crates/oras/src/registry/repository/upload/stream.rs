@@ -1,9 +1,8 @@
-//! Uploads of bytes whose size and digest are known only at their end: standard input, or a
-//! directory while it is packed. A session is opened, the bytes are sent in chunks as they
-//! are read and hashed, and the closing PUT carries the digest computed on the way (at once
-//! for standard input; for a packed directory when its push comes, see
-//! [`Repository::stream_ahead`]). Only one chunk is held in memory at a time; such a stream
-//! cannot be read again, so the session is not remembered for a later run.
+//! Uploads of standard input, whose size and digest are known only at its end. A session is
+//! opened, the bytes are sent in chunks with `Content-Range` as they are read and hashed (each
+//! chunk in memory, so a failed PATCH is sent again: standard input cannot be read twice), and
+//! the closing PUT carries the digest computed on the way. Such a stream cannot be read again,
+//! so the session is not remembered for a later run.
 
 use std::sync::Mutex;
 
@@ -12,7 +11,7 @@ use reqwest::header::HeaderMap;
 use url::Url;
 
 use super::chunked::{MIN_CHUNK_ON_413, Progress, chunk_buffer, fill};
-use crate::content::{BlobReader, StagedReceiver};
+use crate::content::BlobReader;
 use crate::error::Result;
 use crate::registry::client::ReqBody;
 use crate::registry::repository::Repository;
@@ -102,12 +101,4 @@ impl Repository {
             digest: digester.finish(),
         })
     }
-}
-
-/// The bytes a producer sends into a [`crate::content::StagedStream`], as a reader.
-pub(super) fn staged_reader(receiver: StagedReceiver) -> BlobReader {
-    let pieces = futures::stream::unfold(receiver, |mut r| async move {
-        r.next().await.map(|b| (Ok::<_, std::io::Error>(b), r))
-    });
-    Box::pin(tokio_util::io::StreamReader::new(pieces))
 }
