@@ -154,18 +154,6 @@ impl ReadOnlyStorage for Repository {
         }
     }
 
-    /// A blob fetched in one response comes as the chunks it arrives in (a file or an upload
-    /// takes them without a copy); manifests and segmented downloads as [`fetch`](Self::fetch).
-    async fn fetch_source(&self, desc: &Descriptor) -> Result<BlobSource> {
-        if desc.is_manifest() || self.download.segmented(desc.size, 0) {
-            return Ok(BlobSource::Reader(self.fetch(desc).await?));
-        }
-        let url = self.url(&format!("blobs/{}", desc.digest))?;
-        Ok(BlobSource::Chunks(Box::pin(
-            self.get_blob(desc, url).await?,
-        )))
-    }
-
     /// `GET` with `Range: bytes=<offset>-`; `None` unless the registry answers 206 from there.
     async fn fetch_range(&self, desc: &Descriptor, offset: u64) -> Result<Option<BlobReader>> {
         if desc.is_manifest() || offset == 0 || offset >= desc.size {
