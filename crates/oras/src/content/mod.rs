@@ -29,10 +29,6 @@ pub use staged::{StagedReceiver, StagedStream, staged_stream};
 /// A stream of blob bytes.
 pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
 
-/// A stream of blob bytes in the chunks its source produced (a registry's response frames),
-/// handed on as they are instead of being copied into a reader's buffer.
-pub type BlobChunks = Pin<Box<dyn futures::Stream<Item = std::io::Result<Bytes>> + Send>>;
-
 /// What a push reads from.
 pub enum BlobSource {
     /// Bytes in memory (manifests, small blobs): replayable at no cost.
@@ -41,22 +37,18 @@ pub enum BlobSource {
     File(std::path::PathBuf),
     /// A one-shot stream.
     Reader(BlobReader),
-    /// A one-shot stream of chunks, passed on without a copy where the destination can take
-    /// chunks (a file, an upload to a registry), read as a [`BlobSource::Reader`] elsewhere.
-    Chunks(BlobChunks),
 }
 
 impl BlobSource {
     /// Whether the content can be read again from the start.
     pub fn is_replayable(&self) -> bool {
-        !matches!(self, BlobSource::Reader(_) | BlobSource::Chunks(_))
+        !matches!(self, BlobSource::Reader(_))
     }
 
     /// The content as a reader, opening a file now (so a missing file fails here).
     pub async fn into_reader_async(self) -> Result<BlobReader> {
         match self {
             BlobSource::Reader(r) => Ok(r),
-            BlobSource::Chunks(c) => Ok(Box::pin(tokio_util::io::StreamReader::new(c))),
             BlobSource::Bytes(b) => Ok(Box::pin(std::io::Cursor::new(b))),
             BlobSource::File(p) => {
                 let f = tokio::fs::File::open(&p)
@@ -72,7 +64,6 @@ impl BlobSource {
         match self {
             BlobSource::Bytes(b) => Box::pin(std::io::Cursor::new(b)),
             BlobSource::Reader(r) => r,
-            BlobSource::Chunks(c) => Box::pin(tokio_util::io::StreamReader::new(c)),
             BlobSource::File(p) => Box::pin(LazyFile::Closed(p)),
         }
     }

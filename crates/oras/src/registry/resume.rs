@@ -1,22 +1,20 @@
 //! Downloads that survive a dropped connection: when a blob body ends early or fails, the
 //! rest is requested with `Range: bytes=<offset>-` (a bounded number of times) and the stream
 //! continues where it stopped; a server that answers with the whole blob instead has the
-//! bytes already received skipped. Verification downstream sees one continuous stream, of the
-//! chunks the responses arrived in (passed on, not copied) or as a reader.
+//! bytes already received skipped. Verification downstream sees one continuous stream.
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
-use futures::Stream;
 use futures::future::BoxFuture;
 use reqwest::Method;
+use tokio::io::{AsyncRead, ReadBuf};
 use url::Url;
 
-use crate::content::{BlobChunks, BlobReader};
+use crate::content::BlobReader;
 use crate::error::{Error, ErrorKind, Result};
-use crate::registry::client::{Client, ReqBody, body_chunks, headers};
+use crate::registry::client::{Client, ReqBody, body_reader, headers};
 
 /// The first byte of a `Content-Range: bytes <start>-<end>/<size>` answer.
 pub fn content_range_start(resp: &reqwest::Response) -> Option<u64> {
@@ -57,21 +55,19 @@ pub async fn get_range(
 /// How many times one download is resumed at most.
 const MAX_RESUMES: u32 = 5;
 
-/// A blob body that resumes with ranged requests, as the chunks the responses arrive in.
-pub struct ResumingChunks {
+/// A blob body that resumes with ranged requests.
+pub struct ResumingReader {
     client: Arc<Client>,
     url: Url,
     scopes: Vec<String>,
     size: u64,
     offset: u64,
     resumes: u32,
-    inner: Option<BlobChunks>,
-    /// Bytes of `inner` to drop before handing any out (a resumed answer with the whole blob).
-    skip: u64,
-    pending: Option<BoxFuture<'static, Result<(BlobChunks, u64)>>>,
+    inner: Option<BlobReader>,
+    pending: Option<BoxFuture<'static, Result<BlobReader>>>,
 }
 
-impl ResumingChunks {
+impl ResumingReader {
     /// Reads `first` (the body of a GET of `url`, a blob of `size` bytes); when it breaks
     /// off, continues with `Range` requests from the byte it reached.
     pub fn new(
@@ -79,9 +75,9 @@ impl ResumingChunks {
         url: Url,
         scopes: Vec<String>,
         size: u64,
-        first: BlobChunks,
-    ) -> ResumingChunks {
-        ResumingChunks {
+        first: BlobReader,
+    ) -> ResumingReader {
+        ResumingReader {
             client,
             url,
             scopes,
@@ -89,20 +85,14 @@ impl ResumingChunks {
             offset: 0,
             resumes: 0,
             inner: Some(first),
-            skip: 0,
             pending: None,
         }
     }
 
-    /// The first response starts at byte `offset` of the blob (a ranged request).
-    pub fn starting_at(mut self, offset: u64) -> ResumingChunks {
+    /// The first reader starts at byte `offset` of the blob (a ranged request).
+    pub fn starting_at(mut self, offset: u64) -> ResumingReader {
         self.offset = offset;
         self
-    }
-
-    /// The same bytes as a reader.
-    pub fn into_reader(self) -> BlobReader {
-        Box::pin(tokio_util::io::StreamReader::new(self))
     }
 
     fn resume(&mut self) {
@@ -118,7 +108,17 @@ impl ResumingChunks {
             if status == 200 {
                 // the whole blob again (a server or CDN that ignores Range): skip what was
                 // already received
-                return Ok((body_chunks(resp), offset));
+                use tokio::io::AsyncReadExt;
+                let mut body = body_reader(resp);
+                let skipped =
+                    tokio::io::copy(&mut (&mut body).take(offset), &mut tokio::io::sink()).await?;
+                if skipped != offset {
+                    return Err(Error::new(
+                        ErrorKind::Network,
+                        format!("GET {:?}: body ended before byte {offset}", url.as_str()),
+                    ));
+                }
+                return Ok(body);
             }
             if status != 206 {
                 return Err(Error::new(
@@ -139,81 +139,55 @@ impl ResumingChunks {
                     ),
                 ));
             }
-            Ok((body_chunks(resp), 0))
+            Ok(body_reader(resp))
         }));
-    }
-
-    /// Whether a body that ended or failed here is worth another ranged request.
-    fn can_resume(&self) -> bool {
-        self.offset < self.size && self.resumes < MAX_RESUMES
     }
 }
 
-impl Stream for ResumingChunks {
-    type Item = std::io::Result<Bytes>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+impl AsyncRead for ResumingReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         let this = &mut *self;
         loop {
             if let Some(p) = this.pending.as_mut() {
                 match p.as_mut().poll(cx) {
                     Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Ok((chunks, skip))) => {
+                    Poll::Ready(Ok(r)) => {
                         this.pending = None;
-                        this.inner = Some(chunks);
-                        this.skip = skip;
+                        this.inner = Some(r);
                     }
                     Poll::Ready(Err(e)) => {
                         this.pending = None;
-                        return Poll::Ready(Some(Err(e.into())));
+                        return Poll::Ready(Err(e.into()));
                     }
                 }
             }
             let Some(inner) = this.inner.as_mut() else {
-                return Poll::Ready(None);
+                return Poll::Ready(Ok(()));
             };
-            match inner.as_mut().poll_next(cx) {
+            let before = buf.filled().len();
+            match inner.as_mut().poll_read(cx, buf) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(mut chunk))) => {
-                    if this.skip > 0 {
-                        let drop = this.skip.min(chunk.len() as u64);
-                        this.skip -= drop;
-                        chunk = chunk.slice(drop as usize..);
-                    }
-                    if chunk.is_empty() {
-                        continue;
-                    }
-                    this.offset += chunk.len() as u64;
-                    return Poll::Ready(Some(Ok(chunk)));
-                }
-                Poll::Ready(None) => {
-                    if this.skip > 0 {
-                        // the whole blob again, but shorter than what was already received
-                        this.inner = None;
-                        return Poll::Ready(Some(Err(std::io::Error::other(Error::new(
-                            ErrorKind::Network,
-                            format!(
-                                "GET {:?}: body ended before byte {}",
-                                this.url.as_str(),
-                                this.offset
-                            ),
-                        )))));
-                    }
-                    if this.can_resume() {
+                Poll::Ready(Ok(())) => {
+                    let n = buf.filled().len() - before;
+                    if n == 0 && this.offset < this.size && this.resumes < MAX_RESUMES {
                         this.resume();
                         continue;
                     }
-                    this.inner = None;
-                    return Poll::Ready(None);
+                    this.offset += n as u64;
+                    return Poll::Ready(Ok(()));
                 }
-                Poll::Ready(Some(Err(e))) => {
-                    if this.can_resume() {
-                        // what was handed out before the error is kept; continue from there
+                Poll::Ready(Err(e)) => {
+                    if this.offset < this.size && this.resumes < MAX_RESUMES {
+                        // what was read before the error is kept; continue from there
+                        buf.set_filled(before);
                         this.resume();
                         continue;
                     }
-                    this.inner = None;
-                    return Poll::Ready(Some(Err(e)));
+                    return Poll::Ready(Err(e));
                 }
             }
         }

@@ -19,7 +19,7 @@ const BATCH: usize = 1 << 20;
 const WRITE_PIECE: usize = 32 << 10;
 
 /// Streams `reader` into `writer`, verifying size and digest against `expected`; the writer
-/// is flushed. On error the caller discards what was written.
+/// is flushed. Returns the bytes written; on error the caller discards what was written.
 pub async fn copy_verified<W>(
     reader: BlobReader,
     expected: &Descriptor,
@@ -28,30 +28,9 @@ pub async fn copy_verified<W>(
 where
     W: tokio::io::AsyncWrite + Unpin + ?Sized,
 {
-    copy_verified_from(
-        reader,
-        expected,
-        writer,
-        expected.digest.algorithm().digester(),
-        0,
-    )
-    .await
-}
-
-/// [`copy_verified`] for a reader that starts at byte `offset` of the blob, the bytes before
-/// it having been hashed into `digester` (resuming a partial transfer). Returns the bytes written.
-async fn copy_verified_from<W>(
-    reader: BlobReader,
-    expected: &Descriptor,
-    writer: &mut W,
-    digester: Digester,
-    offset: u64,
-) -> Result<u64>
-where
-    W: tokio::io::AsyncWrite + Unpin + ?Sized,
-{
     use tokio::io::AsyncWriteExt;
-    let (mut rx, producer, recycler) = verified_batches(reader, expected, digester, offset);
+    let digester = expected.digest.algorithm().digester();
+    let (mut rx, producer, recycler) = verified_batches(reader, expected, digester, 0);
     let mut total = 0u64;
     while let Some(batch) = rx.recv().await {
         let batch = match batch {
@@ -72,9 +51,9 @@ where
     Ok(total)
 }
 
-/// Streams `content` into a file, verified, written by a dedicated blocking thread straight
-/// from the received chunks (no extra buffering), positioned at `offset`; the bytes before it
-/// were hashed into `digester`. `path` names the file in errors of the local side (a full
+/// Streams `content` into a file, verified, written by a dedicated blocking thread from the
+/// pipeline's buffers, positioned at `offset`; the bytes before it were hashed into
+/// `digester`. `path` names the file in errors of the local side (a full
 /// disk says which file it could not write). Returns the bytes written.
 pub async fn write_verified_file(
     content: BlobSource,
@@ -218,18 +197,28 @@ impl Recycler {
 
 #[cfg(test)]
 mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use tokio::io::{AsyncRead, ReadBuf};
+
     use super::*;
 
-    fn chunks(data: &[u8], size: usize) -> crate::content::BlobChunks {
-        let parts: Vec<std::io::Result<Bytes>> = data
-            .chunks(size)
-            .map(|c| Ok(Bytes::copy_from_slice(c)))
-            .collect();
-        Box::pin(futures::stream::iter(parts))
+    /// A reader whose every read fails, as a dropped connection does.
+    struct Broken;
+
+    impl AsyncRead for Broken {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Err(std::io::Error::other("connection reset")))
+        }
     }
 
     #[tokio::test]
-    async fn chunks_are_written_as_they_came_and_verified() {
+    async fn batches_are_written_and_verified() {
         let data: Vec<u8> = (0..(3 << 20) + 999).map(|i| (i * 31 % 253) as u8).collect();
         let d = Descriptor::from_bytes("application/octet-stream", &data);
         let dir = tempfile::tempdir().expect("temp dir");
@@ -237,7 +226,7 @@ mod tests {
         let file = std::fs::File::create(&path).expect("create");
         let digester = d.digest.algorithm().digester();
         let n = write_verified_file(
-            BlobSource::Chunks(chunks(&data, 16 << 10)),
+            BlobSource::Bytes(data.clone().into()),
             &d,
             file,
             &path,
@@ -249,12 +238,12 @@ mod tests {
         assert_eq!(n as usize, data.len());
         assert_eq!(std::fs::read(&path).expect("read"), data);
 
-        // one byte changed in the middle of a chunk: refused
+        // one byte changed in the middle of a batch: refused
         let mut bad = data.clone();
         bad[(2 << 20) + 5] ^= 1;
         let file = std::fs::File::create(&path).expect("create");
         let e = write_verified_file(
-            BlobSource::Chunks(chunks(&bad, 16 << 10)),
+            BlobSource::Bytes(bad.into()),
             &d,
             file,
             &path,
@@ -267,18 +256,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failing_chunk_stream_fails_the_write() {
+    async fn a_failing_reader_fails_the_write() {
         let data = vec![7u8; 100_000];
         let d = Descriptor::from_bytes("application/octet-stream", &data);
-        let parts: Vec<std::io::Result<Bytes>> = vec![
-            Ok(Bytes::copy_from_slice(&data[..50_000])),
-            Err(std::io::Error::other("connection reset")),
-        ];
+        let reader = std::io::Cursor::new(data[..50_000].to_vec()).chain(Broken);
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("blob");
         let file = std::fs::File::create(&path).expect("create");
         let res = write_verified_file(
-            BlobSource::Chunks(Box::pin(futures::stream::iter(parts))),
+            BlobSource::Reader(Box::pin(reader)),
             &d,
             file,
             &path,

@@ -5,7 +5,7 @@ use futures::TryStreamExt;
 use reqwest::Response;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::content::{BlobChunks, BlobReader};
+use crate::content::BlobReader;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::idle::own_error;
 
@@ -16,12 +16,13 @@ pub enum ReqBody {
     Bytes(Bytes),
     /// A one-shot stream of exactly this many bytes.
     Stream(BlobReader, u64),
-    /// A one-shot stream of chunks (of exactly this many bytes in all), sent as they are.
-    Chunks(BlobChunks, u64),
-    /// A one-shot stream of chunks of a length known only at its end, sent as they come
+    /// A one-shot stream of pieces of a length known only at its end, sent as they come
     /// (chunked transfer encoding, no `Content-Length`).
-    Unsized(BlobChunks),
+    Unsized(BodyPieces),
 }
+
+/// Pieces of a request body, produced while it is sent.
+pub type BodyPieces = std::pin::Pin<Box<dyn futures::Stream<Item = std::io::Result<Bytes>> + Send>>;
 
 pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
@@ -57,18 +58,13 @@ pub fn body_error(e: &reqwest::Error) -> Error {
     own_error(e).unwrap_or_else(|| Error::new(ErrorKind::Network, error_chain(e)))
 }
 
-/// A response body as the chunks it arrives in.
-pub fn body_chunks(resp: Response) -> BlobChunks {
-    // a body that breaks off is a network failure (a download worth resuming)
-    Box::pin(
-        resp.bytes_stream()
-            .map_err(|e| std::io::Error::other(body_error(&e))),
-    )
-}
-
 /// A response body as a blob reader.
 pub fn body_reader(resp: Response) -> BlobReader {
-    Box::pin(tokio_util::io::StreamReader::new(body_chunks(resp)))
+    // a body that breaks off is a network failure (a download worth resuming)
+    let stream = resp
+        .bytes_stream()
+        .map_err(|e| std::io::Error::other(body_error(&e)));
+    Box::pin(tokio_util::io::StreamReader::new(stream))
 }
 
 /// Checks that a custom header can go on the wire: a token for a name, and a value without

@@ -32,7 +32,7 @@ mod warning;
 
 pub use crate::registry::auth::{CredentialProvider, StaticCredential};
 use body::check_header;
-pub use body::{ReqBody, body_chunks, body_error, body_reader, headers, read_limited};
+pub use body::{BodyPieces, ReqBody, body_error, body_reader, headers, read_limited};
 pub use builder::ClientBuilder;
 pub(crate) use builder::{Transport, transport_setters};
 pub use options::{ClientCert, ClientOptions, DEFAULT_USER_AGENT, Pem, ResolveRule};

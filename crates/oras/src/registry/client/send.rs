@@ -109,15 +109,8 @@ impl Exchange {
                         activity.clone(),
                     )))
             }
-            Some(ReqBody::Chunks(chunks, len)) => {
-                rb.header(CONTENT_LENGTH, len)
-                    .body(reqwest::Body::wrap_stream(Tracked::new(
-                        chunks,
-                        activity.clone(),
-                    )))
-            }
-            Some(ReqBody::Unsized(chunks)) => rb.body(reqwest::Body::wrap_stream(Tracked::new(
-                chunks,
+            Some(ReqBody::Unsized(pieces)) => rb.body(reqwest::Body::wrap_stream(Tracked::new(
+                pieces,
                 activity.clone(),
             ))),
         }
@@ -200,10 +193,7 @@ impl Client {
                 rb = rb.header(AUTHORIZATION, a);
             }
         }
-        let replayable = !matches!(
-            ex.body,
-            Some(ReqBody::Stream(..) | ReqBody::Chunks(..) | ReqBody::Unsized(..))
-        );
+        let replayable = !matches!(ex.body, Some(ReqBody::Stream(..) | ReqBody::Unsized(..)));
         // request bodies are sent as streams whose progress the read timeout sees
         let activity = Arc::new(Activity::new());
         let rb = ex.attach_body(rb, &activity);

@@ -14,8 +14,8 @@ use crate::content::verify::read_all;
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::repository_scope;
-use crate::registry::client::{Client, ReqBody, body_chunks, body_reader, headers};
-use crate::registry::resume::{ResumingChunks, content_range_start, get_range};
+use crate::registry::client::{Client, ReqBody, body_reader, headers};
+use crate::registry::resume::{ResumingReader, content_range_start, get_range};
 use crate::registry::segments::{SegmentSource, SegmentedReader};
 
 impl Repository {
@@ -47,21 +47,22 @@ impl Repository {
     }
 
     /// A whole blob in one response (`200`), resumed with ranged requests if it breaks off.
-    fn whole_blob(&self, desc: &Descriptor, url: Url, resp: Response) -> Result<ResumingChunks> {
+    fn whole_blob(&self, desc: &Descriptor, url: Url, resp: Response) -> Result<BlobReader> {
         self.check_whole(desc, &resp)?;
         // Resume against the registry URL: a redirect is followed again (and never carries
         // credentials to another origin).
-        Ok(ResumingChunks::new(
+        let first = body_reader(resp);
+        Ok(Box::pin(ResumingReader::new(
             self.client.clone(),
             url,
             self.scopes(&[]),
             desc.size,
-            body_chunks(resp),
-        ))
+            first,
+        )))
     }
 
     /// `GET` of a whole blob (not a manifest) at `url`.
-    async fn get_blob(&self, desc: &Descriptor, url: Url) -> Result<ResumingChunks> {
+    async fn get_blob(&self, desc: &Descriptor, url: Url) -> Result<BlobReader> {
         let resp = self
             .send(
                 Method::GET,
@@ -97,7 +98,7 @@ impl Repository {
             206 if content_range_start(&resp) == Some(start) => Ok(Some(Box::pin(
                 SegmentedReader::new(source, self.download.clone(), start, desc.size, resp),
             ))),
-            200 if start == 0 => Ok(Some(self.whole_blob(desc, url, resp)?.into_reader())),
+            200 if start == 0 => self.whole_blob(desc, url, resp).map(Some),
             404 => Err(self.not_found(&desc.digest.to_string())),
             200 | 206 => Ok(None),
             _ => Err(Client::error(&Method::GET, resp).await),
@@ -134,7 +135,7 @@ impl ReadOnlyStorage for Repository {
             {
                 return Ok(r);
             }
-            return Ok(self.get_blob(desc, url).await?.into_reader());
+            return self.get_blob(desc, url).await;
         }
         let url = self.url(&format!("manifests/{}", desc.digest))?;
         let accept = if desc.media_type.is_empty() {
@@ -171,12 +172,11 @@ impl ReadOnlyStorage for Repository {
         if content_range_start(&resp) != Some(offset) {
             return Ok(None);
         }
-        let first = body_chunks(resp);
-        Ok(Some(
-            ResumingChunks::new(self.client.clone(), url, scopes, desc.size, first)
-                .starting_at(offset)
-                .into_reader(),
-        ))
+        let first = body_reader(resp);
+        Ok(Some(Box::pin(
+            ResumingReader::new(self.client.clone(), url, scopes, desc.size, first)
+                .starting_at(offset),
+        )))
     }
 
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {

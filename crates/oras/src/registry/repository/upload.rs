@@ -196,8 +196,8 @@ impl Repository {
     /// Starts uploading the bytes a producer is writing to the file at `path` (a directory
     /// being packed) before their digest is known: they are streamed into a session as they
     /// come (see `upload/ahead.rs`), and the later push from that file only sends the closing
-    /// PUT with the digest (or the whole file, if the stream failed). The returned stream is where the producer sends its bytes;
-    /// `None` outside a runtime.
+    /// PUT with the digest (or the whole file, if the stream failed). The returned stream is
+    /// where the producer sends its bytes; `None` outside a runtime.
     pub fn stream_ahead(self: &Arc<Self>, path: &std::path::Path) -> Option<StagedStream> {
         let runtime = tokio::runtime::Handle::try_current().ok()?;
         let (stream, receiver) = staged_stream();
@@ -287,7 +287,6 @@ impl Repository {
                 )
             }
             BlobSource::Reader(r) => (ReqBody::Stream(r, expected.size), None),
-            BlobSource::Chunks(c) => (ReqBody::Chunks(c, expected.size), None),
         };
         match self.upload_monolithic(expected, body).await {
             Err(e) if e.registry_response().is_some_and(|r| r.status == 413) => {

@@ -12,9 +12,9 @@ use reqwest::Method;
 use url::Url;
 
 use super::stream::Sent;
-use crate::content::{BlobChunks, StagedReceiver};
+use crate::content::StagedReceiver;
 use crate::error::Result;
-use crate::registry::client::{Client, ReqBody, headers};
+use crate::registry::client::{BodyPieces, Client, ReqBody, headers};
 use crate::registry::repository::Repository;
 
 /// The pieces still to send, and what was sent so far.
@@ -83,7 +83,7 @@ impl Repository {
 
 /// One PATCH's body: the feed's pieces, whole, until at least `chunk` bytes went out or the
 /// packer is done, each hashed as it goes.
-fn patch_body(feed: Arc<tokio::sync::Mutex<Feed>>, chunk: u64) -> BlobChunks {
+fn patch_body(feed: Arc<tokio::sync::Mutex<Feed>>, chunk: u64) -> BodyPieces {
     Box::pin(futures::stream::unfold(0u64, move |sent| {
         let feed = feed.clone();
         async move {
