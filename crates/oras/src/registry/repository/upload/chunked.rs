@@ -25,7 +25,7 @@ pub(super) const MIN_CHUNK_ON_413: u64 = 256 << 10;
 /// its requests let go of it (one allocation per upload instead of one per chunk, which the
 /// allocator would keep around per thread), else a new one. Its bytes are overwritten by the
 /// next fill.
-pub(super) fn chunk_buffer(previous: Option<Bytes>, len: usize) -> BytesMut {
+fn chunk_buffer(previous: Option<Bytes>, len: usize) -> BytesMut {
     match previous.map(Bytes::try_into_mut) {
         Some(Ok(mut buf)) => {
             buf.resize(len, 0);
@@ -120,21 +120,8 @@ impl Repository {
         skip_held(&mut reader, at.offset, expected).await?;
         let len = chunk.min(expected.size.max(1) as usize);
         at.piece = len;
-        let mut previous = None;
-        loop {
-            let mut buf = chunk_buffer(previous.take(), len);
-            let n = fill(&mut reader, &mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            buf.truncate(n);
-            let sent = buf.freeze();
-            self.send_chunk(sent.clone(), at, state_file).await?;
-            previous = Some(sent);
-            if n < len {
-                break;
-            }
-        }
+        self.send_read(&mut reader, len, at, state_file, |_| {})
+            .await?;
         self.close_upload(
             at.location.clone(),
             expected,
@@ -142,6 +129,34 @@ impl Repository {
             ReqBody::Empty,
         )
         .await
+    }
+
+    /// PATCHes what `reader` gives, in chunks of `len` bytes read into one buffer (each shown
+    /// to `seen` before it is sent), until the reader ends.
+    pub(super) async fn send_read(
+        &self,
+        reader: &mut (impl AsyncRead + Unpin),
+        len: usize,
+        at: &mut Progress,
+        state_file: Option<&Path>,
+        mut seen: impl FnMut(&[u8]),
+    ) -> Result<()> {
+        let mut previous = None;
+        loop {
+            let mut buf = chunk_buffer(previous.take(), len);
+            let n = fill(reader, &mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            buf.truncate(n);
+            seen(&buf);
+            let sent = buf.freeze();
+            self.send_chunk(sent.clone(), at, state_file).await?;
+            previous = Some(sent);
+            if n < len {
+                return Ok(());
+            }
+        }
     }
 
     /// PATCHes one chunk in pieces of `at.piece` bytes, halving the piece (down to the floor)
@@ -235,7 +250,7 @@ async fn skip_held(
 }
 
 /// Reads into `buf` until it is full or the source ends; how many bytes it read.
-pub(super) async fn fill(reader: &mut (impl AsyncRead + Unpin), buf: &mut [u8]) -> Result<usize> {
+async fn fill(reader: &mut (impl AsyncRead + Unpin), buf: &mut [u8]) -> Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         let r = reader.read(&mut buf[n..]).await?;

@@ -4,13 +4,11 @@
 //! the closing PUT carries the digest computed on the way. Such a stream cannot be read again,
 //! so the session is not remembered for a later run.
 
-use std::sync::Mutex;
-
 use oras_spec::{Algorithm, Descriptor, Digest};
 use reqwest::header::HeaderMap;
 use url::Url;
 
-use super::chunked::{MIN_CHUNK_ON_413, Progress, chunk_buffer, fill};
+use super::chunked::{MIN_CHUNK_ON_413, Progress};
 use crate::content::BlobReader;
 use crate::error::Result;
 use crate::registry::client::ReqBody;
@@ -34,7 +32,7 @@ impl Repository {
         media_type: &str,
         content: BlobReader,
     ) -> Result<Descriptor> {
-        let sent = self.stream_upload(content, &Mutex::new(None)).await?;
+        let sent = self.stream_upload(content).await?;
         let desc = Descriptor::new(media_type, sent.digest, sent.size);
         let closed = self
             .close_upload(
@@ -51,18 +49,11 @@ impl Repository {
         Ok(desc)
     }
 
-    /// Opens a session (its location goes to `opened` at once) and sends `content` into it
-    /// chunk by chunk as it is read and hashed; the session is left open for the PUT with the
-    /// digest, or cancelled when anything fails. An empty stream sends no PATCH.
-    pub(super) async fn stream_upload(
-        &self,
-        mut content: BlobReader,
-        opened: &Mutex<Option<Url>>,
-    ) -> Result<Sent> {
+    /// Opens a session and sends `content` into it chunk by chunk as it is read and hashed; the
+    /// session is left open for the PUT with the digest, or cancelled when anything fails. An
+    /// empty stream sends no PATCH.
+    async fn stream_upload(&self, mut content: BlobReader) -> Result<Sent> {
         let (location, min) = self.start_upload().await?;
-        if let Ok(mut slot) = opened.lock() {
-            *slot = Some(location.clone());
-        }
         let chunk = self.chunk_len(min);
         let mut at = Progress {
             location,
@@ -71,26 +62,9 @@ impl Repository {
             floor: min.max(MIN_CHUNK_ON_413),
         };
         let mut digester = Algorithm::Sha256.digester();
-        let res = async {
-            let mut previous = None;
-            loop {
-                let mut buf = chunk_buffer(previous.take(), chunk);
-                let n = fill(&mut content, &mut buf).await?;
-                if n == 0 {
-                    break;
-                }
-                buf.truncate(n);
-                digester.update(&buf);
-                let sent = buf.freeze();
-                self.send_chunk(sent.clone(), &mut at, None).await?;
-                previous = Some(sent);
-                if n < chunk {
-                    break;
-                }
-            }
-            Ok(())
-        }
-        .await;
+        let res = self
+            .send_read(&mut content, chunk, &mut at, None, |b| digester.update(b))
+            .await;
         if let Err(e) = res {
             self.cancel_session(at.location).await;
             return Err(e);
