@@ -88,12 +88,13 @@ impl Limiter {
     /// `concurrency` 0: adaptive; else an exact cap.
     pub(super) fn new(concurrency: usize) -> Limiter {
         let adaptive = concurrency == 0;
+        let limit = if adaptive { START } else { concurrency };
         Limiter {
             state: Mutex::new(State {
-                limit: if adaptive { START } else { concurrency },
+                limit,
                 in_flight: 0,
                 bytes: 0,
-                window: if adaptive { START } else { concurrency },
+                window: limit,
                 done: 0,
                 busy: Duration::ZERO,
                 best: None,
