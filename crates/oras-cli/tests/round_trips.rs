@@ -116,6 +116,75 @@ fn distribution_gets_two_requests_per_small_blob_and_exists_still_shows() {
     assert_eq!(blobs.len(), 6, "{blobs:#?}");
 }
 
+/// Manifest requests of a trace: (method, the reference after `manifests/`).
+fn manifest_requests(stderr: &str) -> Vec<(String, String)> {
+    traced(stderr)
+        .into_iter()
+        .filter_map(|(m, u)| Some((m, u.split_once("/manifests/")?.1.to_string())))
+        .collect()
+}
+
+#[test]
+fn a_tagged_manifest_goes_up_under_its_first_tag_in_one_request() {
+    let reg = Distribution::start(Mode::Plain);
+    let d = tempdir();
+    let files = small_files(d.path(), 2);
+    let target = format!("{}/rt/tagged:v1,v2", reg.localhost());
+    let run = oras(d.path(), &push_args(&target, &files)).ok();
+    let digest = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Digest: "))
+        .expect("digest line")
+        .to_string();
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(m, r)| (m.to_string(), r.to_string()))
+            .collect()
+    };
+    // is it there? then a PUT per tag, the first one storing it: never a PUT by digest
+    let want = pairs(&[("HEAD", &digest), ("PUT", "v1"), ("PUT", "v2")]);
+    assert_eq!(manifest_requests(&run.stderr), want);
+    assert!(run.stdout.contains("Tagged v2"), "{}", run.stdout);
+
+    // the same push again: it is there, each tag a PUT
+    let run = oras(d.path(), &push_args(&target, &files)).ok();
+    assert_eq!(manifest_requests(&run.stderr), want);
+
+    // copied under a new tag: resolved at the source, pushed there under the tag
+    let dst = format!("{}/rt/copied:v9", reg.localhost());
+    let src = format!("{}/rt/tagged:v1", reg.localhost());
+    let run = oras(d.path(), &["cp", "--debug", &src, &dst]).ok();
+    let want = pairs(&[("GET", "v1"), ("HEAD", &digest), ("PUT", "v9")]);
+    assert_eq!(manifest_requests(&run.stderr), want);
+    let run = oras(d.path(), &["manifest", "fetch", "--descriptor", &dst]).ok();
+    assert!(run.stdout.contains(&digest), "{}", run.stdout);
+
+    // a manifest pushed as it is (another one, naming the same blobs), under two tags
+    let manifest = oras(d.path(), &["manifest", "fetch", &src]).ok().stdout;
+    let manifest = manifest.replacen("\"annotations\":{", "\"annotations\":{\"raw\":\"1\",", 1);
+    std::fs::write(d.path().join("m.json"), &manifest).unwrap();
+    let dst = format!("{}/rt/tagged:a,b", reg.localhost());
+    let run = oras(d.path(), &["manifest", "push", "--debug", &dst, "m.json"]).ok();
+    let digest = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Digest: "))
+        .expect("digest line")
+        .to_string();
+    let want = pairs(&[("HEAD", &digest), ("PUT", "a"), ("PUT", "b")]);
+    assert_eq!(manifest_requests(&run.stderr), want);
+    let run = oras(
+        d.path(),
+        &[
+            "manifest",
+            "fetch",
+            &format!("{}/rt/tagged:b", reg.localhost()),
+        ],
+    );
+    assert_eq!(run.ok().stdout, manifest);
+}
+
 #[test]
 fn a_registry_taking_single_request_uploads_gets_one_request_per_small_blob() {
     let reg = TestRegistry::start(Options {

@@ -204,6 +204,20 @@ pub trait Storage: ReadOnlyStorage {
         self.exists(desc).await
     }
 
+    /// Stores the manifest `expected`, whose bytes are `manifest`, and points the tag
+    /// `reference` at it in one request where the store can (a registry's
+    /// `PUT /manifests/<tag>`, as oras-go's `PushReference`): `Ok(true)`. `Ok(false)` (the
+    /// default, and for bytes that are not `expected`'s): nothing was stored; the caller
+    /// pushes and tags it apart.
+    async fn push_tagged(
+        &self,
+        _expected: &Descriptor,
+        _manifest: &Bytes,
+        _reference: &str,
+    ) -> Result<bool> {
+        Ok(false)
+    }
+
     /// Makes a blob available by mounting it from another repository of the same registry,
     /// without transferring it. `Ok(false)`: not mounted (unsupported or refused); copy it.
     async fn mount(&self, _desc: &Descriptor, _from_repository: &str) -> Result<bool> {

@@ -8,7 +8,7 @@ use oras_spec::{Annotations, Descriptor, Platform, gojson, media_type};
 
 use crate::content::file::{FileStore, FileStoreOptions};
 use crate::content::{BlobSource, Storage};
-use crate::copy::{CopyGraphOptions, copy_graph};
+use crate::copy::{CopyGraphOptions, copy_graph, copy_graph_tagged};
 use crate::error::{Error, Result};
 use crate::pack::{PackOptions, PackVersion, pack_manifest};
 use crate::source_date::SourceDate;
@@ -213,22 +213,31 @@ async fn pack_files(dst: &Arc<dyn Storage>, req: PackRequest<'_>) -> Result<Pack
 }
 
 /// Packs as [`pack_files`] does, writes the manifest to `export` when given, and copies the
-/// artifact into `dst` with the options `copy` makes for it. The uploads `pack_files` started
-/// ahead end whatever happens (an unused one is cancelled).
+/// artifact into `dst` with the options `copy` makes for it, pushing the manifest under `tag`
+/// where `dst` takes both at once ([`copy_graph_tagged`]); returns whether it did. The uploads
+/// `pack_files` started ahead end whatever happens (an unused one is cancelled).
 pub(super) async fn pack_and_copy(
     dst: &Arc<dyn Storage>,
     req: PackRequest<'_>,
     export: Option<&Path>,
+    tag: Option<&str>,
     copy: impl FnOnce(&Packed) -> CopyGraphOptions,
-) -> Result<Packed> {
-    let done: Result<Packed> = async {
+) -> Result<(Packed, bool)> {
+    let done: Result<(Packed, bool)> = async {
         let packed = pack_files(dst, req).await?;
         if let Some(path) = export {
             export_manifest(path, &packed.manifest)?;
         }
         let opts = copy(&packed);
-        copy_graph(packed.store.clone(), dst.clone(), &packed.root, &opts).await?;
-        Ok(packed)
+        let (src, root) = (packed.store.clone(), &packed.root);
+        let tagged = match tag {
+            Some(tag) => copy_graph_tagged(src, dst.clone(), root, tag, &opts).await?,
+            None => {
+                copy_graph(src, dst.clone(), root, &opts).await?;
+                false
+            }
+        };
+        Ok((packed, tagged))
     }
     .await;
     dst.drop_staged().await;

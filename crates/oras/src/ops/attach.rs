@@ -130,7 +130,7 @@ pub async fn attach(
         }
     };
     let export = opts.export_manifest.as_deref();
-    let packed = pack_and_copy(&storage, request, export, copy).await?;
+    let (packed, _) = pack_and_copy(&storage, request, export, None, copy).await?;
     Ok(Attached {
         descriptor: packed.root,
         manifest: packed.manifest,

@@ -11,7 +11,7 @@ use super::platforms::copy_platforms;
 use super::resolve::resolve;
 use super::tag::apply_tags;
 use crate::content::{GraphTarget, ReadOnlyGraphTarget, verify};
-use crate::copy::{CopyGraphOptions, copy_graph, extended_copy_graph};
+use crate::copy::{CopyGraphOptions, copy_graph, copy_graph_tagged, extended_copy_graph};
 use crate::error::{Result, Side};
 use crate::events::{Event, NoObserver, Observer};
 use crate::limits::{DEFAULT_MAX_METADATA_BYTES, ReferrerLimits};
@@ -107,14 +107,20 @@ pub async fn copy_descriptor(
         tags.push(dst_reference.to_string());
     }
     tags.extend(opts.extra_tags.iter().cloned());
+    // tags already set by the root's push (the first, where the destination takes both)
+    let mut already = 0;
     let (root, manifest, referrers) = if opts.platforms.is_empty() {
         let referrers = if opts.referrers {
             extended_copy_graph(src.clone(), dst.clone(), &root, 0, &graph).await?
+        } else if let Some(tag) = tags.first() {
+            let tagged = copy_graph_tagged(src.clone(), dst.clone(), &root, tag, &graph).await?;
+            already = usize::from(tagged);
+            Vec::new()
         } else {
             copy_graph(src.clone(), dst.clone(), &root, &graph).await?;
             Vec::new()
         };
-        let manifest = match tags.is_empty() {
+        let manifest = match tags.len() == already {
             true => Bytes::new(),
             false => verify::fetch_all(&*src, &root, DEFAULT_MAX_METADATA_BYTES)
                 .await
@@ -126,7 +132,7 @@ pub async fn copy_descriptor(
         copy_platforms(src, dst, &root, &opts.platforms, opts.referrers, &graph).await?
     };
     if !tags.is_empty() {
-        apply_tags(&*dst, &root, &manifest, &tags, &*opts.observer)
+        apply_tags(&*dst, &root, &manifest, &tags, already, &*opts.observer)
             .await
             .map_err(|e| e.with_side(Side::Destination))?;
     }

@@ -165,12 +165,14 @@ async fn push_layers(
     };
     let copy = |packed: &Packed| copy_options(packed, opts);
     let export = opts.export_manifest.as_deref();
-    let packed = pack_and_copy(&storage, request, export, copy).await?;
+    let tag = opts.tags.first().map(String::as_str);
+    let (packed, tagged) = pack_and_copy(&storage, request, export, tag, copy).await?;
     apply_tags(
         &*dst,
         &packed.root,
         &packed.manifest,
         &opts.tags,
+        usize::from(tagged),
         &*opts.observer,
     )
     .await?;

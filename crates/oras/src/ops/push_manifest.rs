@@ -83,14 +83,22 @@ pub async fn push_manifest(
         ));
     }
     let observer = &*opts.observer;
+    let mut tagged = false;
     if dst.exists(&desc).await? {
         observer.on_event(&Event::Exists(&desc));
     } else {
         observer.on_event(&Event::Started(&desc));
-        dst.push(&desc, BlobSource::Bytes(bytes.clone())).await?;
+        // the first tag goes with the push where the target takes both in one request
+        if let Some(tag) = opts.tags.first() {
+            tagged = dst.push_tagged(&desc, &bytes, tag).await?;
+        }
+        if !tagged {
+            dst.push(&desc, BlobSource::Bytes(bytes.clone())).await?;
+        }
         observer.on_event(&Event::Done(&desc));
     }
-    apply_tags(dst, &desc, &bytes, &opts.tags, observer).await?;
+    let already = usize::from(tagged);
+    apply_tags(dst, &desc, &bytes, &opts.tags, already, observer).await?;
     Ok(desc)
 }
 

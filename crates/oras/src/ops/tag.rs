@@ -24,7 +24,7 @@ pub async fn tag(
         return Ok(desc);
     }
     let bytes = verify::fetch_all(target, &desc, DEFAULT_MAX_METADATA_BYTES).await?;
-    apply_tags(target, &desc, &bytes, tags, observer).await?;
+    apply_tags(target, &desc, &bytes, tags, 0, observer).await?;
     // a manifest that does not parse was still tagged: it is described as resolved
     Ok(SuccessorView::describe_bytes(&bytes, &desc))
 }
@@ -48,17 +48,20 @@ pub async fn untag(
     Ok(untagged)
 }
 
-/// Points each of `tags` at `desc`, whose manifest bytes are at hand, in order; reports
-/// [`Event::Tagged`] for each.
+/// Points each of `tags` at `desc`, whose manifest bytes are at hand, in order, but for the
+/// first `already` of them (set with the manifest's push); reports [`Event::Tagged`] for each.
 pub(super) async fn apply_tags(
     target: &dyn Tagger,
     desc: &Descriptor,
     manifest: &Bytes,
     tags: &[String],
+    already: usize,
     observer: &dyn Observer,
 ) -> Result<()> {
-    for t in tags {
-        target.tag_bytes(desc, manifest, t).await?;
+    for (i, t) in tags.iter().enumerate() {
+        if i >= already {
+            target.tag_bytes(desc, manifest, t).await?;
+        }
         observer.on_event(&Event::Tagged(desc, t));
     }
     Ok(())

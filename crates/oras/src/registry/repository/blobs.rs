@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use oras_spec::Descriptor;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, Response};
@@ -217,6 +218,23 @@ impl Storage for Repository {
             Some(content) => self.upload_blob(expected, content).await,
             None => Ok(()),
         }
+    }
+
+    /// One `PUT /manifests/<reference>` with the bytes.
+    async fn push_tagged(
+        &self,
+        expected: &Descriptor,
+        manifest: &Bytes,
+        reference: &str,
+    ) -> Result<bool> {
+        let theirs = manifest.len() as u64 == expected.size
+            && expected.digest.same_alg_of(manifest) == expected.digest;
+        if !expected.is_manifest() || !theirs {
+            return Ok(false);
+        }
+        self.push_manifest(expected, reference, manifest.clone())
+            .await?;
+        Ok(true)
     }
 
     async fn exists_for_push(&self, desc: &Descriptor) -> Result<bool> {
