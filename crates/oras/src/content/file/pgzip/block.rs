@@ -8,9 +8,10 @@
 use std::io;
 
 use flate2::Crc;
-use zlib_rs::{Deflate, DeflateConfig, DeflateFlush, Status, Strategy};
+use zlib_rs::{Deflate, DeflateConfig, DeflateFlush, Status};
 
 use super::WINDOW;
+use super::huffman::{byte_counts, push_literals};
 
 /// The longest stored block deflate allows.
 const MAX_STORED: usize = 0xffff;
@@ -27,9 +28,9 @@ pub(super) struct Compressed {
 
 /// Compresses `data` at `level`, with `dict` (the input just before it) as the window the
 /// matches may reach into; `last` ends the deflate stream. The block is cut into segments of
-/// [`SEGMENT`] bytes at fixed offsets, each given a [`Kind`] ([`RepeatTable::classify`]); runs of one kind
-/// are stored, Huffman-coded or deflated (primed with the input before them), and stored if
-/// deflate does not make them smaller.
+/// [`SEGMENT`] bytes at fixed offsets, each given a [`Kind`] ([`RepeatTable::classify`]); runs
+/// of one kind are stored, Huffman-coded ([`push_literals`]) or deflated (primed with the
+/// input before them), and stored if that does not make them smaller.
 pub(super) fn compress_block(
     dict: &[u8],
     data: &[u8],
@@ -41,7 +42,7 @@ pub(super) fn compress_block(
     let mut out = Vec::with_capacity(data.len() + data.len() / 64 + 64);
     if data.is_empty() {
         if last {
-            deflate_run(&[], &[], true, false, level, &mut out)?;
+            deflate_run(&[], &[], true, level, &mut out)?;
         }
         return Ok(Compressed { deflate: out, crc });
     }
@@ -49,17 +50,21 @@ pub(super) fn compress_block(
     for (k, &(start, end, kind)) in runs.iter().enumerate() {
         let fin = last && k + 1 == runs.len();
         let run = &data[start..end];
-        let literals = kind == Kind::Literals;
         match kind {
             Kind::Stored => push_stored_run(&mut out, run, fin),
-            _ if start >= WINDOW => {
-                let window = &data[start - WINDOW..start];
-                deflate_run(window, run, fin, literals, level, &mut out)?;
+            Kind::Literals => {
+                if !push_literals(&mut out, run, fin) {
+                    push_stored_run(&mut out, run, fin);
+                }
             }
-            _ => {
+            Kind::Matches if start >= WINDOW => {
+                let window = &data[start - WINDOW..start];
+                deflate_run(window, run, fin, level, &mut out)?;
+            }
+            Kind::Matches => {
                 let mut window = dict[dict.len().saturating_sub(WINDOW - start)..].to_vec();
                 window.extend_from_slice(&data[..start]);
-                deflate_run(&window, run, fin, literals, level, &mut out)?;
+                deflate_run(&window, run, fin, level, &mut out)?;
             }
         }
     }
@@ -142,10 +147,7 @@ impl RepeatTable {
             }
             self.slots[slot] = quad;
         }
-        let mut counts = [0u64; 256];
-        for &b in seg {
-            counts[b as usize] += 1;
-        }
+        let counts = byte_counts(seg);
         // for evenly spread bytes 256·Σc² ≈ n² + 256·n; skewed ones give much more
         let sum_sq: u64 = counts.iter().map(|c| c * c).sum();
         if 256 * sum_sq > n * n + n * n / 8 + 1024 * n {
@@ -156,28 +158,22 @@ impl RepeatTable {
     }
 }
 
-/// Appends `data` deflated (`literals`: Huffman codes only) with `window` as the input
-/// before it, ending byte-aligned (a sync flush) or ending the stream (`fin`); stored instead
-/// when deflate does not make it smaller.
+/// Appends `data` deflated with `window` as the input before it, ending byte-aligned (a
+/// sync flush) or ending the stream (`fin`); stored instead when deflate does not make it
+/// smaller.
 fn deflate_run(
     window: &[u8],
     data: &[u8],
     fin: bool,
-    literals: bool,
     level: u32,
     out: &mut Vec<u8>,
 ) -> io::Result<()> {
     let mut c = Deflate::new_with_config(DeflateConfig {
         level: level as i32,
         window_bits: -15,
-        strategy: if literals {
-            Strategy::HuffmanOnly
-        } else {
-            Strategy::Default
-        },
         ..DeflateConfig::default()
     });
-    if !window.is_empty() && !literals {
+    if !window.is_empty() {
         c.set_dictionary(window).map_err(deflate_error)?;
     }
     let flush = if fin {

@@ -15,6 +15,7 @@ use std::thread::JoinHandle;
 use flate2::Crc;
 
 mod block;
+mod huffman;
 
 use block::{Compressed, compress_block};
 
