@@ -188,3 +188,47 @@ async fn a_refused_mount_is_remembered() {
         "the upload session the refusal opened is cancelled"
     );
 }
+
+/// Bytes streamed ahead that are not the file's (a producer that broke its word): the
+/// registry refuses the digest at the closing PUT, that session is cancelled, and the blob
+/// goes up from the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_streamed_ahead_that_are_not_the_files_are_replaced_by_the_file() {
+    use oras::content::{BlobSource, Storage};
+    use std::sync::Arc;
+    use tokio::io::AsyncReadExt;
+    let reg = TestRegistry::start(Options::default());
+    let repo = Arc::new(plain_repository(&format!("{}/ahead/repo", reg.addr), None));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("layer.tar.gz");
+    let data = vec![7u8; 3 << 20];
+    std::fs::write(&path, &data).unwrap();
+    let stream = repo
+        .clone()
+        .stage_stream(&path)
+        .expect("a registry streams ahead");
+    tokio::task::spawn_blocking(move || assert!(stream.send(&vec![8u8; 3 << 20])))
+        .await
+        .unwrap();
+    let desc = Descriptor::from_bytes("application/vnd.oci.image.layer.v1.tar+gzip", &data);
+    repo.push(&desc, BlobSource::File(path)).await.unwrap();
+
+    let mut back = Vec::new();
+    let mut reader = repo.fetch(&desc).await.unwrap();
+    reader.read_to_end(&mut back).await.unwrap();
+    assert!(back == data, "the file's bytes are in the registry");
+    let requests = reg.requests();
+    let closing: Vec<_> = requests
+        .iter()
+        .filter(|r| r.method == "PUT" && r.query.contains("digest="))
+        .collect();
+    assert_eq!(
+        closing.len(),
+        2,
+        "the refused close, then the file's: {requests:#?}"
+    );
+    assert!(
+        requests.iter().any(|r| r.method == "DELETE"),
+        "the refused session is cancelled: {requests:#?}"
+    );
+}

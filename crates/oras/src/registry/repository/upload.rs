@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use oras_spec::{Descriptor, Digest};
+use oras_spec::Descriptor;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, Response};
 use url::Url;
@@ -58,10 +58,8 @@ pub(super) type AheadUpload = (
 pub(super) struct Held {
     /// The session's latest location.
     location: Url,
-    /// Bytes it received.
+    /// Bytes it received (their digest is the registry's to check, with the closing PUT).
     size: u64,
-    /// Their sha256, when the upload computed it (a streamed one does).
-    digest: Option<Digest>,
 }
 
 impl Repository {
@@ -163,7 +161,6 @@ impl Repository {
             Ok(Held {
                 location: this.upload_location(&location, &resp)?,
                 size,
-                digest: None,
             })
         });
         self.ahead
@@ -205,12 +202,8 @@ impl Repository {
         let opened = Arc::new(std::sync::Mutex::new(None));
         let slot = opened.clone();
         let handle = runtime.spawn(async move {
-            let sent = this.stream_pieces(receiver, &slot).await?;
-            Ok(Held {
-                location: sent.location,
-                size: sent.size,
-                digest: Some(sent.digest),
-            })
+            let (location, size) = this.stream_pieces(receiver, &slot).await?;
+            Ok(Held { location, size })
         });
         self.ahead
             .lock()
@@ -220,7 +213,8 @@ impl Repository {
     }
 
     /// Completes an upload-ahead of `path` with the digest; false if there is none, it failed,
-    /// or the session holds other bytes than `expected` (it is then cancelled).
+    /// or the session holds another number of bytes than `expected` (it is then cancelled) or
+    /// other bytes (the registry refuses the digest: the caller then pushes the file).
     async fn finish_upload_ahead(&self, expected: &Descriptor, path: &std::path::Path) -> bool {
         let Some((handle, _)) = self.ahead.lock().expect("uploads ahead").remove(path) else {
             return false;
@@ -228,14 +222,18 @@ impl Repository {
         let Ok(Ok(held)) = handle.await else {
             return false;
         };
-        if held.size != expected.size || held.digest.as_ref().is_some_and(|d| *d != expected.digest)
-        {
+        if held.size != expected.size {
             self.cancel_session(held.location).await;
             return false;
         }
-        self.close_upload(held.location, expected, HeaderMap::new(), ReqBody::Empty)
-            .await
-            .is_ok()
+        let location = held.location.clone();
+        let closed = self
+            .close_upload(held.location, expected, HeaderMap::new(), ReqBody::Empty)
+            .await;
+        if closed.is_err() {
+            self.cancel_session(location).await;
+        }
+        closed.is_ok()
     }
 
     /// Ends the upload session at `location` with the blob's digest (and the last bytes, if

@@ -7,11 +7,9 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use oras_spec::{Algorithm, Digester};
 use reqwest::Method;
 use url::Url;
 
-use super::stream::Sent;
 use crate::content::StagedReceiver;
 use crate::error::Result;
 use crate::registry::client::{BodyPieces, Client, ReqBody, headers};
@@ -22,19 +20,19 @@ struct Feed {
     receiver: StagedReceiver,
     /// The first piece of the next PATCH, taken to learn that there is one.
     next: Option<Bytes>,
-    digester: Digester,
     size: u64,
 }
 
 impl Repository {
     /// Opens a session (its location goes to `opened` at once) and streams the pieces of
-    /// `receiver` into it as they come, hashing them on their way; the session is left open
-    /// for the PUT with the digest, or cancelled when anything fails.
+    /// `receiver` into it as they come; the session is left open for the PUT with the digest
+    /// (the registry checks the bytes against it), or cancelled when anything fails. Returns
+    /// its latest location and the bytes sent.
     pub(super) async fn stream_pieces(
         &self,
         receiver: StagedReceiver,
         opened: &Mutex<Option<Url>>,
-    ) -> Result<Sent> {
+    ) -> Result<(Url, u64)> {
         let (mut location, _) = self.start_upload().await?;
         if let Ok(mut slot) = opened.lock() {
             *slot = Some(location.clone());
@@ -43,7 +41,6 @@ impl Repository {
         let feed = Arc::new(tokio::sync::Mutex::new(Feed {
             receiver,
             next: None,
-            digester: Algorithm::Sha256.digester(),
             size: 0,
         }));
         let res = async {
@@ -71,18 +68,13 @@ impl Repository {
             self.cancel_session(location).await;
             return Err(e);
         }
-        let mut f = feed.lock().await;
-        let digester = std::mem::replace(&mut f.digester, Algorithm::Sha256.digester());
-        Ok(Sent {
-            location,
-            size: f.size,
-            digest: digester.finish(),
-        })
+        let size = feed.lock().await.size;
+        Ok((location, size))
     }
 }
 
 /// One PATCH's body: the feed's pieces, whole, until at least `chunk` bytes went out or the
-/// packer is done, each hashed as it goes.
+/// packer is done.
 fn patch_body(feed: Arc<tokio::sync::Mutex<Feed>>, chunk: u64) -> BodyPieces {
     Box::pin(futures::stream::unfold(0u64, move |sent| {
         let feed = feed.clone();
@@ -95,7 +87,6 @@ fn patch_body(feed: Arc<tokio::sync::Mutex<Feed>>, chunk: u64) -> BodyPieces {
                 Some(p) => p,
                 None => f.receiver.next().await?,
             };
-            f.digester.update(&piece);
             f.size += piece.len() as u64;
             let n = piece.len() as u64;
             Some((Ok::<_, std::io::Error>(piece), sent + n))
