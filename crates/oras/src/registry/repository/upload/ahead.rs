@@ -24,10 +24,11 @@ struct Feed {
 }
 
 impl Repository {
-    /// Opens a session (its location goes to `opened` at once) and streams the pieces of
-    /// `receiver` into it as they come; the session is left open for the PUT with the digest
-    /// (the registry checks the bytes against it), or cancelled when anything fails. Returns
-    /// its latest location and the bytes sent.
+    /// Opens a session (its location goes to `opened` at once, and so does each later one
+    /// the registry gives, for a cancel to use) and streams the pieces of `receiver` into it
+    /// as they come; the session is left open for the PUT with the digest (the registry
+    /// checks the bytes against it), or cancelled when anything fails. Returns its latest
+    /// location and the bytes sent.
     pub(super) async fn stream_pieces(
         &self,
         receiver: StagedReceiver,
@@ -61,6 +62,9 @@ impl Repository {
                     return Err(Client::error(&Method::PATCH, resp).await);
                 }
                 location = self.upload_location(&location, &resp)?;
+                if let Ok(mut slot) = opened.lock() {
+                    *slot = Some(location.clone());
+                }
             }
         }
         .await;
