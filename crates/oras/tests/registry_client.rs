@@ -232,3 +232,29 @@ async fn bytes_streamed_ahead_that_are_not_the_files_are_replaced_by_the_file() 
         "the refused session is cancelled: {requests:#?}"
     );
 }
+
+/// A registry that answers in plain HTTP where TLS is expected fails the handshake the same
+/// way on every try: one connection, no retries (a refused connection is still retried).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_tls_handshake_is_not_retried() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let answer = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+            let _ = conn.write_all(answer).await;
+        }
+    });
+    // 127.0.0.1 goes over HTTPS unless told otherwise
+    let repo = Repository::builder(&format!("{addr}/plain/repo"))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(repo.resolve("v1").await.is_err());
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}

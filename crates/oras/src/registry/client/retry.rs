@@ -8,7 +8,8 @@ use reqwest::Response;
 use super::Client;
 
 /// How requests that fail for a reason worth retrying (a connection error, 408, 429, 5xx) are
-/// retried. Only requests whose body can be sent again are retried.
+/// retried; a failed TLS handshake (a server without TLS, an untrusted certificate) is not,
+/// it fails alike every time. Only requests whose body can be sent again are retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {

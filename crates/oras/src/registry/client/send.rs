@@ -25,6 +25,26 @@ pub(super) enum Failure {
     Idle(Error),
 }
 
+/// Whether `e` is a TLS failure (the server does not speak TLS, or its certificate is not
+/// trusted): the same on every try, so not retried.
+fn is_tls_failure(e: &reqwest::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if c.is::<rustls::Error>() {
+            return true;
+        }
+        // an io::Error's source skips the error it wraps (itself perhaps an io::Error)
+        cur = match c
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner),
+            None => c.source(),
+        };
+    }
+    false
+}
+
 /// Numbers the requests of the trace across every client of the process, as oras numbers them
 /// (only counted while the trace is on).
 static REQUEST_NO: AtomicU64 = AtomicU64::new(0);
@@ -230,6 +250,7 @@ impl Client {
                 if replayable
                     && ex.retries < self.opts.retry.max_retries
                     && (e.is_connect() || e.is_timeout() || e.is_request())
+                    && !is_tls_failure(&e)
                 {
                     tokio::time::sleep(self.opts.retry.backoff(ex.retries)).await;
                     ex.retries += 1;
