@@ -124,6 +124,12 @@ fn manifest_requests(stderr: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The digest a push prints on its `Digest:` line.
+fn digest_line(stdout: &str) -> String {
+    let line = stdout.lines().find_map(|l| l.strip_prefix("Digest: "));
+    line.expect("a Digest: line").to_string()
+}
+
 #[test]
 fn a_tagged_manifest_goes_up_under_its_first_tag_in_one_request() {
     let reg = Distribution::start(Mode::Plain);
@@ -131,12 +137,7 @@ fn a_tagged_manifest_goes_up_under_its_first_tag_in_one_request() {
     let files = small_files(d.path(), 2);
     let target = format!("{}/rt/tagged:v1,v2", reg.localhost());
     let run = oras(d.path(), &push_args(&target, &files)).ok();
-    let digest = run
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("Digest: "))
-        .expect("digest line")
-        .to_string();
+    let digest = digest_line(&run.stdout);
     let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
         v.iter()
             .map(|(m, r)| (m.to_string(), r.to_string()))
@@ -166,12 +167,7 @@ fn a_tagged_manifest_goes_up_under_its_first_tag_in_one_request() {
     std::fs::write(d.path().join("m.json"), &manifest).unwrap();
     let dst = format!("{}/rt/tagged:a,b", reg.localhost());
     let run = oras(d.path(), &["manifest", "push", "--debug", &dst, "m.json"]).ok();
-    let digest = run
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("Digest: "))
-        .expect("digest line")
-        .to_string();
+    let digest = digest_line(&run.stdout);
     let want = pairs(&[("HEAD", &digest), ("PUT", "a"), ("PUT", "b")]);
     assert_eq!(manifest_requests(&run.stderr), want);
     let run = oras(
