@@ -47,13 +47,13 @@ pub(super) fn compress_block(
         return Ok(Compressed { deflate: out, crc });
     }
     let runs = runs(data);
-    for (k, &(start, end, kind)) in runs.iter().enumerate() {
+    for (k, r) in runs.iter().enumerate() {
         let fin = last && k + 1 == runs.len();
-        let run = &data[start..end];
-        match kind {
+        let (start, run) = (r.start, &data[r.start..r.end]);
+        match r.kind {
             Kind::Stored => push_stored_run(&mut out, run, fin),
             Kind::Literals => {
-                if !push_literals(&mut out, run, fin) {
+                if !push_literals(&mut out, run, &r.counts, fin) {
                     push_stored_run(&mut out, run, fin);
                 }
             }
@@ -82,16 +82,39 @@ pub(super) enum Kind {
     Matches,
 }
 
-/// The runs of consecutive segments of `data` of one kind: (start, end, kind).
-fn runs(data: &[u8]) -> Vec<(usize, usize, Kind)> {
-    let mut runs: Vec<(usize, usize, Kind)> = Vec::new();
+/// Consecutive segments of one kind.
+struct Run {
+    start: usize,
+    end: usize,
+    kind: Kind,
+    /// How often each byte value occurs in it (counted for [`Kind::Literals`] runs only).
+    counts: [u64; 256],
+}
+
+/// The runs of consecutive segments of `data` of one kind.
+fn runs(data: &[u8]) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
     let mut repeats = RepeatTable::new();
     for (i, seg) in data.chunks(SEGMENT).enumerate() {
         let start = i * SEGMENT;
         let kind = repeats.classify(seg);
-        match runs.last_mut() {
-            Some(run) if run.2 == kind => run.1 = start + seg.len(),
-            _ => runs.push((start, start + seg.len(), kind)),
+        let run = match runs.last_mut() {
+            Some(run) if run.kind == kind => run,
+            _ => {
+                runs.push(Run {
+                    start,
+                    end: start,
+                    kind,
+                    counts: [0; 256],
+                });
+                runs.last_mut().expect("just pushed")
+            }
+        };
+        run.end = start + seg.len();
+        if kind == Kind::Literals {
+            for (sum, c) in run.counts.iter_mut().zip(repeats.counts.iter()) {
+                *sum += c;
+            }
         }
     }
     runs
@@ -111,12 +134,15 @@ const SLOTS: usize = 1 << 12;
 /// table per block, cleared for each segment.
 struct RepeatTable {
     slots: Vec<u32>,
+    /// The byte counts of the segment classified last, unless it was [`Kind::Matches`].
+    counts: [u64; 256],
 }
 
 impl RepeatTable {
     fn new() -> RepeatTable {
         RepeatTable {
             slots: vec![0; SLOTS],
+            counts: [0; 256],
         }
     }
 
@@ -147,7 +173,8 @@ impl RepeatTable {
             }
             self.slots[slot] = quad;
         }
-        let counts = byte_counts(seg);
+        self.counts = byte_counts(seg);
+        let counts = &self.counts;
         // for evenly spread bytes 256·Σc² ≈ n² + 256·n; skewed ones give much more
         let sum_sq: u64 = counts.iter().map(|c| c * c).sum();
         if 256 * sum_sq > n * n + n * n / 8 + 1024 * n {

@@ -18,13 +18,14 @@ const LENGTH_ORDER: [usize; 19] = [
     16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
 ];
 
-/// Appends `data` as one block of Huffman-coded literals (the last of the stream when
-/// `fin`), ending byte-aligned: an empty stored block follows unless `fin`, as zlib's sync
-/// flush writes. Returns false, having appended nothing, when the block would not be smaller
-/// than `data` (the caller stores it).
-pub(super) fn push_literals(out: &mut Vec<u8>, data: &[u8], fin: bool) -> bool {
+/// Appends `data`, whose byte values occur as often as `bytes` counts, as one block of
+/// Huffman-coded literals (the last of the stream when `fin`), ending byte-aligned: an empty
+/// stored block follows unless `fin`, as zlib's sync flush writes. Returns false, having
+/// appended nothing, when the block would not be smaller than `data` (the caller stores it).
+pub(super) fn push_literals(out: &mut Vec<u8>, data: &[u8], bytes: &[u64; 256], fin: bool) -> bool {
+    debug_assert_eq!(bytes.iter().sum::<u64>(), data.len() as u64);
     let mut counts = [0u64; LITERALS];
-    counts[..256].copy_from_slice(&byte_counts(data));
+    counts[..256].copy_from_slice(bytes);
     counts[END] = 1;
     let lengths = code_lengths(&counts, MAX_BITS);
     let codes = canonical_codes(&lengths);
@@ -329,7 +330,7 @@ mod tests {
     /// `data` as a raw deflate stream of one literal block, inflated again.
     fn round_trip(data: &[u8], fin: bool) -> Option<Vec<u8>> {
         let mut out = Vec::new();
-        if !push_literals(&mut out, data, fin) {
+        if !push_literals(&mut out, data, &byte_counts(data), fin) {
             return None;
         }
         if !fin {
@@ -374,7 +375,12 @@ mod tests {
             })
             .collect();
         let mut ours = Vec::new();
-        assert!(push_literals(&mut ours, &base64, true));
+        assert!(push_literals(
+            &mut ours,
+            &base64,
+            &byte_counts(&base64),
+            true
+        ));
         // zlib's Huffman-only strategy (flate2 has no strategy setting)
         let mut c = zlib_rs::Deflate::new_with_config(zlib_rs::DeflateConfig {
             level: 6,
@@ -421,7 +427,12 @@ mod tests {
             })
             .collect();
         let mut out = vec![9];
-        assert!(!push_literals(&mut out, &random, false));
+        assert!(!push_literals(
+            &mut out,
+            &random,
+            &byte_counts(&random),
+            false
+        ));
         assert_eq!(out, [9]);
     }
 
