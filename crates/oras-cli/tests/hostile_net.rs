@@ -627,3 +627,23 @@ fn an_oversized_index_json_is_refused() {
         );
     }
 }
+
+/// Nothing listens at the registry's address: the first refused connection ends the run, with
+/// no backoff (as oras, whose client does not retry it either).
+#[test]
+fn a_registry_nobody_listens_on_fails_at_the_first_refusal() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let d = tempdir();
+    let target = format!("127.0.0.1:{port}/none/repo:v1");
+    let args = ["pull", "--plain-http", "--debug", &target, "-o", "."];
+    let run = oras_bounded(d.path(), &args, &[]).fails();
+    assert_eq!(
+        run.stderr.matches("--> Request #").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Connection refused"), "{}", run.stderr);
+}

@@ -258,3 +258,59 @@ async fn a_failed_tls_handshake_is_not_retried() {
     assert!(repo.resolve("v1").await.is_err());
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
+
+/// A registry that answered once and then refuses connections (it is restarting) is retried
+/// until it listens again; one that never answered is not retried at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_connections_are_retried_only_where_a_registry_answered() {
+    use oras::registry::RetryPolicy;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// Answers one request on `listener` with a 404 and closes the connection.
+    async fn answer_once(listener: &tokio::net::TcpListener) {
+        let (mut conn, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = conn.read(&mut buf).await;
+        let answer = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        conn.write_all(answer).await.unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let retry = RetryPolicy::default()
+        .max_retries(50_u32)
+        .initial_backoff(Duration::from_millis(20))
+        .max_backoff(Duration::from_millis(20));
+    let repo = Repository::builder(&format!("{addr}/restarting/repo"))
+        .unwrap()
+        .plain_http(true)
+        .retry(retry.clone())
+        .build()
+        .unwrap();
+    let absent = Descriptor::from_bytes("application/octet-stream", b"absent");
+    let (exists, ()) = tokio::join!(repo.exists(&absent), answer_once(&listener));
+    assert!(!exists.unwrap());
+    // the registry goes away, and comes back on the same address a little later
+    drop(listener);
+    let back = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        answer_once(&listener).await;
+    });
+    assert!(
+        !repo.exists(&absent).await.unwrap(),
+        "retried until it was back"
+    );
+    back.await.unwrap();
+
+    // nothing ever listened at this address: the refusal is the answer
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = free.local_addr().unwrap();
+    drop(free);
+    let repo = Repository::builder(&format!("{nowhere}/nothing/repo"))
+        .unwrap()
+        .plain_http(true)
+        .retry(retry)
+        .build()
+        .unwrap();
+    let e = repo.exists(&absent).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+}

@@ -58,6 +58,10 @@ pub struct Client {
     paused: Mutex<HashMap<String, tokio::time::Instant>>,
     /// Answers 429 or 503 from the registry so far (see [`Client::overload_answers`]).
     overloads: std::sync::atomic::AtomicU64,
+    /// Hosts that answered at least once: a connection one of them refuses is retried (it
+    /// may be restarting); one refused by a host that never answered is not (nothing
+    /// listens there, as oras-go does not retry either).
+    answered: Mutex<HashSet<String>>,
 }
 
 const MAX_ERROR_BODY: usize = 8 << 10;
@@ -92,6 +96,7 @@ impl Client {
             tracer,
             paused: Mutex::default(),
             overloads: Default::default(),
+            answered: Mutex::default(),
         })
     }
 

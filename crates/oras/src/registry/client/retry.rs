@@ -9,7 +9,8 @@ use super::Client;
 
 /// How requests that fail for a reason worth retrying (a connection error, 408, 429, 5xx) are
 /// retried; a failed TLS handshake (a server without TLS, an untrusted certificate) is not,
-/// it fails alike every time. Only requests whose body can be sent again are retried.
+/// it fails alike every time, nor a connection refused by a host that never answered
+/// (nothing listens there). Only requests whose body can be sent again are retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {

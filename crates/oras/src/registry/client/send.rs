@@ -166,7 +166,10 @@ impl Client {
                 .execute(attempt.client, attempt.req, &ex.url, &attempt.activity)
                 .await;
             let resp = match sent {
-                Ok(r) => r,
+                Ok(r) => {
+                    self.answered_by(&ex.url);
+                    r
+                }
                 Err(failure) => {
                     self.after_failure(&mut ex, failure, replayable).await?;
                     continue;
@@ -227,9 +230,25 @@ impl Client {
         })
     }
 
+    /// Remembers that the host of `url` answered.
+    fn answered_by(&self, url: &Url) {
+        let host = host_port(url);
+        let mut answered = self.answered.lock().expect("hosts that answered");
+        if !answered.contains(&host) {
+            answered.insert(host);
+        }
+    }
+
+    /// Whether the host of `url` ever answered.
+    fn has_answered(&self, url: &Url) -> bool {
+        let answered = self.answered.lock().expect("hosts that answered");
+        answered.contains(&host_port(url))
+    }
+
     /// After an attempt got no response: `Ok` to try again (once more on a fresh connection
     /// after a stall; after a backoff, while retries remain, after a connection error or
-    /// timeout), else the error.
+    /// timeout, but for a failed TLS handshake and a connection refused by a host that never
+    /// answered), else the error.
     async fn after_failure(
         &self,
         ex: &mut Exchange,
@@ -247,10 +266,13 @@ impl Client {
                 Err(e)
             }
             Failure::Http(e) => {
+                let refused_first =
+                    e.is_connect() && !e.is_timeout() && !self.has_answered(&ex.url);
                 if replayable
                     && ex.retries < self.opts.retry.max_retries
                     && (e.is_connect() || e.is_timeout() || e.is_request())
                     && !is_tls_failure(&e)
+                    && !refused_first
                 {
                     tokio::time::sleep(self.opts.retry.backoff(ex.retries)).await;
                     ex.retries += 1;
