@@ -230,6 +230,11 @@ pub async fn read_all(reader: BlobReader, desc: &Descriptor, limit: u64) -> Resu
     Ok(Bytes::from(buf))
 }
 
+/// Whether `bytes` are the content `desc` describes (its size and digest).
+pub fn is_content_of(desc: &Descriptor, bytes: &[u8]) -> bool {
+    bytes.len() as u64 == desc.size && desc.digest.same_alg_of(bytes) == desc.digest
+}
+
 /// Fetches and verifies a whole blob of at most `limit` bytes.
 pub async fn fetch_all(
     store: &dyn ReadOnlyStorage,
@@ -237,12 +242,9 @@ pub async fn fetch_all(
     limit: u64,
 ) -> Result<Bytes> {
     if let Some(data) = &desc.data
-        && desc.digest.same_alg_of(data) == desc.digest
-        && data.len() as u64 == desc.size
+        && is_content_of(desc, data)
     {
-        {
-            return Ok(Bytes::from(data.clone()));
-        }
+        return Ok(Bytes::from(data.clone()));
     }
     let reader = store.fetch(desc).await?;
     read_all(reader, desc, limit).await

@@ -142,6 +142,11 @@ impl ResumingReader {
             Ok(body_reader(resp))
         }));
     }
+
+    /// Whether a body that ended or failed here is worth another ranged request.
+    fn can_resume(&self) -> bool {
+        self.offset < self.size && self.resumes < MAX_RESUMES
+    }
 }
 
 impl AsyncRead for ResumingReader {
@@ -173,7 +178,7 @@ impl AsyncRead for ResumingReader {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(())) => {
                     let n = buf.filled().len() - before;
-                    if n == 0 && this.offset < this.size && this.resumes < MAX_RESUMES {
+                    if n == 0 && this.can_resume() {
                         this.resume();
                         continue;
                     }
@@ -181,7 +186,7 @@ impl AsyncRead for ResumingReader {
                     return Poll::Ready(Ok(()));
                 }
                 Poll::Ready(Err(e)) => {
-                    if this.offset < this.size && this.resumes < MAX_RESUMES {
+                    if this.can_resume() {
                         // what was read before the error is kept; continue from there
                         buf.set_filled(before);
                         this.resume();

@@ -233,10 +233,10 @@ impl Client {
     /// Remembers that the host of `url` answered.
     fn answered_by(&self, url: &Url) {
         let host = host_port(url);
-        let mut answered = self.answered.lock().expect("hosts that answered");
-        if !answered.contains(&host) {
-            answered.insert(host);
-        }
+        self.answered
+            .lock()
+            .expect("hosts that answered")
+            .insert(host);
     }
 
     /// Whether the host of `url` ever answered.

@@ -11,7 +11,7 @@ use reqwest::{Method, Response};
 use url::Url;
 
 use super::{Repository, header_digest, header_u64, manifest_accept};
-use crate::content::verify::read_all;
+use crate::content::verify::{is_content_of, read_all};
 use crate::content::{BlobReader, BlobSource, ReadOnlyStorage, Storage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::auth::repository_scope;
@@ -227,9 +227,7 @@ impl Storage for Repository {
         manifest: &Bytes,
         reference: &str,
     ) -> Result<bool> {
-        let theirs = manifest.len() as u64 == expected.size
-            && expected.digest.same_alg_of(manifest) == expected.digest;
-        if !expected.is_manifest() || !theirs {
+        if !expected.is_manifest() || !is_content_of(expected, manifest) {
             return Ok(false);
         }
         self.push_manifest(expected, reference, manifest.clone())
